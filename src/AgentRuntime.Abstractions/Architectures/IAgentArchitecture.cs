@@ -1,0 +1,73 @@
+using AgentRuntime.Profiles;
+using AgentRuntime.Sandboxes;
+using AgentRuntime.Sessions;
+
+namespace AgentRuntime.Architectures;
+
+/// <summary>
+/// A way of running an agent: which CLI to start in the sandbox, how to drive it, how to map its output to
+/// events, and where it keeps its native transcript.
+/// </summary>
+public interface IAgentArchitecture
+{
+    /// <summary>The architecture's name as sessions refer to it, such as <c>claude-agent-sdk</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Whether this server can run the architecture now, and why not.</summary>
+    ArchitectureAvailability GetAvailability();
+
+    /// <summary>
+    /// The directories under the sandbox home where the agent keeps the session's native transcript; the runtime
+    /// persists the files under them after every turn and restores them before the agent starts again.
+    /// </summary>
+    IReadOnlyList<string> GetTranscriptDirectories(ISandbox sandbox, SessionRecord session);
+
+    /// <summary>Starts the agent in the sandbox. <paramref name="context"/> says whether it resumes a conversation.</summary>
+    /// <exception cref="AgentException">The agent cannot start; the message says why (a missing key, a missing CLI).</exception>
+    Task<IAgentConnection> ConnectAsync(AgentConnectContext context, CancellationToken cancellationToken);
+
+    /// <summary>Rebuilds the conversation's blocks from its native transcript files.</summary>
+    ParsedTranscript ParseTranscript(IReadOnlyList<NativeTranscriptFile> files, SessionRecord session);
+}
+
+/// <summary>What an agent is started with.</summary>
+public sealed record AgentConnectContext
+{
+    /// <summary>The sandbox to run in; its home already holds the restored transcript.</summary>
+    public required ISandbox Sandbox { get; init; }
+
+    /// <summary>The session.</summary>
+    public required SessionRecord Session { get; init; }
+
+    /// <summary>The session's agent profile.</summary>
+    public required AgentProfile Profile { get; init; }
+
+    /// <summary>Whether the conversation has earlier turns to resume.</summary>
+    public required bool Resume { get; init; }
+}
+
+/// <summary>Whether an architecture can run here.</summary>
+/// <param name="Name">The architecture's name.</param>
+/// <param name="Available">Whether it can run now.</param>
+/// <param name="Reason">Why not, when it cannot.</param>
+public sealed record ArchitectureAvailability(string Name, bool Available, string? Reason);
+
+/// <summary>A file of an agent's native transcript, relative to the sandbox home.</summary>
+/// <param name="RelativePath">Path under the home directory, with forward slashes.</param>
+/// <param name="Content">The file's bytes.</param>
+public sealed record NativeTranscriptFile(string RelativePath, byte[] Content);
+
+/// <summary>Blocks rebuilt from a native transcript.</summary>
+/// <param name="Blocks">The main thread.</param>
+/// <param name="Subagents">The subagents' threads.</param>
+public sealed record ParsedTranscript(IReadOnlyList<Blocks.ConversationBlock> Blocks, IReadOnlyList<SubagentThread> Subagents);
+
+/// <summary>The agent failed in a way a user should read.</summary>
+/// <param name="message">What went wrong.</param>
+/// <param name="code">A stable code, such as <c>missing_api_key</c>.</param>
+/// <param name="inner">The cause.</param>
+public sealed class AgentException(string message, string code, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>A stable code for programs.</summary>
+    public string Code { get; } = code;
+}

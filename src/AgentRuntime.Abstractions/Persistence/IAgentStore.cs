@@ -1,0 +1,76 @@
+using AgentRuntime.Architectures;
+using AgentRuntime.Events;
+using AgentRuntime.Profiles;
+using AgentRuntime.Sessions;
+
+namespace AgentRuntime.Persistence;
+
+/// <summary>
+/// Where the runtime keeps sessions: their records, event logs, native transcripts, workspace files, and the
+/// agent profiles. Implementations must be safe for concurrent use.
+/// </summary>
+public interface IAgentStore
+{
+    /// <summary>Prepares the store (creates tables, applies migrations). Called once at start-up.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken);
+
+    /// <summary>Adds a new session.</summary>
+    /// <exception cref="InvalidOperationException">A session with that id exists.</exception>
+    Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken);
+
+    /// <summary>The session, or <see langword="null"/>.</summary>
+    Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>All sessions, most recently active first.</summary>
+    Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces a session's record.</summary>
+    /// <exception cref="KeyNotFoundException">No such session.</exception>
+    Task UpdateSessionAsync(SessionRecord session, CancellationToken cancellationToken);
+
+    /// <summary>Removes a session and everything stored for it. Returns whether it existed.</summary>
+    Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Appends events to a session's log atomically, numbering them after the log's last sequence number, and returns
+    /// them with <see cref="SessionEvent.Seq"/> set. Concurrent appends to one log never leave a gap or a duplicate.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such session.</exception>
+    Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken);
+
+    /// <summary>The events of a session's log with a sequence number greater than <paramref name="afterSeq"/>, in order.</summary>
+    IAsyncEnumerable<SessionEvent> ReadEventsAsync(string sessionId, long afterSeq, CancellationToken cancellationToken);
+
+    /// <summary>The last sequence number of a session's log, 0 when empty.</summary>
+    Task<long> GetLastSeqAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>The files of a session's native transcript.</summary>
+    Task<IReadOnlyList<NativeTranscriptFile>> LoadTranscriptAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>Appends bytes to a transcript file, creating it; what is stored already is not rewritten.</summary>
+    Task AppendTranscriptAsync(string sessionId, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>Replaces a transcript file whole (when the agent rewrote it rather than appending).</summary>
+    Task ReplaceTranscriptAsync(string sessionId, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>The stored workspace files of a session, by path.</summary>
+    Task<IReadOnlyList<WorkspaceFileInfo>> ListWorkspaceFilesAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>A stored workspace file's content, or <see langword="null"/>.</summary>
+    Task<byte[]?> ReadWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken);
+
+    /// <summary>Stores a workspace file, replacing any earlier content.</summary>
+    Task SaveWorkspaceFileAsync(string sessionId, WorkspaceFileInfo file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>Removes a stored workspace file. Returns whether it existed.</summary>
+    Task<bool> DeleteWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken);
+
+    /// <summary>All stored agent profiles, by id.</summary>
+    Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken);
+
+    /// <summary>A stored profile, or <see langword="null"/>.</summary>
+    Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken);
+
+    /// <summary>Adds or replaces a profile.</summary>
+    Task SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken);
+}

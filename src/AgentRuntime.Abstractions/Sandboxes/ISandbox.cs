@@ -1,0 +1,55 @@
+namespace AgentRuntime.Sandboxes;
+
+/// <summary>
+/// A running sandbox: a workspace and a home directory, and processes that run inside it.
+/// Paths given to processes (<see cref="WorkspacePath"/>, <see cref="HomePath"/>) are as the processes see them;
+/// file operations take paths relative to one of the two roots and never leave it.
+/// </summary>
+public interface ISandbox : IAsyncDisposable
+{
+    /// <summary>The provider's identifier of this sandbox.</summary>
+    string Id { get; }
+
+    /// <summary>The workspace directory as processes inside the sandbox see it; their working directory.</summary>
+    string WorkspacePath { get; }
+
+    /// <summary>The home directory as processes inside the sandbox see it.</summary>
+    string HomePath { get; }
+
+    /// <summary>Completes when the sandbox stops, whether terminated or dead.</summary>
+    Task Terminated { get; }
+
+    /// <summary>Starts a process inside the sandbox with piped standard streams.</summary>
+    Task<ISandboxProcess> StartProcessAsync(SandboxProcessSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>Reads a file, or returns <see langword="null"/> when it does not exist.</summary>
+    Task<byte[]?> ReadFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken);
+
+    /// <summary>Writes a file, creating its directories.</summary>
+    Task WriteFileAsync(SandboxRoot root, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>Lists the regular files under a directory of a root, recursively, with paths relative to the root.</summary>
+    Task<IReadOnlyList<SandboxFileEntry>> ListFilesAsync(SandboxRoot root, string relativeDirectory, CancellationToken cancellationToken);
+
+    /// <summary>Whether the sandbox can still run processes.</summary>
+    Task<bool> CheckHealthAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stops every process of the sandbox and releases it. Idempotent.</summary>
+    Task TerminateAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>The two directory trees of a sandbox that the runtime reads and writes.</summary>
+public enum SandboxRoot
+{
+    /// <summary>The session's workspace, the agent's working directory.</summary>
+    Workspace,
+
+    /// <summary>The agent's home directory, where CLIs keep their state and transcripts.</summary>
+    Home,
+}
+
+/// <summary>A file in a sandbox.</summary>
+/// <param name="RelativePath">Path relative to the root, with forward slashes.</param>
+/// <param name="Size">Size in bytes.</param>
+/// <param name="LastWriteTime">When it was last written.</param>
+public sealed record SandboxFileEntry(string RelativePath, long Size, DateTimeOffset LastWriteTime);

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using AgentRuntime.Architectures;
+using AgentRuntime.Blocks;
+using AgentRuntime.Events;
+using AgentRuntime.Profiles;
+using AgentRuntime.Sessions;
+
+namespace AgentRuntime.Serialization;
+
+/// <summary>
+/// The one source-generated JSON context of the wire types, shared by the server, the stores and the .NET client:
+/// camelCase names, enums as camelCase strings, nulls omitted.
+/// </summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    UseStringEnumConverter = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    AllowOutOfOrderMetadataProperties = true)]
+[JsonSerializable(typeof(SessionEvent))]
+[JsonSerializable(typeof(IReadOnlyList<SessionEvent>))]
+[JsonSerializable(typeof(ConversationBlock))]
+[JsonSerializable(typeof(IReadOnlyList<ConversationBlock>))]
+[JsonSerializable(typeof(SessionListItem))]
+[JsonSerializable(typeof(SessionDetail))]
+[JsonSerializable(typeof(SessionRecord))]
+[JsonSerializable(typeof(SessionListChange))]
+[JsonSerializable(typeof(SessionMetadata))]
+[JsonSerializable(typeof(WorkspaceFileInfo))]
+[JsonSerializable(typeof(AgentProfile))]
+[JsonSerializable(typeof(AgentProfileSummary))]
+[JsonSerializable(typeof(IReadOnlyList<AgentProfileSummary>))]
+[JsonSerializable(typeof(ArchitectureAvailability))]
+[JsonSerializable(typeof(IReadOnlyList<ArchitectureAvailability>))]
+[JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(JsonElement))]
+public sealed partial class AgentRuntimeJsonContext : JsonSerializerContext;

@@ -1,0 +1,53 @@
+namespace AgentRuntime.Sessions;
+
+/// <summary>Whether a session is in memory and what its sandbox is doing.</summary>
+public sealed record SessionRuntime
+{
+    /// <summary>Whether the session is loaded in this server's memory.</summary>
+    public bool IsLoaded { get; init; }
+
+    /// <summary>The session's sandbox, or <see langword="null"/> when none is running.</summary>
+    public SandboxInfo? Sandbox { get; init; }
+}
+
+/// <summary>The state of a session's sandbox.</summary>
+public sealed record SandboxInfo
+{
+    /// <summary>The provider's identifier of the sandbox.</summary>
+    public required string SandboxId { get; init; }
+
+    /// <summary>Where the sandbox stands.</summary>
+    public required SandboxStatus Status { get; init; }
+
+    /// <summary>How many times a sandbox was started again for this session after the first.</summary>
+    public int RestartCount { get; init; }
+
+    /// <summary>When the sandbox was last found healthy or not.</summary>
+    public DateTimeOffset? LastHealthCheck { get; init; }
+}
+
+/// <summary>Where a sandbox stands.</summary>
+public enum SandboxStatus
+{
+    /// <summary>Being created.</summary>
+    Starting,
+
+    /// <summary>Running and able to take work.</summary>
+    Ready,
+
+    /// <summary>A health check failed.</summary>
+    Unhealthy,
+
+    /// <summary>Stopped.</summary>
+    Terminated,
+}
+
+/// <summary>Whether a session is answering a message.</summary>
+public enum TurnState
+{
+    /// <summary>Waiting for a message.</summary>
+    Idle,
+
+    /// <summary>A turn is in progress.</summary>
+    Running,
+}
