@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AgentRuntime.Hosting;
+
+/// <summary>
+/// Settings of the runtime, bound from the configuration section <c>AgentRuntime</c>
+/// (so <c>AgentRuntime__DataDirectory</c> sets <see cref="DataDirectory"/> from the environment).
+/// </summary>
+public sealed class AgentRuntimeOptions
+{
+    /// <summary>The configuration section the options bind from.</summary>
+    public const string SectionName = "AgentRuntime";
+
+    /// <summary>Where the runtime keeps its database and sandboxes. Relative paths are resolved against the working directory.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = ".data";
+
+    /// <summary>A directory of profile JSON files loaded at start-up, in addition to the shipped <c>default</c> profile.</summary>
+    public string? ProfilesDirectory { get; set; }
+
+    /// <summary>How long a sandbox may sit without a turn before it is closed. The session stays.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "7.00:00:00")]
+    public TimeSpan SandboxIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a session may sit idle before it is unloaded from memory (it reloads on demand).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "7.00:00:00")]
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often a running sandbox's health is checked.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The largest request body the message and session endpoints take, in bytes.</summary>
+    [Range(1024, int.MaxValue)]
+    public int MaxMessageBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The data directory as an absolute path.</summary>
+    public string GetFullDataDirectory() => Path.GetFullPath(DataDirectory);
+}
