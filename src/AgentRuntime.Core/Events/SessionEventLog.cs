@@ -1,0 +1,206 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using AgentRuntime.Events;
+using AgentRuntime.Persistence;
+using AgentRuntime.Sessions;
+
+namespace AgentRuntime.Events;
+
+/// <summary>
+/// One session's event log in memory: appends go to the store first (which numbers them), then into the session's
+/// projection and out to every live subscriber. A subscriber's backlog snapshot is taken under the same lock that
+/// publishes events, so the seam between replayed and live events has no gap and no duplicate.
+/// </summary>
+internal sealed class SessionEventLog(string sessionId, IAgentStore store, TimeProvider time, int subscriberCapacity = 10_000)
+{
+    private readonly SemaphoreSlim _appendGate = new(1, 1);
+    private readonly Lock _sync = new();
+    private readonly List<Channel<SessionEvent>> _subscribers = [];
+    private readonly ConversationProjection _projection = new();
+    private bool _closed;
+
+    /// <summary>The last sequence number appended.</summary>
+    public long LastSeq
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _projection.LastSeq;
+            }
+        }
+    }
+
+    /// <summary>How many subscriptions are open.</summary>
+    public int SubscriberCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _subscribers.Count;
+            }
+        }
+    }
+
+    /// <summary>Rebuilds the projection from the stored log. Called once, before the log is used.</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var e in store.ReadEventsAsync(sessionId, 0, cancellationToken).ConfigureAwait(false))
+        {
+            _projection.Apply(e);
+        }
+    }
+
+    /// <summary>Appends events in order and publishes them; returns them numbered.</summary>
+    public async Task<IReadOnlyList<SessionEvent>> AppendAsync(IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return events;
+        }
+
+        // The gate keeps appends of this log in order between the store and the publish below.
+        await _appendGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var now = time.GetUtcNow();
+            var stamped = events.Select(e => e with { Timestamp = now }).ToList();
+            var numbered = await store.AppendEventsAsync(sessionId, stamped, cancellationToken).ConfigureAwait(false);
+            lock (_sync)
+            {
+                foreach (var e in numbered)
+                {
+                    _projection.Apply(e);
+                    PublishLocked(e);
+                }
+            }
+
+            return numbered;
+        }
+        finally
+        {
+            _appendGate.Release();
+        }
+    }
+
+    /// <summary>Appends one event.</summary>
+    public Task<IReadOnlyList<SessionEvent>> AppendAsync(SessionEvent e, CancellationToken cancellationToken) => AppendAsync([e], cancellationToken);
+
+    /// <summary>Reads a consistent view of the conversation.</summary>
+    public T Read<T>(Func<ConversationProjection, T> read)
+    {
+        lock (_sync)
+        {
+            return read(_projection);
+        }
+    }
+
+    /// <summary>The events after <paramref name="afterSeq"/>, then live events until the log closes.</summary>
+    public async IAsyncEnumerable<SessionEvent> SubscribeAsync(long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<SessionEvent>(new BoundedChannelOptions(subscriberCapacity) { SingleReader = true });
+        long seam;
+        lock (_sync)
+        {
+            seam = _projection.LastSeq;
+            if (_closed)
+            {
+                channel.Writer.TryComplete();
+            }
+            else
+            {
+                _subscribers.Add(channel);
+            }
+        }
+
+        try
+        {
+            // Everything up to the seam is stored already (events are stored before they are published).
+            var delivered = afterSeq;
+            if (afterSeq < seam)
+            {
+                await foreach (var e in store.ReadEventsAsync(sessionId, afterSeq, cancellationToken).ConfigureAwait(false))
+                {
+                    if (e.Seq > seam)
+                    {
+                        break;
+                    }
+
+                    delivered = e.Seq;
+                    yield return e;
+                }
+            }
+
+            await foreach (var e in ReadLiveAsync(channel, delivered, cancellationToken).ConfigureAwait(false))
+            {
+                if (e.Seq > delivered)
+                {
+                    delivered = e.Seq;
+                    yield return e;
+                }
+            }
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                _subscribers.Remove(channel);
+            }
+        }
+    }
+
+    /// <summary>Ends every subscription; later subscribers get the stored log only.</summary>
+    public void Close()
+    {
+        lock (_sync)
+        {
+            _closed = true;
+            foreach (var subscriber in _subscribers)
+            {
+                subscriber.Writer.TryComplete();
+            }
+
+            _subscribers.Clear();
+        }
+    }
+
+    private static async IAsyncEnumerable<SessionEvent> ReadLiveAsync(
+        Channel<SessionEvent> channel, long delivered, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var reader = channel.Reader;
+        while (true)
+        {
+            try
+            {
+                if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield break;
+                }
+            }
+            catch (SubscriberLaggedException)
+            {
+                throw new SubscriberLaggedException(delivered);
+            }
+
+            while (reader.TryRead(out var e))
+            {
+                delivered = Math.Max(delivered, e.Seq);
+                yield return e;
+            }
+        }
+    }
+
+    private void PublishLocked(SessionEvent e)
+    {
+        for (var i = _subscribers.Count - 1; i >= 0; i--)
+        {
+            if (!_subscribers[i].Writer.TryWrite(e))
+            {
+                // A full channel means the reader fell behind; dropping it beats holding every event for it forever.
+                _subscribers[i].Writer.TryComplete(new SubscriberLaggedException(0));
+                _subscribers.RemoveAt(i);
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using AgentRuntime.Architectures;
+using AgentRuntime.Persistence;
+using AgentRuntime.Profiles;
+using AgentRuntime.Sandboxes;
+using AgentRuntime.Sessions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentRuntime.Hosting;
+
+/// <summary>Registers the session core. Transports call this; applications call <c>AddAgentRuntime</c>.</summary>
+public static class AgentRuntimeCoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the session manager, its hosted service and the in-memory store (replaced by <c>UseSqlite()</c> and the like),
+    /// with <see cref="AgentRuntimeOptions"/> bound from the <c>AgentRuntime</c> section and validated at start-up.
+    /// </summary>
+    public static IAgentRuntimeBuilder AddAgentRuntimeCore(this IServiceCollection services, Action<AgentRuntimeOptions>? configure = null)
+    {
+        var options = services.AddOptions<AgentRuntimeOptions>()
+            .BindConfiguration(AgentRuntimeOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IAgentStore, InMemoryAgentStore>();
+        services.TryAddSingleton<SessionListFeed>();
+        services.TryAddSingleton<ProfileCatalog>();
+        services.TryAddSingleton(sp => new SessionServices(
+            sp.GetRequiredService<IAgentStore>(),
+            sp.GetService<ISandboxProvider>()
+                ?? throw new InvalidOperationException("No sandbox provider is registered. Call AddLocalSandbox() (or another provider) on the agent runtime builder."),
+            sp.GetServices<IAgentArchitecture>().ToDictionary(a => a.Name, StringComparer.Ordinal),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value,
+            sp.GetRequiredService<SessionListFeed>(),
+            sp.GetRequiredService<ILoggerFactory>()));
+        services.TryAddSingleton<SessionManager>();
+        services.TryAddSingleton<IAgentSessionManager>(sp => sp.GetRequiredService<SessionManager>());
+        services.AddHostedService<AgentRuntimeHostedService>();
+        return new AgentRuntimeBuilder(services);
+    }
+
+    private sealed class AgentRuntimeBuilder(IServiceCollection services) : IAgentRuntimeBuilder
+    {
+        public IServiceCollection Services { get; } = services;
+    }
+}

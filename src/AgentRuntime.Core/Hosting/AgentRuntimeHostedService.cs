@@ -1,0 +1,42 @@
+using AgentRuntime.Persistence;
+using AgentRuntime.Profiles;
+using AgentRuntime.Sessions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace AgentRuntime.Hosting;
+
+/// <summary>
+/// Starts the runtime with the host (store initialized, profiles seeded), unloads idle sessions while it runs, and at
+/// shutdown stops every turn and sandbox after persisting what they left.
+/// </summary>
+internal sealed class AgentRuntimeHostedService(
+    IAgentStore store,
+    ProfileCatalog profiles,
+    SessionManager sessions,
+    IOptions<AgentRuntimeOptions> options,
+    TimeProvider time) : IHostedService, IAsyncDisposable
+{
+    private ITimer? _unloadTimer;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(options.Value.GetFullDataDirectory());
+        await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await profiles.SeedAsync(cancellationToken).ConfigureAwait(false);
+        var period = options.Value.SessionIdleTimeout / 2;
+        _unloadTimer = time.CreateTimer(_ => _ = sessions.UnloadIdleSessionsAsync(), null, period, period);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _unloadTimer?.Dispose();
+        await sessions.DisposeAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _unloadTimer?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

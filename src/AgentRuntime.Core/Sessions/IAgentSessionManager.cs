@@ -1,0 +1,67 @@
+using AgentRuntime.Architectures;
+using AgentRuntime.Events;
+using AgentRuntime.Profiles;
+
+namespace AgentRuntime.Sessions;
+
+/// <summary>
+/// The runtime's sessions, for the transports and for applications that drive sessions in-process.
+/// </summary>
+public interface IAgentSessionManager
+{
+    /// <summary>Creates a session.</summary>
+    /// <exception cref="ArgumentException">Unknown architecture or profile.</exception>
+    Task<SessionListItem> CreateSessionAsync(CreateSessionRequest request, CancellationToken cancellationToken);
+
+    /// <summary>All sessions, most recently active first.</summary>
+    Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>A session with its conversation, loading it from persistence when it is not in memory.</summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    Task<SessionDetail> GetSessionAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>Starts a turn answering <paramref name="content"/> and returns its id at once; the answer streams as events.</summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    /// <exception cref="TurnInProgressException">A turn is running.</exception>
+    Task<string> SendMessageAsync(string sessionId, string content, CancellationToken cancellationToken);
+
+    /// <summary>Stops the session's sandbox and removes the session and all its data. Returns whether it existed.</summary>
+    Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>The logged events after <paramref name="afterSeq"/>, without waiting for new ones.</summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    Task<IReadOnlyList<SessionEvent>> ReadEventsAsync(string sessionId, long afterSeq, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The logged events after <paramref name="afterSeq"/> and then live ones as they happen, with no gap and no duplicate
+    /// at the seam. Ends when the session is deleted or unloaded, or with <see cref="SubscriberLaggedException"/> when the
+    /// reader falls too far behind.
+    /// </summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    IAsyncEnumerable<SessionEvent> SubscribeAsync(string sessionId, long afterSeq, CancellationToken cancellationToken);
+
+    /// <summary>Changes to the session list as they happen.</summary>
+    IAsyncEnumerable<SessionListChange> SubscribeSessionListAsync(CancellationToken cancellationToken);
+
+    /// <summary>The agent profiles.</summary>
+    Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken);
+
+    /// <summary>A profile, or <see langword="null"/>.</summary>
+    Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken);
+
+    /// <summary>The architectures this server knows and whether each can run now.</summary>
+    IReadOnlyList<ArchitectureAvailability> GetArchitectures();
+}
+
+/// <summary>What a new session is made of.</summary>
+public sealed record CreateSessionRequest
+{
+    /// <summary>The profile's id.</summary>
+    public required string AgentProfileRef { get; init; }
+
+    /// <summary>The architecture, such as <c>claude-agent-sdk</c>.</summary>
+    public required string Architecture { get; init; }
+
+    /// <summary>An optional display name.</summary>
+    public string? Name { get; init; }
+}

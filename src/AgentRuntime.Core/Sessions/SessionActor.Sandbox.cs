@@ -1,0 +1,200 @@
+using AgentRuntime.Architectures;
+using AgentRuntime.Events;
+using AgentRuntime.Sandboxes;
+using Microsoft.Extensions.Logging;
+
+namespace AgentRuntime.Sessions;
+
+internal sealed partial class SessionActor
+{
+    private ISandbox? _sandbox;
+    private IAgentConnection? _connection;
+    private ITimer? _healthTimer;
+
+    private async Task EnsureSandboxAsync(CancellationToken cancellationToken)
+    {
+        if (_sandbox is { Terminated.IsCompleted: false })
+        {
+            return;
+        }
+
+        await DisposeConnectionAsync().ConfigureAwait(false);
+        var restartCount = _record.SandboxStartCount > 0 ? _record.SandboxRestartCount + 1 : 0;
+        // The provider assigns the id, so a starting sandbox has none yet.
+        await SetSandboxAsync(new SandboxInfo { SandboxId = "", Status = SandboxStatus.Starting, RestartCount = restartCount }, cancellationToken).ConfigureAwait(false);
+
+        var sandbox = await _services.SandboxProvider.CreateAsync(new SandboxRequest { SessionId = SessionId }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _workspace.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            await _transcripts.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        _sandbox = sandbox;
+        _record = _record with { SandboxStartCount = _record.SandboxStartCount + 1, SandboxRestartCount = restartCount };
+        await _services.Store.UpdateSessionAsync(_record, cancellationToken).ConfigureAwait(false);
+        LogSandboxStarted(SessionId, sandbox.Id, restartCount);
+        _ = sandbox.Terminated.ContinueWith(_ => Post(() => OnSandboxTerminatedAsync(sandbox)), TaskScheduler.Default);
+        ArmHealthTimer();
+        await SetSandboxAsync(new SandboxInfo
+        {
+            SandboxId = sandbox.Id,
+            Status = SandboxStatus.Ready,
+            RestartCount = restartCount,
+            LastHealthCheck = _services.Time.GetUtcNow(),
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IAgentConnection> EnsureConnectionAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { Exited.IsCompleted: false } alive)
+        {
+            return alive;
+        }
+
+        await DisposeConnectionAsync().ConfigureAwait(false);
+        var profile = await _services.Store.GetProfileAsync(_record.AgentProfileRef, cancellationToken).ConfigureAwait(false)
+            ?? throw new AgentException($"The session's profile '{_record.AgentProfileRef}' no longer exists.", "profile_not_found");
+        _connection = await _architecture.ConnectAsync(new AgentConnectContext
+        {
+            Sandbox = _sandbox!,
+            Session = _record,
+            Profile = profile,
+            Resume = _transcripts.HasFiles,
+        }, cancellationToken).ConfigureAwait(false);
+        return _connection;
+    }
+
+    private async Task CloseSandboxAsync(bool emitStatus)
+    {
+        _healthTimer?.Dispose();
+        await DisposeConnectionAsync().ConfigureAwait(false);
+        if (_sandbox is not { } sandbox)
+        {
+            return;
+        }
+
+        _sandbox = null;
+        await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+        LogSandboxClosed(SessionId, sandbox.Id);
+        if (_runtime.Sandbox is { } info)
+        {
+            var terminated = info with { Status = SandboxStatus.Terminated };
+            if (emitStatus)
+            {
+                await SetSandboxAsync(terminated, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                _runtime = _runtime with { Sandbox = terminated };
+            }
+        }
+    }
+
+    private async Task DisposeConnectionAsync()
+    {
+        if (_connection is { } connection)
+        {
+            _connection = null;
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task SetSandboxAsync(SandboxInfo info, CancellationToken cancellationToken)
+    {
+        _runtime = _runtime with { Sandbox = info };
+        await Log.AppendAsync(new StatusEvent { Runtime = _runtime }, cancellationToken).ConfigureAwait(false);
+        PublishListChange();
+    }
+
+    private void ArmIdleTimer()
+    {
+        _idleTimer?.Dispose();
+        if (_sandbox is null)
+        {
+            return;
+        }
+
+        _idleTimer = _services.Time.CreateTimer(_ => Post(CloseIfIdleAsync), null, _services.Options.SandboxIdleTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task CloseIfIdleAsync()
+    {
+        if (_turn is null && !_stopped && _services.Time.GetUtcNow() - LastActivity >= _services.Options.SandboxIdleTimeout)
+        {
+            LogSandboxIdle(SessionId);
+            await CloseSandboxAsync(emitStatus: true).ConfigureAwait(false);
+        }
+    }
+
+    private void ArmHealthTimer()
+    {
+        _healthTimer?.Dispose();
+        var interval = _services.Options.HealthCheckInterval;
+        _healthTimer = _services.Time.CreateTimer(_ => Post(CheckHealthAsync), null, interval, interval);
+    }
+
+    private async Task CheckHealthAsync()
+    {
+        if (_sandbox is not { } sandbox || _stopped || _runtime.Sandbox is not { } info)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        bool healthy;
+        try
+        {
+            healthy = await sandbox.CheckHealthAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SandboxException or OperationCanceledException or IOException)
+        {
+            healthy = false;
+        }
+
+        var status = healthy ? SandboxStatus.Ready : SandboxStatus.Unhealthy;
+        if (status != info.Status)
+        {
+            await SetSandboxAsync(info with { Status = status, LastHealthCheck = _services.Time.GetUtcNow() }, CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            // A health check that changes nothing is not an event; it only refreshes what GET shows.
+            _runtime = _runtime with { Sandbox = info with { LastHealthCheck = _services.Time.GetUtcNow() } };
+        }
+    }
+
+    private async Task OnSandboxTerminatedAsync(ISandbox sandbox)
+    {
+        if (_stopped || !ReferenceEquals(_sandbox, sandbox))
+        {
+            return; // Closed on purpose; already reported.
+        }
+
+        LogSandboxDied(SessionId, sandbox.Id);
+        if (_turn is not null)
+        {
+            // The running turn fails as its agent dies; it finds the sandbox terminated and the next turn starts a new one.
+            return;
+        }
+
+        await CloseSandboxAsync(emitStatus: true).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} started sandbox {SandboxId} (restart {RestartCount})")]
+    private partial void LogSandboxStarted(string sessionId, string sandboxId, int restartCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} closed sandbox {SandboxId}")]
+    private partial void LogSandboxClosed(string sessionId, string sandboxId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} sandbox idle; closing it")]
+    private partial void LogSandboxIdle(string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} sandbox {SandboxId} terminated on its own")]
+    private partial void LogSandboxDied(string sessionId, string sandboxId);
+}

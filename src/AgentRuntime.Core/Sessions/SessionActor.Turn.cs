@@ -1,0 +1,173 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using AgentRuntime.Architectures;
+using AgentRuntime.Blocks;
+using AgentRuntime.Events;
+using AgentRuntime.Sandboxes;
+using Microsoft.Extensions.Logging;
+
+namespace AgentRuntime.Sessions;
+
+internal sealed partial class SessionActor
+{
+    // Events the agent streams are appended in batches of whatever has arrived, at most this many at a time:
+    // one store transaction per batch instead of one per text delta.
+    private const int MaxBatch = 256;
+
+    private async Task RunTurnAsync(string turnId, string content, CancellationToken cancellationToken)
+    {
+        TurnFailure? failure = null;
+        try
+        {
+            var now = _services.Time.GetUtcNow();
+            var message = new UserMessageBlock { Id = $"user-{turnId}", Timestamp = now, Content = content };
+            await Log.AppendAsync(
+            [
+                new TurnStartedEvent { TurnId = turnId },
+                new BlockStartEvent { ConversationId = Conversations.Main, Block = message },
+                new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = message.Id, Block = message },
+            ], cancellationToken).ConfigureAwait(false);
+
+            await EnsureSandboxAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await EnsureConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await PumpAsync(connection.RunTurnAsync(new AgentTurn(turnId, content), cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            failure = new TurnFailure("The turn was cancelled.", "cancelled");
+        }
+        catch (AgentException ex)
+        {
+            failure = new TurnFailure(ex.Message, ex.Code);
+        }
+        catch (SandboxException ex)
+        {
+            failure = new TurnFailure(ex.Message, "sandbox_error");
+        }
+        catch (Exception ex)
+        {
+            LogTurnCrashed(ex, SessionId, turnId);
+            failure = new TurnFailure($"The turn failed unexpectedly: {ex.Message}", "internal_error");
+        }
+
+        await PersistAfterTurnAsync().ConfigureAwait(false);
+        Post(() => FinishTurnAsync(turnId, failure));
+    }
+
+    private async Task PumpAsync(IAsyncEnumerable<SessionEvent> events, CancellationToken cancellationToken)
+    {
+        var buffer = Channel.CreateBounded<SessionEvent>(new BoundedChannelOptions(4 * MaxBatch) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    await buffer.Writer.WriteAsync(e, cancellationToken).ConfigureAwait(false);
+                }
+
+                buffer.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                buffer.Writer.TryComplete(ex);
+            }
+        }, cancellationToken);
+
+        var batch = new List<SessionEvent>(MaxBatch);
+        try
+        {
+            while (await buffer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (batch.Count < MaxBatch && buffer.Reader.TryRead(out var e))
+                {
+                    batch.Add(e);
+                }
+
+                await Log.AppendAsync(batch.ToList(), cancellationToken).ConfigureAwait(false);
+                batch.Clear();
+            }
+        }
+        finally
+        {
+            await producer.ConfigureAwait(false);
+        }
+    }
+
+    private async Task FinishTurnAsync(string turnId, TurnFailure? failure)
+    {
+        var events = new List<SessionEvent>();
+        if (failure is not null)
+        {
+            // Tool calls and subagents left open by a failed turn will never finish; say so rather than leave them spinning.
+            var open = Log.Read(p => p.Blocks.Concat(p.Subagents.SelectMany(s => s.Blocks))
+                .Where(b => b is ToolUseBlock { Status: ToolStatus.Pending or ToolStatus.Running } or SubagentBlock { Status: ToolStatus.Pending or ToolStatus.Running })
+                .Select(b => b.Id)
+                .ToList());
+            events.AddRange(open.Select(id => new BlockUpdateEvent
+            {
+                ConversationId = ConversationOf(id),
+                BlockId = id,
+                Updates = new JsonObject { ["status"] = "error" },
+            }));
+            var error = new ErrorBlock { Id = $"error-{turnId}", Timestamp = _services.Time.GetUtcNow(), Message = failure.Message, Code = failure.Code };
+            events.Add(new BlockStartEvent { ConversationId = Conversations.Main, Block = error });
+            events.Add(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = error.Id, Block = error });
+            events.Add(new TurnFailedEvent { TurnId = turnId, Error = failure.Message });
+        }
+        else
+        {
+            events.Add(new TurnCompletedEvent { TurnId = turnId });
+        }
+
+        _turn = null;
+        _turnCancellation?.Dispose();
+        _turnCancellation = null;
+        _turnState = TurnState.Idle;
+        Touch();
+        _record = _record with { Metadata = Log.Read(p => p.Metadata) ?? _record.Metadata };
+        try
+        {
+            await _services.Store.UpdateSessionAsync(_record, CancellationToken.None).ConfigureAwait(false);
+            await Log.AppendAsync(events, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogPersistFailed(ex, SessionId);
+        }
+
+        ArmIdleTimer();
+        PublishListChange();
+    }
+
+    private string ConversationOf(string blockId) => Log.Read(p =>
+        p.Blocks.Any(b => b.Id == blockId) ? Conversations.Main : p.Subagents.FirstOrDefault(s => s.Blocks.Any(b => b.Id == blockId))?.Id ?? Conversations.Main);
+
+    private async Task PersistAfterTurnAsync()
+    {
+        if (_sandbox is not { } sandbox || sandbox.Terminated.IsCompleted)
+        {
+            return;
+        }
+
+        // Persisting must not be cut short by the turn's cancellation, but must not hang a stopping session either.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _transcripts.SaveAsync(sandbox, _architecture.GetTranscriptDirectories(sandbox, _record), timeout.Token).ConfigureAwait(false);
+            await _workspace.SaveAsync(sandbox, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SandboxException or OperationCanceledException)
+        {
+            LogPersistFailed(ex, SessionId);
+        }
+    }
+
+    private sealed record TurnFailure(string Message, string Code);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Turn {TurnId} of session {SessionId} failed unexpectedly")]
+    private partial void LogTurnCrashed(Exception exception, string sessionId, string turnId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not persist the state of session {SessionId}")]
+    private partial void LogPersistFailed(Exception exception, string sessionId);
+}

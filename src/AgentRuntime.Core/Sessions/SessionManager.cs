@@ -1,0 +1,242 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using AgentRuntime.Architectures;
+using AgentRuntime.Events;
+using AgentRuntime.Profiles;
+using Microsoft.Extensions.Logging;
+
+namespace AgentRuntime.Sessions;
+
+/// <summary>
+/// Creates, loads, unloads and deletes session actors. A session is loaded on first use (from persistence when this
+/// server did not create it) and unloaded after <c>SessionIdleTimeout</c> without activity, sandbox or subscriber.
+/// </summary>
+internal sealed partial class SessionManager(SessionServices services) : IAgentSessionManager, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<SessionActor>>> _actors = new(StringComparer.Ordinal);
+    private readonly ILogger _logger = services.LoggerFactory.CreateLogger<SessionManager>();
+
+    public async Task<SessionListItem> CreateSessionAsync(CreateSessionRequest request, CancellationToken cancellationToken)
+    {
+        var architecture = ResolveArchitecture(request.Architecture);
+        if (string.IsNullOrWhiteSpace(request.AgentProfileRef))
+        {
+            throw new ArgumentException("agentProfileRef is required.", nameof(request));
+        }
+
+        _ = await services.Store.GetProfileAsync(request.AgentProfileRef, cancellationToken).ConfigureAwait(false)
+            ?? throw new ArgumentException($"Profile '{request.AgentProfileRef}' does not exist.", nameof(request));
+
+        var now = services.Time.GetUtcNow();
+        var record = new SessionRecord
+        {
+            SessionId = Guid.NewGuid().ToString(),
+            Architecture = architecture.Name,
+            AgentProfileRef = request.AgentProfileRef,
+            Name = request.Name,
+            CreatedAt = now,
+            LastActivity = now,
+        };
+        await services.Store.CreateSessionAsync(record, cancellationToken).ConfigureAwait(false);
+        var actor = await GetActorAsync(record.SessionId, cancellationToken).ConfigureAwait(false);
+        var item = actor.ToListItem();
+        services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Created, SessionId = record.SessionId, Session = item });
+        LogSessionCreated(record.SessionId, record.Architecture);
+        return item;
+    }
+
+    public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(CancellationToken cancellationToken)
+    {
+        var records = await services.Store.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
+        return records.Select(r => TryGetLoaded(r.SessionId) is { } actor ? actor.ToListItem(r) with { LastActivity = actor.LastActivity } : Unloaded(r))
+            .OrderByDescending(s => s.LastActivity)
+            .ToList();
+    }
+
+    public async Task<SessionDetail> GetSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        var files = await services.Store.ListWorkspaceFilesAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        var item = actor.ToListItem();
+        return actor.Log.Read(p => new SessionDetail
+        {
+            SessionId = item.SessionId,
+            Architecture = item.Architecture,
+            AgentProfileRef = item.AgentProfileRef,
+            Name = item.Name,
+            CreatedAt = item.CreatedAt,
+            LastActivity = item.LastActivity,
+            TurnState = item.TurnState,
+            Runtime = item.Runtime,
+            Blocks = p.Blocks,
+            Subagents = p.Subagents,
+            Metadata = p.Metadata,
+            WorkspaceFiles = files,
+            LastSeq = p.LastSeq,
+        });
+    }
+
+    public async Task<string> SendMessageAsync(string sessionId, string content, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(content))
+        {
+            throw new ArgumentException("The message content is empty.", nameof(content));
+        }
+
+        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return await actor.SendMessageAsync(content).ConfigureAwait(false);
+    }
+
+    public async Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        SessionActor actor;
+        try
+        {
+            actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SessionNotFoundException)
+        {
+            return false;
+        }
+
+        await actor.DeleteAsync().ConfigureAwait(false);
+        _actors.TryRemove(sessionId, out _);
+        await actor.DisposeAsync().ConfigureAwait(false);
+        services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Deleted, SessionId = sessionId });
+        LogSessionDeleted(sessionId);
+        return true;
+    }
+
+    public async Task<IReadOnlyList<SessionEvent>> ReadEventsAsync(string sessionId, long afterSeq, CancellationToken cancellationToken)
+    {
+        _ = await services.Store.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false) ?? throw new SessionNotFoundException(sessionId);
+        var events = new List<SessionEvent>();
+        await foreach (var e in services.Store.ReadEventsAsync(sessionId, afterSeq, cancellationToken).ConfigureAwait(false))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    public async IAsyncEnumerable<SessionEvent> SubscribeAsync(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        await foreach (var e in actor.Log.SubscribeAsync(afterSeq, cancellationToken).ConfigureAwait(false))
+        {
+            yield return e;
+        }
+    }
+
+    public IAsyncEnumerable<SessionListChange> SubscribeSessionListAsync(CancellationToken cancellationToken) => services.ListFeed.SubscribeAsync(cancellationToken);
+
+    public Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken) => services.Store.ListProfilesAsync(cancellationToken);
+
+    public Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken) => services.Store.GetProfileAsync(profileId, cancellationToken);
+
+    public IReadOnlyList<ArchitectureAvailability> GetArchitectures() =>
+        services.Architectures.Values.Select(a => a.GetAvailability()).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
+
+    /// <summary>Unloads sessions idle for longer than the configured timeout. Called periodically.</summary>
+    public async Task UnloadIdleSessionsAsync()
+    {
+        var now = services.Time.GetUtcNow();
+        foreach (var (sessionId, lazy) in _actors)
+        {
+            if (lazy.Value is { IsCompletedSuccessfully: true, Result: var actor }
+                && !actor.HasSandboxOrTurn
+                && actor.Log.SubscriberCount == 0
+                && now - actor.LastActivity >= services.Options.SessionIdleTimeout
+                && _actors.TryRemove(new KeyValuePair<string, Lazy<Task<SessionActor>>>(sessionId, lazy)))
+            {
+                await actor.DisposeAsync().ConfigureAwait(false);
+                LogSessionUnloaded(sessionId);
+            }
+        }
+    }
+
+    /// <summary>Unloads every session: stops turns and sandboxes and persists what is left. Called at shutdown.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var actors = _actors.Values.Where(l => l.IsValueCreated && l.Value.IsCompletedSuccessfully).Select(l => l.Value.Result).ToList();
+        _actors.Clear();
+        await Task.WhenAll(actors.Select(a => a.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
+
+    private SessionActor? TryGetLoaded(string sessionId) =>
+        _actors.TryGetValue(sessionId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
+
+    private async Task<SessionActor> GetActorAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        if (!Guid.TryParse(sessionId, out _))
+        {
+            throw new SessionNotFoundException(sessionId);
+        }
+
+        var lazy = _actors.GetOrAdd(sessionId, id => new Lazy<Task<SessionActor>>(() => LoadActorAsync(id)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A failed load is not cached: the next request tries again.
+            _actors.TryRemove(new KeyValuePair<string, Lazy<Task<SessionActor>>>(sessionId, lazy));
+            throw;
+        }
+    }
+
+    private async Task<SessionActor> LoadActorAsync(string sessionId)
+    {
+        var record = await services.Store.GetSessionAsync(sessionId, CancellationToken.None).ConfigureAwait(false)
+            ?? throw new SessionNotFoundException(sessionId);
+        if (!services.Architectures.TryGetValue(record.Architecture, out var architecture))
+        {
+            throw new InvalidOperationException($"Session '{sessionId}' uses architecture '{record.Architecture}', which this server does not have.");
+        }
+
+        var actor = await SessionActor.LoadAsync(record, architecture, services, CancellationToken.None).ConfigureAwait(false);
+        LogSessionLoaded(sessionId, actor.Log.LastSeq);
+        return actor;
+    }
+
+    private IAgentArchitecture ResolveArchitecture(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new ArgumentException("architecture is required.", nameof(name));
+        }
+
+        if (services.Architectures.TryGetValue(name, out var architecture))
+        {
+            return architecture;
+        }
+
+        var known = string.Join(", ", services.Architectures.Keys.Order(StringComparer.Ordinal));
+        throw new ArgumentException($"Unknown architecture '{name}'. This server has: {known}.", nameof(name));
+    }
+
+    private static SessionListItem Unloaded(SessionRecord record) => new()
+    {
+        SessionId = record.SessionId,
+        Architecture = record.Architecture,
+        AgentProfileRef = record.AgentProfileRef,
+        Name = record.Name,
+        CreatedAt = record.CreatedAt,
+        LastActivity = record.LastActivity,
+        TurnState = TurnState.Idle,
+        Runtime = new SessionRuntime { IsLoaded = false },
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created session {SessionId} ({Architecture})")]
+    private partial void LogSessionCreated(string sessionId, string architecture);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded session {SessionId} with {LastSeq} logged events")]
+    private partial void LogSessionLoaded(string sessionId, long lastSeq);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Unloaded idle session {SessionId}")]
+    private partial void LogSessionUnloaded(string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted session {SessionId}")]
+    private partial void LogSessionDeleted(string sessionId);
+}

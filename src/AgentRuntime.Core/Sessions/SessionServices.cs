@@ -1,0 +1,17 @@
+using AgentRuntime.Architectures;
+using AgentRuntime.Hosting;
+using AgentRuntime.Persistence;
+using AgentRuntime.Sandboxes;
+using Microsoft.Extensions.Logging;
+
+namespace AgentRuntime.Sessions;
+
+/// <summary>What every session actor needs from the runtime, gathered so an actor takes one argument.</summary>
+internal sealed record SessionServices(
+    IAgentStore Store,
+    ISandboxProvider SandboxProvider,
+    IReadOnlyDictionary<string, IAgentArchitecture> Architectures,
+    TimeProvider Time,
+    AgentRuntimeOptions Options,
+    SessionListFeed ListFeed,
+    ILoggerFactory LoggerFactory);

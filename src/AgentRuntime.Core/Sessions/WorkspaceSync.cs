@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using AgentRuntime.Persistence;
+using AgentRuntime.Sandboxes;
+
+namespace AgentRuntime.Sessions;
+
+/// <summary>
+/// Keeps the stored workspace files in step with a sandbox's workspace: restores them into a new sandbox, and after
+/// each turn stores what the agent created or changed and forgets what it deleted. A file whose size and write time
+/// are unchanged is not read again.
+/// </summary>
+internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimeProvider time)
+{
+    private readonly Dictionary<string, (long Size, DateTimeOffset WriteTime, string Hash)> _known = new(StringComparer.Ordinal);
+
+    public async Task RestoreAsync(ISandbox sandbox, CancellationToken cancellationToken)
+    {
+        _known.Clear();
+        var stored = await store.ListWorkspaceFilesAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        foreach (var file in stored)
+        {
+            var content = await store.ReadWorkspaceFileAsync(sessionId, file.Path, cancellationToken).ConfigureAwait(false);
+            if (content is not null)
+            {
+                await sandbox.WriteFileAsync(SandboxRoot.Workspace, file.Path, content, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var hashes = stored.ToDictionary(f => f.Path, f => f.Hash, StringComparer.Ordinal);
+        foreach (var entry in await sandbox.ListFilesAsync(SandboxRoot.Workspace, "", cancellationToken).ConfigureAwait(false))
+        {
+            if (hashes.TryGetValue(entry.RelativePath, out var hash))
+            {
+                _known[entry.RelativePath] = (entry.Size, entry.LastWriteTime, hash);
+            }
+        }
+    }
+
+    public async Task SaveAsync(ISandbox sandbox, CancellationToken cancellationToken)
+    {
+        var entries = await sandbox.ListFilesAsync(SandboxRoot.Workspace, "", cancellationToken).ConfigureAwait(false);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            seen.Add(entry.RelativePath);
+            if (_known.TryGetValue(entry.RelativePath, out var known) && known.Size == entry.Size && known.WriteTime == entry.LastWriteTime)
+            {
+                continue;
+            }
+
+            var content = await sandbox.ReadFileAsync(SandboxRoot.Workspace, entry.RelativePath, cancellationToken).ConfigureAwait(false);
+            if (content is null)
+            {
+                continue;
+            }
+
+            var hash = Convert.ToHexStringLower(SHA256.HashData(content));
+            if (known.Hash != hash)
+            {
+                var info = new WorkspaceFileInfo { Path = entry.RelativePath, Size = content.Length, Hash = hash, ModifiedAt = time.GetUtcNow() };
+                await store.SaveWorkspaceFileAsync(sessionId, info, content, cancellationToken).ConfigureAwait(false);
+            }
+
+            _known[entry.RelativePath] = (entry.Size, entry.LastWriteTime, hash);
+        }
+
+        foreach (var gone in _known.Keys.Where(p => !seen.Contains(p)).ToList())
+        {
+            await store.DeleteWorkspaceFileAsync(sessionId, gone, cancellationToken).ConfigureAwait(false);
+            _known.Remove(gone);
+        }
+    }
+}
