@@ -25,6 +25,9 @@ public interface IAgentSessionManager
     /// <exception cref="TurnInProgressException">A turn is running.</exception>
     Task<string> SendMessageAsync(string sessionId, string content, CancellationToken cancellationToken);
 
+    /// <summary>Whether a session with this id exists.</summary>
+    Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken);
+
     /// <summary>Stops the session's sandbox and removes the session and all its data. Returns whether it existed.</summary>
     Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken);
 

@@ -87,6 +87,9 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         return await actor.SendMessageAsync(content).ConfigureAwait(false);
     }
 
+    public async Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken) =>
+        TryGetLoaded(sessionId) is not null || await services.Store.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false) is not null;
+
     public async Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken)
     {
         SessionActor actor;

@@ -1,0 +1,334 @@
+using System.Runtime.CompilerServices;
+using AgentRuntime.Architectures;
+using AgentRuntime.Events;
+using AgentRuntime.Profiles;
+using AgentRuntime.Sessions;
+
+namespace AgentRuntime.Persistence;
+
+/// <summary>
+/// The store used when no durable one is configured, and by tests: everything lives in this object and is gone
+/// when the process ends. One lock guards all state; the store is for development and tests, not for throughput.
+/// </summary>
+internal sealed class InMemoryAgentStore : IAgentStore
+{
+    // ReadEventsAsync copies this many events per trip through the lock, so a long read neither holds the lock
+    // while the consumer awaits nor copies the whole log up front.
+    private const int ReadBatchSize = 256;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, SessionState> _sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AgentProfile> _profiles = new(StringComparer.Ordinal);
+
+    public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken)
+    {
+        ValidateRecord(session);
+        lock (_lock)
+        {
+            if (!_sessions.TryAdd(session.SessionId, new SessionState(session)))
+            {
+                throw new InvalidOperationException($"Session '{session.SessionId}' already exists.");
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        lock (_lock)
+        {
+            return Task.FromResult(_sessions.TryGetValue(sessionId, out var state) ? state.Record : null);
+        }
+    }
+
+    public Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken)
+    {
+        SessionRecord[] records;
+        lock (_lock)
+        {
+            records = [.. _sessions.Values.Select(s => s.Record)];
+        }
+
+        IReadOnlyList<SessionRecord> ordered = [.. records
+            .OrderByDescending(r => r.LastActivity.UtcTicks)
+            .ThenBy(r => r.SessionId, StringComparer.Ordinal)];
+        return Task.FromResult(ordered);
+    }
+
+    public Task UpdateSessionAsync(SessionRecord session, CancellationToken cancellationToken)
+    {
+        ValidateRecord(session);
+        lock (_lock)
+        {
+            GetState(session.SessionId).Record = session;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        lock (_lock)
+        {
+            return Task.FromResult(_sessions.Remove(sessionId));
+        }
+    }
+
+    public Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentNullException.ThrowIfNull(events);
+        var stamped = new SessionEvent[events.Count];
+        lock (_lock)
+        {
+            var log = GetState(sessionId).Events;
+            for (var i = 0; i < events.Count; i++)
+            {
+                ArgumentNullException.ThrowIfNull(events[i], nameof(events));
+                stamped[i] = events[i] with { Seq = log.Count + i + 1, SessionId = sessionId };
+            }
+
+            log.AddRange(stamped);
+        }
+
+        return Task.FromResult<IReadOnlyList<SessionEvent>>(stamped);
+    }
+
+    public IAsyncEnumerable<SessionEvent> ReadEventsAsync(string sessionId, long afterSeq, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSeq);
+        return ReadEventsCoreAsync(sessionId, afterSeq, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<SessionEvent> ReadEventsCoreAsync(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Seq n sits at index n - 1 because the log is gap-free and only ever appended to.
+        var next = afterSeq;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            SessionEvent[] batch;
+            lock (_lock)
+            {
+                if (!_sessions.TryGetValue(sessionId, out var state) || next >= state.Events.Count)
+                {
+                    yield break;
+                }
+
+                var count = (int)Math.Min(ReadBatchSize, state.Events.Count - next);
+                batch = new SessionEvent[count];
+                state.Events.CopyTo((int)next, batch, 0, count);
+            }
+
+            foreach (var e in batch)
+            {
+                yield return e;
+            }
+
+            next += batch.Length;
+            await Task.Yield();
+        }
+    }
+
+    public Task<long> GetLastSeqAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        lock (_lock)
+        {
+            return Task.FromResult(_sessions.TryGetValue(sessionId, out var state) ? (long)state.Events.Count : 0L);
+        }
+    }
+
+    public Task<IReadOnlyList<NativeTranscriptFile>> LoadTranscriptAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        KeyValuePair<string, byte[][]>[] files;
+        lock (_lock)
+        {
+            if (!_sessions.TryGetValue(sessionId, out var state))
+            {
+                return Task.FromResult<IReadOnlyList<NativeTranscriptFile>>([]);
+            }
+
+            // The chunk arrays are never mutated once stored, so copying the lists is enough to concatenate outside the lock.
+            files = [.. state.Transcripts.Select(kv => KeyValuePair.Create(kv.Key, kv.Value.ToArray()))];
+        }
+
+        IReadOnlyList<NativeTranscriptFile> result = [.. files
+            .OrderBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => new NativeTranscriptFile(kv.Key, Concat(kv.Value)))];
+        return Task.FromResult(result);
+    }
+
+    public Task AppendTranscriptAsync(string sessionId, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentException.ThrowIfNullOrEmpty(relativePath);
+        var chunk = content.ToArray();
+        lock (_lock)
+        {
+            var transcripts = GetState(sessionId).Transcripts;
+            if (!transcripts.TryGetValue(relativePath, out var chunks))
+            {
+                transcripts[relativePath] = chunks = [];
+            }
+
+            chunks.Add(chunk);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ReplaceTranscriptAsync(string sessionId, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentException.ThrowIfNullOrEmpty(relativePath);
+        var chunk = content.ToArray();
+        lock (_lock)
+        {
+            GetState(sessionId).Transcripts[relativePath] = [chunk];
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<WorkspaceFileInfo>> ListWorkspaceFilesAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        WorkspaceFileInfo[] infos;
+        lock (_lock)
+        {
+            infos = _sessions.TryGetValue(sessionId, out var state) ? [.. state.Files.Values.Select(f => f.Info)] : [];
+        }
+
+        IReadOnlyList<WorkspaceFileInfo> ordered = [.. infos.OrderBy(f => f.Path, StringComparer.Ordinal)];
+        return Task.FromResult(ordered);
+    }
+
+    public Task<byte[]?> ReadWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        lock (_lock)
+        {
+            // A copy, so a caller that writes into the array cannot change what is stored.
+            var content = _sessions.TryGetValue(sessionId, out var state) && state.Files.TryGetValue(path, out var file)
+                ? file.Content.ToArray()
+                : null;
+            return Task.FromResult(content);
+        }
+    }
+
+    public Task SaveWorkspaceFileAsync(string sessionId, WorkspaceFileInfo file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ValidateFile(file, content);
+        var copy = content.ToArray();
+        lock (_lock)
+        {
+            GetState(sessionId).Files[file.Path] = (file, copy);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> DeleteWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        lock (_lock)
+        {
+            return Task.FromResult(_sessions.TryGetValue(sessionId, out var state) && state.Files.Remove(path));
+        }
+    }
+
+    public Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken)
+    {
+        AgentProfile[] profiles;
+        lock (_lock)
+        {
+            profiles = [.. _profiles.Values];
+        }
+
+        IReadOnlyList<AgentProfile> ordered = [.. profiles.OrderBy(p => p.Id, StringComparer.Ordinal)];
+        return Task.FromResult(ordered);
+    }
+
+    public Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(profileId);
+        lock (_lock)
+        {
+            return Task.FromResult(_profiles.GetValueOrDefault(profileId));
+        }
+    }
+
+    public Task SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentException.ThrowIfNullOrEmpty(profile.Id, nameof(profile));
+        lock (_lock)
+        {
+            _profiles[profile.Id] = profile;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static void ValidateRecord(SessionRecord session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentException.ThrowIfNullOrEmpty(session.SessionId, nameof(session));
+    }
+
+    private static void ValidateFile(WorkspaceFileInfo file, ReadOnlyMemory<byte> content)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentException.ThrowIfNullOrEmpty(file.Path, nameof(file));
+        if (file.Size != content.Length)
+        {
+            throw new ArgumentException($"The file info says {file.Size} bytes but the content has {content.Length}.", nameof(file));
+        }
+    }
+
+    // Callers hold _lock.
+    private SessionState GetState(string sessionId) =>
+        _sessions.TryGetValue(sessionId, out var state)
+            ? state
+            : throw new KeyNotFoundException($"Session '{sessionId}' does not exist.");
+
+    private static byte[] Concat(byte[][] chunks)
+    {
+        if (chunks.Length == 1)
+        {
+            return chunks[0].ToArray();
+        }
+
+        var result = new byte[chunks.Sum(c => (long)c.Length)];
+        var offset = 0;
+        foreach (var chunk in chunks)
+        {
+            chunk.CopyTo(result, offset);
+            offset += chunk.Length;
+        }
+
+        return result;
+    }
+
+    private sealed class SessionState(SessionRecord record)
+    {
+        public SessionRecord Record { get; set; } = record;
+
+        public List<SessionEvent> Events { get; } = [];
+
+        public Dictionary<string, List<byte[]>> Transcripts { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, (WorkspaceFileInfo Info, byte[] Content)> Files { get; } = new(StringComparer.Ordinal);
+    }
+}

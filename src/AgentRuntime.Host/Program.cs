@@ -1,0 +1,3 @@
+using AgentRuntime.Host;
+
+await RuntimeHost.CreateApp(args).RunAsync();

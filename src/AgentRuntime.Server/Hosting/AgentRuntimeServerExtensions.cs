@@ -1,0 +1,39 @@
+using AgentRuntime.Serialization;
+using AgentRuntime.Transport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentRuntime.Hosting;
+
+/// <summary>Adds the agent runtime to an ASP.NET Core application.</summary>
+public static class AgentRuntimeServerExtensions
+{
+    /// <summary>
+    /// Registers the runtime: sessions, the SignalR hub and the JSON contexts. Chain a store, a sandbox provider and
+    /// architectures on the returned builder, e.g. <c>.UseSqlite().AddLocalSandbox().AddClaudeCode()</c>.
+    /// </summary>
+    public static IAgentRuntimeBuilder AddAgentRuntime(this IServiceCollection services, Action<AgentRuntimeOptions>? configure = null)
+    {
+        services.AddProblemDetails();
+        services.Configure<JsonOptions>(options =>
+        {
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default);
+            options.SerializerOptions.TypeInfoResolverChain.Insert(1, ApiJsonContext.Default);
+        });
+        services.AddSignalR().AddJsonProtocol(options =>
+        {
+            options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default);
+        });
+        return services.AddAgentRuntimeCore(configure);
+    }
+
+    /// <summary>Maps the REST API under <c>/api</c> and the SignalR hub at <c>/hubs/sessions</c>.</summary>
+    public static IEndpointRouteBuilder MapAgentRuntime(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapSessionApi();
+        endpoints.MapHub<SessionsHub>("/hubs/sessions");
+        return endpoints;
+    }
+}

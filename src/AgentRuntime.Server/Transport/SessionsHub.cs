@@ -1,0 +1,56 @@
+using System.Runtime.CompilerServices;
+using AgentRuntime.Events;
+using AgentRuntime.Sessions;
+using Microsoft.AspNetCore.SignalR;
+
+namespace AgentRuntime.Transport;
+
+/// <summary>
+/// The SignalR hub at <c>/hubs/sessions</c>: streams a session's log and then its live events, and the session-list
+/// changes. Both are server-to-client streams, so a dropped connection simply subscribes again from its last seq.
+/// </summary>
+internal sealed class SessionsHub(IAgentSessionManager sessions) : Hub
+{
+    /// <summary>The events after <paramref name="afterSeq"/>, then live ones; no gap and no duplicate at the seam.</summary>
+    public async IAsyncEnumerable<SessionEvent> SubscribeSession(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (afterSeq < 0)
+        {
+            throw new HubException("afterSeq must be 0 or greater.");
+        }
+
+        if (!await sessions.SessionExistsAsync(sessionId, cancellationToken))
+        {
+            throw new HubException($"Session '{sessionId}' was not found.");
+        }
+
+        var events = sessions.SubscribeAsync(sessionId, afterSeq, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using (events)
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await events.MoveNextAsync())
+                    {
+                        yield break;
+                    }
+                }
+                catch (SubscriberLaggedException ex)
+                {
+                    throw new HubException(ex.Message);
+                }
+                catch (SessionNotFoundException ex)
+                {
+                    throw new HubException(ex.Message);
+                }
+
+                yield return events.Current;
+            }
+        }
+    }
+
+    /// <summary>Changes to the session list as they happen.</summary>
+    public IAsyncEnumerable<SessionListChange> SubscribeSessionList(CancellationToken cancellationToken) =>
+        sessions.SubscribeSessionListAsync(cancellationToken);
+}
