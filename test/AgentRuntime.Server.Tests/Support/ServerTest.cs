@@ -1,0 +1,68 @@
+using AgentRuntime.Events;
+using AgentRuntime.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace AgentRuntime.Server.Tests.Support;
+
+/// <summary>A scripted model server, a data directory and a running host for each test.</summary>
+public abstract class ServerTest : IAsyncLifetime
+{
+    private readonly List<IAsyncDisposable> _disposables = [];
+
+    internal string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "agent-runtime-tests", Guid.NewGuid().ToString("N"));
+
+    internal ScriptedModelServer Model { get; private set; } = null!;
+
+    internal RunningServer Server { get; private set; } = null!;
+
+    protected virtual IDictionary<string, string?>? Settings => null;
+
+    public async ValueTask InitializeAsync()
+    {
+        Model = await ScriptedModelServer.StartAsync(TestContext.Current.CancellationToken);
+        Server = await RunningServer.StartAsync(DataDirectory, Model, Settings);
+    }
+
+    /// <summary>Stops the host and starts a new one on the same data directory.</summary>
+    internal async Task RestartServerAsync()
+    {
+        await Server.DisposeAsync();
+        Server = await RunningServer.StartAsync(DataDirectory, Model, Settings);
+    }
+
+    /// <summary>Subscribes through the SignalR hub; disposed with the test.</summary>
+    internal async Task<EventCollector> SubscribeHubAsync(string sessionId, long afterSeq = 0)
+    {
+        var connection = Server.CreateHubConnection();
+        await connection.StartAsync().WaitAsync(RunningServer.Timeout);
+        _disposables.Add(connection);
+        return Track(new EventCollector(ct => connection.StreamAsync<SessionEvent>("SubscribeSession", sessionId, afterSeq, ct)));
+    }
+
+    /// <summary>Subscribes through SSE; disposed with the test.</summary>
+    internal EventCollector SubscribeSse(string sessionId, long afterSeq = 0) =>
+        Track(new EventCollector(ct => SseClient.ReadAsync(Server.Http, sessionId, afterSeq, ct)));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var disposable in Enumerable.Reverse(_disposables))
+        {
+            await disposable.DisposeAsync();
+        }
+
+        await Server.DisposeAsync();
+        await Model.DisposeAsync();
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    private EventCollector Track(EventCollector collector)
+    {
+        _disposables.Add(collector);
+        return collector;
+    }
+}
