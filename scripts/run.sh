@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the agent runtime on its embedded defaults (SQLite and sandboxes under ./.data, local sandboxes,
+# the Claude Code CLI) at http://127.0.0.1:5080, or at the addresses given with --urls.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$root/scripts/setup.sh"
+cd "$root"
+args=("$@")
+if [[ " ${args[*]-} " != *" --urls "* ]]; then
+  args+=(--urls "http://127.0.0.1:5080")
+fi
+exec dotnet run --project src/AgentRuntime.Host -c Release -- "${args[@]}"
