@@ -1,0 +1,65 @@
+using AgentRuntime.Sandboxes;
+
+namespace AgentRuntime.Architectures.Claude.Cli;
+
+/// <summary>The command line and environment the CLI starts with, the way the Claude Agent SDK starts it.</summary>
+internal static class ClaudeProcessSpec
+{
+    public static SandboxProcessSpec Build(ClaudeCodeOptions options, AgentConnectContext context, bool resume)
+    {
+        var arguments = new List<string>
+        {
+            "-p",
+            "--output-format", "stream-json",
+            "--input-format", "stream-json",
+            "--verbose",
+            "--include-partial-messages",
+            // Without it a subagent's text and thinking never reach the stream (only its tool calls do), while the
+            // transcript has them: the live view and the parsed transcript would differ.
+            "--forward-subagent-text",
+            "--dangerously-skip-permissions",
+            resume ? "--resume" : "--session-id", context.Session.SessionId,
+        };
+
+        if ((context.Profile.Model ?? options.Model) is { Length: > 0 } model)
+        {
+            arguments.AddRange(["--model", model]);
+        }
+
+        if (context.Profile.SystemPrompt is { Length: > 0 } prompt)
+        {
+            arguments.AddRange(["--append-system-prompt", prompt]);
+        }
+
+        if (context.Profile.AllowedTools is { Count: > 0 } tools)
+        {
+            arguments.AddRange(["--allowedTools", string.Join(",", tools)]);
+        }
+
+        var environment = new Dictionary<string, string>
+        {
+            ["HOME"] = context.Sandbox.HomePath,
+            ["ANTHROPIC_API_KEY"] = options.ApiKey ?? "",
+            ["DISABLE_TELEMETRY"] = "1",
+            ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1",
+            ["DISABLE_AUTOUPDATER"] = "1",
+            // Run as root (as in many containers) the CLI refuses to skip permissions unless told it is sandboxed.
+            ["IS_SANDBOX"] = "1",
+            // Subagents otherwise run in the background by default and report after the turn's result, in a turn
+            // the CLI starts on its own; in the foreground they finish inside the turn that started them.
+            ["CLAUDE_CODE_DISABLE_BACKGROUND_TASKS"] = "1",
+        };
+        if (options.BaseUrl is { Length: > 0 } baseUrl)
+        {
+            environment["ANTHROPIC_BASE_URL"] = baseUrl;
+        }
+
+        return new SandboxProcessSpec
+        {
+            Command = options.CliPath ?? "claude",
+            Arguments = arguments,
+            Environment = environment,
+            WorkingDirectory = context.Sandbox.WorkspacePath,
+        };
+    }
+}
