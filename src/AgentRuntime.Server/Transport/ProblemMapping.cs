@@ -22,7 +22,7 @@ internal static class ProblemMapping
         }
         catch (BadRequestException ex)
         {
-            return Problem(StatusCodes.Status400BadRequest, "Malformed request", ex.Message);
+            return Problem(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request too large" : "Malformed request", ex.Message);
         }
         catch (ArgumentException ex)
         {

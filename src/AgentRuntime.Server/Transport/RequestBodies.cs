@@ -1,6 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using AgentRuntime.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace AgentRuntime.Transport;
 
@@ -10,6 +14,17 @@ internal static class RequestBodies
     public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
         where T : class
     {
+        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value.MaxMessageBytes;
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = limit;
+        }
+
+        if (request.ContentLength > limit)
+        {
+            throw new BadRequestException($"The request body is larger than AgentRuntime:MaxMessageBytes ({limit} bytes).", StatusCodes.Status413PayloadTooLarge);
+        }
+
         try
         {
             return await JsonSerializer.DeserializeAsync(request.Body, typeInfo, cancellationToken).ConfigureAwait(false)
@@ -21,10 +36,13 @@ internal static class RequestBodies
         }
         catch (BadHttpRequestException ex)
         {
-            throw new BadRequestException(ex.Message);
+            throw new BadRequestException(ex.Message, ex.StatusCode);
         }
     }
 }
 
-/// <summary>The request is malformed; its message says how.</summary>
-internal sealed class BadRequestException(string message) : Exception(message);
+/// <summary>The request is malformed (or too large); its message says how.</summary>
+internal sealed class BadRequestException(string message, int statusCode = StatusCodes.Status400BadRequest) : Exception(message)
+{
+    public int StatusCode { get; } = statusCode;
+}
