@@ -1,0 +1,305 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using AgentRuntime.Hosting;
+using AgentRuntime.Profiles;
+using AgentRuntime.Serialization;
+using AgentRuntime.Sessions;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace AgentRuntime.Persistence.Sqlite;
+
+/// <summary>
+/// The store in one SQLite file. Every operation opens its own connection (the pool makes that cheap) so the store
+/// is safe for concurrent use without locks of its own; every write runs in a <c>BEGIN IMMEDIATE</c> transaction,
+/// which takes the database's write lock up front, so read-then-write sequences such as numbering events cannot race.
+/// </summary>
+/// <remarks>
+/// The events, transcript and workspace-file operations are in the other parts of this class. Unlike the rest of the
+/// runtime this class does not use <c>ConfigureAwait(false)</c>: Microsoft.Data.Sqlite runs its async methods
+/// synchronously, so these awaits complete inline and never resume on a captured context.
+/// </remarks>
+internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
+{
+    // How long a writer waits for another writer (this process or another) before failing with SQLITE_BUSY.
+    // Set as PRAGMA busy_timeout as well as Default Timeout: SQLite's own busy handler retries in short steps, and
+    // without it Microsoft.Data.Sqlite's coarser retry made the 8-writer append test about 2.5 times slower.
+    private const int BusyTimeoutMilliseconds = 30_000;
+
+    // The columns ReadRecord reads, in its order.
+    private const string RecordColumns =
+        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata";
+
+    private readonly string _connectionString;
+
+    public SqliteAgentStore(IOptions<SqliteStoreOptions> options, IOptions<AgentRuntimeOptions> runtimeOptions)
+    {
+        var path = options.Value.Path ?? Path.Combine(runtimeOptions.Value.GetFullDataDirectory(), SqliteStoreOptions.DefaultFileName);
+        DatabasePath = Path.GetFullPath(path);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = BusyTimeoutMilliseconds / 1000,
+        }.ToString();
+    }
+
+    /// <summary>The database file, as an absolute path.</summary>
+    public string DatabasePath { get; }
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        await using var connection = await OpenAsync(cancellationToken);
+
+        // WAL lets readers run alongside the writer; the mode is stored in the file, so setting it once is enough.
+        // It cannot change inside a transaction, hence before the migration transaction.
+        await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL;", cancellationToken);
+
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await ExecuteAsync(connection, transaction, SqliteSchema.CreateVersionTable, cancellationToken);
+        await using var select = CreateCommand(connection, transaction, "SELECT MAX(version) FROM schema_version;");
+        var version = await select.ExecuteScalarAsync(cancellationToken) is long v ? (int)v : 0;
+        if (version > SqliteSchema.Migrations.Count)
+        {
+            throw new InvalidOperationException(
+                $"The database '{DatabasePath}' has schema version {version}, newer than the {SqliteSchema.Migrations.Count} this build knows.");
+        }
+
+        for (var i = version; i < SqliteSchema.Migrations.Count; i++)
+        {
+            await ExecuteAsync(connection, transaction, SqliteSchema.Migrations[i], cancellationToken);
+        }
+
+        if (version < SqliteSchema.Migrations.Count)
+        {
+            await ExecuteAsync(connection, transaction, "DELETE FROM schema_version;", cancellationToken);
+            await using var insert = CreateCommand(connection, transaction, "INSERT INTO schema_version (version) VALUES ($version);");
+            insert.Parameters.AddWithValue("$version", SqliteSchema.Migrations.Count);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken)
+    {
+        ValidateRecord(session);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = CreateCommand(connection, null, """
+            INSERT INTO sessions (session_id, architecture, agent_profile_ref, name, created_at, last_activity,
+                last_activity_utc_ticks, sandbox_restart_count, sandbox_start_count, metadata)
+            VALUES ($id, $architecture, $profile, $name, $created, $activity, $activityTicks, $restarts, $starts, $metadata)
+            ON CONFLICT (session_id) DO NOTHING;
+            """);
+        AddRecordParameters(command, session);
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            throw new InvalidOperationException($"Session '{session.SessionId}' already exists.");
+        }
+    }
+
+    public async Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = CreateCommand(connection, null, $"SELECT {RecordColumns} FROM sessions WHERE session_id = $id;");
+        command.Parameters.AddWithValue("$id", sessionId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = CreateCommand(connection, null,
+            $"SELECT {RecordColumns} FROM sessions ORDER BY last_activity_utc_ticks DESC, session_id;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<SessionRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            records.Add(ReadRecord(reader));
+        }
+
+        return records;
+    }
+
+    public async Task UpdateSessionAsync(SessionRecord session, CancellationToken cancellationToken)
+    {
+        ValidateRecord(session);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = CreateCommand(connection, null, """
+            UPDATE sessions SET architecture = $architecture, agent_profile_ref = $profile, name = $name,
+                created_at = $created, last_activity = $activity, last_activity_utc_ticks = $activityTicks,
+                sandbox_restart_count = $restarts, sandbox_start_count = $starts, metadata = $metadata
+            WHERE session_id = $id;
+            """);
+        AddRecordParameters(command, session);
+        if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            throw SessionNotFound(session.SessionId);
+        }
+    }
+
+    public async Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        await using var command = CreateCommand(connection, transaction, """
+            DELETE FROM events WHERE session_id = $id;
+            DELETE FROM transcript_chunks WHERE session_id = $id;
+            DELETE FROM workspace_files WHERE session_id = $id;
+            """);
+        command.Parameters.AddWithValue("$id", sessionId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+
+        // Separate from the child rows so the count below is the sessions row alone.
+        await using var deleteSession = CreateCommand(connection, transaction, "DELETE FROM sessions WHERE session_id = $id;");
+        deleteSession.Parameters.AddWithValue("$id", sessionId);
+        var existed = await deleteSession.ExecuteNonQueryAsync(cancellationToken) > 0;
+        await transaction.CommitAsync(cancellationToken);
+        return existed;
+    }
+
+    public async Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = CreateCommand(connection, null, "SELECT json FROM profiles;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var profiles = new List<AgentProfile>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            profiles.Add(DeserializeProfile(reader.GetString(0)));
+        }
+
+        // Sorted here rather than by SQL: SQLite compares UTF-8 bytes, the other stores compare UTF-16 ordinally.
+        profiles.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return profiles;
+    }
+
+    public async Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(profileId);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = CreateCommand(connection, null, "SELECT json FROM profiles WHERE id = $id;");
+        command.Parameters.AddWithValue("$id", profileId);
+        return await command.ExecuteScalarAsync(cancellationToken) is string json ? DeserializeProfile(json) : null;
+    }
+
+    public async Task SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentException.ThrowIfNullOrEmpty(profile.Id, nameof(profile));
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = CreateCommand(connection, null,
+            "INSERT INTO profiles (id, json) VALUES ($id, $json) ON CONFLICT (id) DO UPDATE SET json = excluded.json;");
+        command.Parameters.AddWithValue("$id", profile.Id);
+        command.Parameters.AddWithValue("$json", JsonSerializer.Serialize(profile, AgentRuntimeJsonContext.Default.AgentProfile));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Closes the idle pooled connections to the file, so it is not held open after the store is gone.</summary>
+    public void Dispose()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await ExecuteAsync(connection, null, $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};", cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    // Microsoft.Data.Sqlite requires a command to carry the connection's open transaction explicitly.
+    private static SqliteCommand CreateCommand(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = CreateCommand(connection, transaction, sql);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Fails with <see cref="KeyNotFoundException"/> unless the session exists; run inside the write transaction.</summary>
+    private static async Task EnsureSessionExistsAsync(SqliteConnection connection, SqliteTransaction transaction, string sessionId, CancellationToken cancellationToken)
+    {
+        await using var command = CreateCommand(connection, transaction, "SELECT 1 FROM sessions WHERE session_id = $id;");
+        command.Parameters.AddWithValue("$id", sessionId);
+        if (await command.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            throw SessionNotFound(sessionId);
+        }
+    }
+
+    private static KeyNotFoundException SessionNotFound(string sessionId) => new($"Session '{sessionId}' does not exist.");
+
+    private static void AddRecordParameters(SqliteCommand command, SessionRecord session)
+    {
+        command.Parameters.AddWithValue("$id", session.SessionId);
+        command.Parameters.AddWithValue("$architecture", session.Architecture);
+        command.Parameters.AddWithValue("$profile", session.AgentProfileRef);
+        command.Parameters.AddWithValue("$name", (object?)session.Name ?? DBNull.Value);
+        command.Parameters.AddWithValue("$created", FormatTimestamp(session.CreatedAt));
+        command.Parameters.AddWithValue("$activity", FormatTimestamp(session.LastActivity));
+        command.Parameters.AddWithValue("$activityTicks", session.LastActivity.UtcTicks);
+        command.Parameters.AddWithValue("$restarts", session.SandboxRestartCount);
+        command.Parameters.AddWithValue("$starts", session.SandboxStartCount);
+        command.Parameters.AddWithValue("$metadata",
+            JsonSerializer.Serialize(session.Metadata, AgentRuntimeJsonContext.Default.SessionMetadata));
+    }
+
+    private static SessionRecord ReadRecord(SqliteDataReader reader) => new()
+    {
+        SessionId = reader.GetString(0),
+        Architecture = reader.GetString(1),
+        AgentProfileRef = reader.GetString(2),
+        Name = reader.IsDBNull(3) ? null : reader.GetString(3),
+        CreatedAt = ParseTimestamp(reader.GetString(4)),
+        LastActivity = ParseTimestamp(reader.GetString(5)),
+        SandboxRestartCount = reader.GetInt32(6),
+        SandboxStartCount = reader.GetInt32(7),
+        Metadata = JsonSerializer.Deserialize(reader.GetString(8), AgentRuntimeJsonContext.Default.SessionMetadata)
+            ?? new SessionMetadata(),
+    };
+
+    private static AgentProfile DeserializeProfile(string json) =>
+        JsonSerializer.Deserialize(json, AgentRuntimeJsonContext.Default.AgentProfile)
+        ?? throw new InvalidDataException("A stored profile is the JSON null.");
+
+    private static void ValidateRecord(SessionRecord session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentException.ThrowIfNullOrEmpty(session.SessionId, nameof(session));
+    }
+
+    private static string FormatTimestamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTimestamp(string value) =>
+        DateTimeOffset.ParseExact(value, "O", CultureInfo.InvariantCulture, DateTimeStyles.None);
+
+    // Binds without a copy when the memory is a whole array, which is what callers usually pass.
+    private static byte[] ToArray(ReadOnlyMemory<byte> content) =>
+        MemoryMarshal.TryGetArray(content, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : content.ToArray();
+}

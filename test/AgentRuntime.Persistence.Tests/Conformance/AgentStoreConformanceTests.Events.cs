@@ -1,0 +1,169 @@
+using AgentRuntime.Events;
+using AgentRuntime.Serialization;
+using Xunit;
+using static AgentRuntime.Persistence.Tests.Conformance.StoreTestData;
+
+namespace AgentRuntime.Persistence.Tests.Conformance;
+
+public abstract partial class AgentStoreConformanceTests
+{
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_SeveralCalls_NumbersOneToNAcrossCalls()
+    {
+        var session = await CreateSessionAsync();
+        var appended = new List<SessionEvent>();
+
+        foreach (var batch in new[] { 3, 1, 4 })
+        {
+            appended.AddRange(await Store.AppendEventsAsync(
+                session.SessionId, [.. Enumerable.Range(appended.Count + 1, batch).Select(Turn)], CancellationToken));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), appended.Select(e => e.Seq));
+        Assert.All(appended, e => Assert.Equal(session.SessionId, e.SessionId));
+        Assert.Equal(Enumerable.Range(1, 8).Select(i => $"turn-{i}"), appended.Cast<TurnStartedEvent>().Select(e => e.TurnId));
+        Assert.Equal(8, await Store.GetLastSeqAsync(session.SessionId, CancellationToken));
+        var read = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
+        Assert.Equal(appended.Select(Json), read.Select(Json));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_SeqAndSessionIdAlreadySet_StoreAssignsItsOwn()
+    {
+        var session = await CreateSessionAsync();
+
+        var appended = await Store.AppendEventsAsync(session.SessionId, [Turn(1) with { Seq = 99, SessionId = "elsewhere" }], CancellationToken);
+
+        var stored = Assert.Single(await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken));
+        Assert.Equal(1, stored.Seq);
+        Assert.Equal(session.SessionId, stored.SessionId);
+        Assert.Equal(Json(appended[0]), Json(stored));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_TwoSessions_EachLogNumberedFromOne()
+    {
+        var first = await CreateSessionAsync();
+        var second = await CreateSessionAsync();
+
+        await Store.AppendEventsAsync(first.SessionId, [Turn(1), Turn(2), Turn(3)], CancellationToken);
+        var appended = await Store.AppendEventsAsync(second.SessionId, [Turn(4)], CancellationToken);
+
+        Assert.Equal(1, Assert.Single(appended).Seq);
+        Assert.Equal(3, await Store.GetLastSeqAsync(first.SessionId, CancellationToken));
+        Assert.Equal(1, await Store.GetLastSeqAsync(second.SessionId, CancellationToken));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_EmptyBatch_ReturnsEmptyAndLeavesLog()
+    {
+        var session = await CreateSessionAsync();
+        await Store.AppendEventsAsync(session.SessionId, [Turn(1)], CancellationToken);
+
+        Assert.Empty(await Store.AppendEventsAsync(session.SessionId, [], CancellationToken));
+
+        Assert.Equal(1, await Store.GetLastSeqAsync(session.SessionId, CancellationToken));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task GetLastSeq_EmptyLog_ReturnsZero()
+    {
+        var session = await CreateSessionAsync();
+
+        Assert.Equal(0, await Store.GetLastSeqAsync(session.SessionId, CancellationToken));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task ReadEvents_AfterK_ReturnsOnlyLaterEventsInOrder()
+    {
+        var session = await CreateSessionAsync();
+        await Store.AppendEventsAsync(session.SessionId, [.. Enumerable.Range(1, 8).Select(Turn)], CancellationToken);
+
+        var afterFive = await Store.ReadEventsAsync(session.SessionId, 5, CancellationToken).ToListAsync(CancellationToken);
+        var afterLast = await Store.ReadEventsAsync(session.SessionId, 8, CancellationToken).ToListAsync(CancellationToken);
+        var beyond = await Store.ReadEventsAsync(session.SessionId, 100, CancellationToken).ToListAsync(CancellationToken);
+
+        Assert.Equal([6L, 7L, 8L], afterFive.Select(e => e.Seq));
+        Assert.Equal(["turn-6", "turn-7", "turn-8"], afterFive.Cast<TurnStartedEvent>().Select(e => e.TurnId));
+        Assert.Empty(afterLast);
+        Assert.Empty(beyond);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task ReadEvents_UnknownSession_ReturnsEmpty()
+    {
+        Assert.Empty(await Store.ReadEventsAsync(Guid.NewGuid().ToString(), 0, CancellationToken).ToListAsync(CancellationToken));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task ReadEvents_CancelledToken_ThrowsOperationCanceled()
+    {
+        var session = await CreateSessionAsync();
+        await Store.AppendEventsAsync(session.SessionId, [Turn(1), Turn(2)], CancellationToken);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            async () => await Store.ReadEventsAsync(session.SessionId, 0, cancelled.Token).ToListAsync(CancellationToken));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_ConcurrentTasks_NumbersGapFreeWithoutDuplicates()
+    {
+        const int Tasks = 8;
+        const int EventsPerTask = 50;
+        var session = await CreateSessionAsync();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        var writers = Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>
+        {
+            await start.Task.WaitAsync(CancellationToken);
+            var mine = new List<SessionEvent>();
+            for (var i = 0; i < EventsPerTask; i++)
+            {
+                var e = new TurnCompletedEvent { TurnId = $"{t}:{i}", Timestamp = Epoch };
+                mine.AddRange(await Store.AppendEventsAsync(session.SessionId, [e], CancellationToken));
+            }
+
+            return mine;
+        }, CancellationToken)).ToArray();
+        start.SetResult();
+        var results = await Task.WhenAll(writers);
+
+        var returned = results.SelectMany(r => r).OrderBy(e => e.Seq).ToList();
+        Assert.Equal(Enumerable.Range(1, Tasks * EventsPerTask).Select(i => (long)i), returned.Select(e => e.Seq));
+        // Each writer's own appends were numbered in the order it made them.
+        Assert.All(results, r => Assert.Equal(r.Select(e => e.Seq).Order(), r.Select(e => e.Seq)));
+
+        var stored = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
+        Assert.Equal(returned.Select(Json), stored.Select(Json));
+        Assert.Equal(Tasks * EventsPerTask, await Store.GetLastSeqAsync(session.SessionId, CancellationToken));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_EveryEventType_RoundTripsAsIdenticalJson()
+    {
+        var session = await CreateSessionAsync();
+        var events = OneOfEachEventType();
+        var declared = AgentRuntimeJsonContext.Default.SessionEvent.PolymorphismOptions!.DerivedTypes.Select(d => d.DerivedType);
+        Assert.Subset(events.Select(e => e.GetType()).ToHashSet(), declared.ToHashSet());
+
+        var appended = await Store.AppendEventsAsync(session.SessionId, events, CancellationToken);
+
+        var stored = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
+        Assert.Equal(events.Count, stored.Count);
+        Assert.Equal(appended.Select(Json), stored.Select(Json));
+        Assert.Equal(events.Select(e => e.GetType()), stored.Select(e => e.GetType()));
+        Assert.Equal(events.Select(e => Json(e with { Seq = 0, SessionId = "" })), stored.Select(e => Json(e with { Seq = 0, SessionId = "" })));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_UnknownSession_ThrowsKeyNotFound()
+    {
+        var sessionId = Guid.NewGuid().ToString();
+
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.AppendEventsAsync(sessionId, [Turn(1)], CancellationToken));
+
+        Assert.Equal(0, await Store.GetLastSeqAsync(sessionId, CancellationToken));
+    }
+}

@@ -1,0 +1,161 @@
+using AgentRuntime.Events;
+using AgentRuntime.Hosting;
+using AgentRuntime.Persistence.Sqlite;
+using AgentRuntime.Persistence.Tests.Conformance;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Xunit;
+using static AgentRuntime.Persistence.Tests.Conformance.StoreTestData;
+
+namespace AgentRuntime.Persistence.Tests.Sqlite;
+
+/// <summary>The conformance suite against <see cref="SqliteAgentStore"/> on a real database file, plus what is particular to SQLite.</summary>
+public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "agent-runtime-tests", Guid.NewGuid().ToString("N"));
+    private readonly List<SqliteAgentStore> _stores = [];
+
+    // A directory that does not exist yet: the store must create it.
+    private string DatabasePath => Path.Combine(_directory, "nested", "store.db");
+
+    protected override Task<IAgentStore> CreateStoreAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+
+    protected override Task<IAgentStore> ReopenStoreAsync(CancellationToken cancellationToken)
+    {
+        // Dropping the pooled connections closes the file, so the new instance reads what reached the disk.
+        DisposeStores();
+        return OpenAsync(cancellationToken);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        DisposeStores();
+        Directory.Delete(_directory, recursive: true);
+        await base.DisposeAsync();
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Initialize_MissingDirectory_CreatesWalDatabaseAtSchemaVersionOne()
+    {
+        Assert.True(File.Exists(DatabasePath));
+        await using var connection = await ConnectAsync();
+
+        Assert.Equal("wal", await ScalarAsync<string>(connection, "PRAGMA journal_mode;"));
+        Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT version FROM schema_version;"));
+        Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_version;"));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Initialize_CalledAgain_KeepsDataAndSingleVersionRow()
+    {
+        var session = await CreateSessionAsync();
+
+        await Store.InitializeAsync(CancellationToken);
+
+        Assert.NotNull(await Store.GetSessionAsync(session.SessionId, CancellationToken));
+        await using var connection = await ConnectAsync();
+        Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_version;"));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Initialize_DatabaseFromNewerBuild_ThrowsInvalidOperation()
+    {
+        await using (var connection = await ConnectAsync())
+        {
+            await ScalarAsync<long>(connection, "UPDATE schema_version SET version = 99; SELECT changes();");
+        }
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => Store.InitializeAsync(CancellationToken));
+
+        Assert.Contains("99", error.Message);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendTranscript_SeveralAppends_StoresOneChunkEachWithoutRewriting()
+    {
+        var session = await CreateSessionAsync();
+        await Store.AppendTranscriptAsync(session.SessionId, "main.jsonl", "a"u8.ToArray(), CancellationToken);
+        await using var connection = await ConnectAsync();
+        var firstChunk = await ScalarAsync<long>(connection, "SELECT rowid FROM transcript_chunks WHERE chunk_index = 0;");
+
+        await Store.AppendTranscriptAsync(session.SessionId, "main.jsonl", "b"u8.ToArray(), CancellationToken);
+        await Store.AppendTranscriptAsync(session.SessionId, "main.jsonl", "c"u8.ToArray(), CancellationToken);
+
+        Assert.Equal("0:a,1:b,2:c", await ScalarAsync<string>(connection,
+            "SELECT group_concat(chunk_index || ':' || CAST(content AS TEXT), ',') FROM (SELECT * FROM transcript_chunks ORDER BY chunk_index);"));
+        Assert.Equal(firstChunk, await ScalarAsync<long>(connection, "SELECT rowid FROM transcript_chunks WHERE chunk_index = 0;"));
+
+        await Store.ReplaceTranscriptAsync(session.SessionId, "main.jsonl", "z"u8.ToArray(), CancellationToken);
+
+        Assert.Equal("0:z", await ScalarAsync<string>(connection,
+            "SELECT group_concat(chunk_index || ':' || CAST(content AS TEXT), ',') FROM transcript_chunks;"));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_EveryEventType_StoresWireTypeAndTimestampColumns()
+    {
+        var session = await CreateSessionAsync();
+
+        await Store.AppendEventsAsync(session.SessionId, [Turn(1), new ErrorEvent { Message = "m", Timestamp = Epoch }], CancellationToken);
+
+        await using var connection = await ConnectAsync();
+        Assert.Equal("1:session:turn:started,2:error", await ScalarAsync<string>(connection,
+            "SELECT group_concat(seq || ':' || type, ',') FROM (SELECT * FROM events ORDER BY seq);"));
+        Assert.Equal(Epoch.ToString("O"), await ScalarAsync<string>(connection, "SELECT timestamp FROM events WHERE seq = 2;"));
+    }
+
+    [Fact]
+    public void Constructor_NoPathConfigured_UsesDatabaseInDataDirectory()
+    {
+        var store = new SqliteAgentStore(
+            Options.Create(new SqliteStoreOptions()),
+            Options.Create(new AgentRuntimeOptions { DataDirectory = _directory }));
+
+        Assert.Equal(Path.Combine(_directory, SqliteStoreOptions.DefaultFileName), store.DatabasePath);
+    }
+
+    [Fact]
+    public void Constructor_RelativePath_ResolvedAgainstWorkingDirectory()
+    {
+        var store = new SqliteAgentStore(
+            Options.Create(new SqliteStoreOptions { Path = "rel/x.db" }),
+            Options.Create(new AgentRuntimeOptions { DataDirectory = _directory }));
+
+        Assert.Equal(Path.GetFullPath("rel/x.db"), store.DatabasePath);
+    }
+
+    private async Task<IAgentStore> OpenAsync(CancellationToken cancellationToken)
+    {
+        var store = new SqliteAgentStore(
+            Options.Create(new SqliteStoreOptions { Path = DatabasePath }),
+            Options.Create(new AgentRuntimeOptions { DataDirectory = Path.Combine(_directory, "unused") }));
+        _stores.Add(store);
+        await store.InitializeAsync(cancellationToken);
+        return store;
+    }
+
+    private void DisposeStores()
+    {
+        foreach (var store in _stores)
+        {
+            store.Dispose();
+        }
+
+        _stores.Clear();
+    }
+
+    // Pooling off so the test's own connection does not keep the file open after the test.
+    private async Task<SqliteConnection> ConnectAsync()
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = DatabasePath, Pooling = false }.ToString());
+        await connection.OpenAsync(CancellationToken);
+        return connection;
+    }
+
+    private static async Task<T> ScalarAsync<T>(SqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return (T)(await command.ExecuteScalarAsync(CancellationToken))!;
+    }
+}
