@@ -18,6 +18,12 @@ public sealed record Reply
     /// <summary>Pause before each streamed chunk, so a test can observe a reply mid-way.</summary>
     public TimeSpan ChunkDelay { get; init; }
 
+    /// <summary>
+    /// How many pieces each streamed block is cut into: enough by default (3) that a client must assemble them, few
+    /// enough to keep tests fast.
+    /// </summary>
+    public int Pieces { get; init; } = 3;
+
     /// <summary>The stop reason; <c>tool_use</c> when the content holds a tool call, else <c>end_turn</c>.</summary>
     public string? StopReason { get; init; }
 
@@ -63,6 +69,9 @@ public sealed record Reply
 
     /// <summary>Sets the pause before each streamed chunk.</summary>
     public Reply WithChunkDelay(TimeSpan delay) => this with { ChunkDelay = delay };
+
+    /// <summary>Sets how many pieces each streamed block is cut into.</summary>
+    public Reply WithPieces(int pieces) => this with { Pieces = pieces };
 
     /// <summary>Names a model in the answer.</summary>
     public Reply WithModel(string model) => this with { Model = model };

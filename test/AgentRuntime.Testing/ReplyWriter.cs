@@ -7,8 +7,6 @@ namespace AgentRuntime.Testing;
 /// <summary>Writes a <see cref="Reply"/> the way the Anthropic Messages API does: server-sent events, or one JSON message.</summary>
 internal static class ReplyWriter
 {
-    // Pieces per streamed block: enough that a client must assemble them, few enough to keep tests fast.
-    private const int Pieces = 3;
 
     public static async Task WriteErrorAsync(HttpResponse response, ReplyError error, CancellationToken cancellationToken)
     {
@@ -46,7 +44,7 @@ internal static class ReplyWriter
 
         for (var index = 0; index < reply.Content.Count; index++)
         {
-            await WriteBlockAsync(writer, index, reply.Content[index]);
+            await WriteBlockAsync(writer, index, reply.Content[index], reply.Pieces);
         }
 
         await writer.WriteAsync("message_delta", new JsonObject
@@ -58,7 +56,7 @@ internal static class ReplyWriter
         await writer.WriteAsync("message_stop", new JsonObject { ["type"] = "message_stop" });
     }
 
-    private static async Task WriteBlockAsync(EventWriter writer, int index, ReplyContent content)
+    private static async Task WriteBlockAsync(EventWriter writer, int index, ReplyContent content, int pieces)
     {
         JsonObject startBlock = content switch
         {
@@ -72,14 +70,14 @@ internal static class ReplyWriter
         switch (content)
         {
             case TextContent text:
-                foreach (var piece in Split(text.Text))
+                foreach (var piece in Split(text.Text, pieces))
                 {
                     await writer.WriteDeltaAsync(index, new JsonObject { ["type"] = "text_delta", ["text"] = piece });
                 }
 
                 break;
             case ThinkingContent thinking:
-                foreach (var piece in Split(thinking.Thinking))
+                foreach (var piece in Split(thinking.Thinking, pieces))
                 {
                     await writer.WriteDeltaAsync(index, new JsonObject { ["type"] = "thinking_delta", ["thinking"] = piece });
                 }
@@ -87,7 +85,7 @@ internal static class ReplyWriter
                 await writer.WriteDeltaAsync(index, new JsonObject { ["type"] = "signature_delta", ["signature"] = thinking.Signature });
                 break;
             case ToolUseContent tool:
-                foreach (var piece in Split(tool.Input.ToJsonString()))
+                foreach (var piece in Split(tool.Input.ToJsonString(), pieces))
                 {
                     await writer.WriteDeltaAsync(index, new JsonObject { ["type"] = "input_json_delta", ["partial_json"] = piece });
                 }
@@ -124,14 +122,14 @@ internal static class ReplyWriter
     };
 
     // Splits on UTF-16 boundaries that do not cut a surrogate pair, so every piece is valid text.
-    private static IEnumerable<string> Split(string text)
+    private static IEnumerable<string> Split(string text, int pieces)
     {
         if (text.Length == 0)
         {
             yield break;
         }
 
-        var size = Math.Max(1, (int)Math.Ceiling(text.Length / (double)Pieces));
+        var size = Math.Max(1, (int)Math.Ceiling(text.Length / (double)pieces));
         for (var start = 0; start < text.Length;)
         {
             var length = Math.Min(size, text.Length - start);
