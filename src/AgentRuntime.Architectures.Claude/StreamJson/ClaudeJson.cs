@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentRuntime.Blocks;
-using AgentRuntime.Serialization;
 
 namespace AgentRuntime.Architectures.Claude.StreamJson;
 
@@ -60,6 +59,9 @@ internal static class ClaudeJson
         return document.RootElement.Clone();
     }
 
-    /// <summary>A status as the block's wire shape spells it, for <see cref="Events.BlockUpdateEvent.Updates"/>.</summary>
-    public static JsonNode Status(ToolStatus status) => JsonSerializer.SerializeToNode(status, AgentRuntimeJsonContext.Default.ToolStatus)!;
+    /// <summary>
+    /// A status for <see cref="Events.BlockUpdateEvent.Updates"/>, camelCase as the protocol documents it (and as the
+    /// core writes it). The shared JSON context itself writes enum names as declared; it reads either.
+    /// </summary>
+    public static JsonNode Status(ToolStatus status) => JsonValue.Create(JsonNamingPolicy.CamelCase.ConvertName(status.ToString()));
 }
