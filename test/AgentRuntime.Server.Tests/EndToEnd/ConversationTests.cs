@@ -106,7 +106,7 @@ public sealed class ConversationTests : ServerTest
     {
         var session = await Server.CreateSessionAsync();
         var full = await SubscribeHubAsync(session.SessionId);
-        Model.Enqueue(Reply.Text(string.Join(' ', Enumerable.Range(1, 60).Select(i => $"word{i}"))).WithChunkDelay(TimeSpan.FromMilliseconds(40)));
+        Model.Enqueue(Reply.Text(string.Join(' ', Enumerable.Range(1, 60).Select(i => $"word{i}"))).WithPieces(40).WithChunkDelay(TimeSpan.FromMilliseconds(40)));
 
         var turnId = await Server.SendMessageAsync(session.SessionId, "Stream slowly");
         var midway = await full.WaitForAsync<BlockDeltaEvent>(_ => full.Events.OfType<BlockDeltaEvent>().Count() >= 5);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using AgentRuntime.Events;
 using AgentRuntime.Serialization;
@@ -27,12 +28,16 @@ public sealed class RestartTests : ServerTest
 
         var after = await Server.GetSessionAsync(session.SessionId);
         Assert.Equal(Json(before.Blocks), Json(after.Blocks));
-        Assert.Equal(before.LastSeq, after.LastSeq);
+        // Shutting the first host down logged the sandbox's termination and the unload, and nothing else.
+        Assert.True(after.LastSeq > before.LastSeq);
+        var shutdownEvents = await ReadEventsAsync(session.SessionId, before.LastSeq);
+        Assert.All(shutdownEvents, e => Assert.IsType<StatusEvent>(e));
+        Assert.Equal(after.LastSeq - before.LastSeq, shutdownEvents.Count);
         Assert.Contains(after.WorkspaceFiles, f => f.Path == "notes.md");
 
         var replay = await SubscribeHubAsync(session.SessionId, afterSeq: 0);
-        await replay.WaitForAsync<SessionEvent>(e => e.Seq == before.LastSeq);
-        Assert.Equal(Enumerable.Range(1, (int)before.LastSeq).Select(i => (long)i), replay.Events.Take((int)before.LastSeq).Select(e => e.Seq));
+        await replay.WaitForAsync<SessionEvent>(e => e.Seq == after.LastSeq);
+        Assert.Equal(Enumerable.Range(1, (int)after.LastSeq).Select(i => (long)i), replay.Events.Take((int)after.LastSeq).Select(e => e.Seq));
 
         Model.Enqueue(Reply.Text("Third answer, still remembering KIWI."));
         var turn3 = await Server.SendMessageAsync(session.SessionId, "Which word did the notes have?");
@@ -45,6 +50,9 @@ public sealed class RestartTests : ServerTest
         Assert.Equal("# Notes\nKIWI\n", await File.ReadAllTextAsync(
             Path.Combine(DataDirectory, "sandboxes", session.SessionId, "workspace", "notes.md"), TestContext.Current.CancellationToken));
     }
+
+    private async Task<IReadOnlyList<SessionEvent>> ReadEventsAsync(string sessionId, long after) =>
+        (await Server.Http.GetFromJsonAsync($"/api/sessions/{sessionId}/events?after={after}", AgentRuntimeJsonContext.Default.IReadOnlyListSessionEvent, TestContext.Current.CancellationToken))!;
 
     private static string Json(IReadOnlyList<Blocks.ConversationBlock> blocks) =>
         JsonSerializer.Serialize(blocks, AgentRuntimeJsonContext.Default.IReadOnlyListConversationBlock);

@@ -78,8 +78,9 @@ internal sealed class EventCollector : IAsyncDisposable
         {
             await _pump.WaitAsync(TimeSpan.FromSeconds(10));
         }
-        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException or HttpRequestException or IOException)
+        catch (Exception)
         {
+            // How the subscription ended no longer matters once the test is done with it (a restarted server drops it).
         }
 
         _stop.Dispose();

@@ -53,7 +53,7 @@ internal sealed class RunningServer : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(values);
         });
         await app.StartAsync().WaitAsync(Timeout);
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new RunningServer(app, new Uri(address));
     }
 
