@@ -91,8 +91,8 @@ public sealed class ConversationTests : ServerTest
         await hub.WaitForAsync<TurnCompletedEvent>(e => e.TurnId == turn2);
         second.Stop();
 
-        TestContext.Current.SendDiagnosticMessage($"first turn {first.ElapsedMilliseconds} ms, second turn {second.ElapsedMilliseconds} ms");
-        Console.WriteLine($"Turn timings: first {first.ElapsedMilliseconds} ms (sandbox + CLI start), second {second.ElapsedMilliseconds} ms (CLI kept alive)");
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"Turn timings: first {first.ElapsedMilliseconds} ms (sandbox + CLI start), second {second.ElapsedMilliseconds} ms (CLI kept alive)");
         var lastRequest = Model.ConversationRequests[^1];
         Assert.True(lastRequest.MessagesContain("Remember the word PAPAYA"));
         Assert.True(lastRequest.MessagesContain("First answer: the secret word is PAPAYA."));
