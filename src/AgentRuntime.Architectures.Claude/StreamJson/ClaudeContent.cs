@@ -94,10 +94,22 @@ internal static class ClaudeContent
 
     /// <summary>
     /// A subagent's final answer: the report in the Agent tool's structured result (<c>tool_use_result.content</c>),
-    /// which, unlike the tool_result the model sees, carries no hand-back framing; else the tool_result text.
+    /// which, unlike the tool_result the model sees, carries no hand-back framing. Its first <c>harnessNoteCount</c>
+    /// and last <c>harnessTailCount</c> blocks are notes the CLI adds for the model (such as the tools used), not
+    /// the report. Without a structured result, the tool_result text.
     /// </summary>
-    public static string SubagentOutput(JsonNode? toolUseResult, JsonNode? toolResultContent) =>
-        ClaudeJson.Array(toolUseResult, "content") is { Count: > 0 } report ? ToolResultText(report) : ToolResultText(toolResultContent);
+    public static string SubagentOutput(JsonNode? toolUseResult, JsonNode? toolResultContent)
+    {
+        if (ClaudeJson.Array(toolUseResult, "content") is not { Count: > 0 } content)
+        {
+            return ToolResultText(toolResultContent);
+        }
+
+        var notes = (int)Math.Clamp(ClaudeJson.Long(toolUseResult, "harnessNoteCount") ?? 0, 0, content.Count);
+        var tail = (int)Math.Clamp(ClaudeJson.Long(toolUseResult, "harnessTailCount") ?? 0, 0, content.Count - notes);
+        var report = content.Skip(notes).Take(content.Count - notes - tail).ToList();
+        return report.Count == 0 ? ToolResultText(content) : string.Join("\n", report.Select(BlockText));
+    }
 
     /// <summary>The text a user message carries (its text and image blocks, not its tool results), or <see langword="null"/>.</summary>
     public static string? UserText(JsonNode? content)

@@ -1,0 +1,130 @@
+using AgentRuntime.Architectures.Claude.Tests.Fixtures;
+using AgentRuntime.Events;
+using AgentRuntime.Hosting;
+using AgentRuntime.Profiles;
+using AgentRuntime.Sandboxes;
+using AgentRuntime.Sandboxes.Local;
+using AgentRuntime.Sessions;
+using AgentRuntime.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentRuntime.Architectures.Claude.Tests.Integration;
+
+/// <summary>
+/// The real Claude Code CLI in a real local sandbox, talking to a scripted model: the architecture as the runtime
+/// registers it (<c>AddClaudeCode</c>, <c>AddLocalSandbox</c>), with every wait bounded.
+/// </summary>
+internal sealed class ClaudeSession : IAsyncDisposable
+{
+    public static readonly TimeSpan TurnTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly ServiceProvider _services;
+    private readonly string _root;
+
+    private ClaudeSession(ScriptedModelServer model, ServiceProvider services, string root, ISandbox sandbox, SessionRecord session)
+    {
+        Model = model;
+        _services = services;
+        _root = root;
+        Sandbox = sandbox;
+        Session = session;
+        Architecture = services.GetServices<IAgentArchitecture>().Single(a => a.Name == "claude-agent-sdk");
+    }
+
+    public ScriptedModelServer Model { get; }
+
+    public IAgentArchitecture Architecture { get; }
+
+    public ISandbox Sandbox { get; private set; }
+
+    public SessionRecord Session { get; }
+
+    public static AgentProfile Profile { get; } = new() { Id = "default", Name = "Default" };
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public static async Task<ClaudeSession> StartAsync(Action<ClaudeCodeOptions>? configure = null)
+    {
+        var model = await ScriptedModelServer.StartAsync(Token).WaitAsync(StepTimeout, Token);
+        // A short root keeps the workspace path, and so the CLI's project directory name, short.
+        var root = Path.Combine(Path.GetTempPath(), "cc-tests", Guid.NewGuid().ToString("N")[..8]);
+        var services = new ServiceCollection()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddLogging();
+        new TestRuntimeBuilder(services)
+            .AddLocalSandbox(o => o.RootDirectory = root)
+            .AddClaudeCode(o =>
+            {
+                o.ApiKey = "sk-scripted";
+                o.BaseUrl = model.BaseUrl;
+                o.TurnTimeout = TurnTimeout;
+                configure?.Invoke(o);
+            });
+        var provider = services.BuildServiceProvider(validateScopes: true);
+        var session = RecordedOutput.Session(Guid.NewGuid().ToString());
+        var sandbox = await provider.GetRequiredService<ISandboxProvider>().CreateAsync(new SandboxRequest { SessionId = session.SessionId }, Token).WaitAsync(StepTimeout, Token);
+        return new ClaudeSession(model, provider, root, sandbox, session);
+    }
+
+    public Task<IAgentConnection> ConnectAsync(bool resume = false, AgentProfile? profile = null) =>
+        Architecture.ConnectAsync(new AgentConnectContext { Sandbox = Sandbox, Session = Session, Profile = profile ?? Profile, Resume = resume }, Token)
+            .WaitAsync(StepTimeout, Token);
+
+    /// <summary>Runs a turn to its end and returns its events.</summary>
+    public static async Task<List<SessionEvent>> RunTurnAsync(IAgentConnection connection, string content)
+    {
+        var events = new List<SessionEvent>();
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        deadline.CancelAfter(TurnTimeout);
+        await foreach (var e in connection.RunTurnAsync(new AgentTurn(Guid.NewGuid().ToString("N"), content), deadline.Token))
+        {
+            events.Add(e);
+        }
+
+        return events;
+    }
+
+    /// <summary>The session's native transcript as the runtime would persist it after a turn.</summary>
+    public async Task<IReadOnlyList<NativeTranscriptFile>> ReadTranscriptAsync()
+    {
+        var files = new List<NativeTranscriptFile>();
+        foreach (var directory in Architecture.GetTranscriptDirectories(Sandbox, Session))
+        {
+            foreach (var entry in await Sandbox.ListFilesAsync(SandboxRoot.Home, directory, Token).WaitAsync(StepTimeout, Token))
+            {
+                var content = await Sandbox.ReadFileAsync(SandboxRoot.Home, entry.RelativePath, Token).WaitAsync(StepTimeout, Token);
+                files.Add(new NativeTranscriptFile(entry.RelativePath, content!));
+            }
+        }
+
+        return files;
+    }
+
+    /// <summary>Terminates the sandbox and starts a fresh one for the same session with <paramref name="restore"/> in its home.</summary>
+    public async Task RecreateSandboxAsync(IReadOnlyList<NativeTranscriptFile> restore)
+    {
+        await Sandbox.TerminateAsync(Token).WaitAsync(StepTimeout, Token);
+        Sandbox = await _services.GetRequiredService<ISandboxProvider>().CreateAsync(new SandboxRequest { SessionId = Session.SessionId }, Token).WaitAsync(StepTimeout, Token);
+        foreach (var file in restore)
+        {
+            await Sandbox.WriteFileAsync(SandboxRoot.Home, file.RelativePath, file.Content, Token).WaitAsync(StepTimeout, Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Sandbox.DisposeAsync();
+        await _services.DisposeAsync();
+        await Model.DisposeAsync();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // The sandbox took its directory with it.
+        }
+    }
+}
