@@ -17,9 +17,20 @@ internal static class ClaudeProcessSpec
             // Without it a subagent's text and thinking never reach the stream (only its tool calls do), while the
             // transcript has them: the live view and the parsed transcript would differ.
             "--forward-subagent-text",
-            "--dangerously-skip-permissions",
             resume ? "--resume" : "--session-id", context.Session.SessionId,
         };
+
+        if (context.Profile.AllowedTools is { Count: > 0 } tools)
+        {
+            // With permissions skipped --allowedTools restricts nothing (verified with 2.1.330); in dontAsk mode the
+            // listed tools run and any other is denied, since nobody is there to ask. (The CLI still lets read-only
+            // commands through, as it always does.)
+            arguments.AddRange(["--permission-mode", "dontAsk", "--allowedTools", string.Join(",", tools)]);
+        }
+        else
+        {
+            arguments.Add("--dangerously-skip-permissions");
+        }
 
         if ((context.Profile.Model ?? options.Model) is { Length: > 0 } model)
         {
@@ -29,11 +40,6 @@ internal static class ClaudeProcessSpec
         if (context.Profile.SystemPrompt is { Length: > 0 } prompt)
         {
             arguments.AddRange(["--append-system-prompt", prompt]);
-        }
-
-        if (context.Profile.AllowedTools is { Count: > 0 } tools)
-        {
-            arguments.AddRange(["--allowedTools", string.Join(",", tools)]);
         }
 
         var environment = new Dictionary<string, string>

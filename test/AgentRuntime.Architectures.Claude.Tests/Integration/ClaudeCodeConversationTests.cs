@@ -60,22 +60,6 @@ public sealed class ClaudeCodeConversationTests
             parsed.Blocks.Select(b => b switch { UserMessageBlock u => u.Content, AssistantTextBlock a => a.Content, _ => b.GetType().Name }));
     }
 
-    [Fact]
-    public async Task ConnectAsync_ProfileModelAndSystemPrompt_ReachTheModel()
-    {
-        await using var claude = await ClaudeSession.StartAsync(o => o.Model = "claude-configured");
-        claude.Model.Enqueue(Reply.Text("ok"));
-        var profile = ClaudeSession.Profile with { Model = "claude-from-profile", SystemPrompt = "Always answer in haiku." };
-        await using var connection = await claude.ConnectAsync(profile: profile);
-
-        await ClaudeSession.RunTurnAsync(connection, "hello");
-
-        var request = claude.Model.ConversationRequests.Single();
-        Assert.Equal("claude-from-profile", request.Model);
-        Assert.Contains("Always answer in haiku.", request.System, StringComparison.Ordinal);
-        Assert.Equal("sk-scripted", request.Headers["x-api-key"]);
-    }
-
     private static string LastText(IEnumerable<SessionEvent> events) =>
         events.OfType<BlockCompleteEvent>().Select(e => e.Block).OfType<AssistantTextBlock>().Last().Content;
 }
