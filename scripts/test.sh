@@ -9,8 +9,12 @@ cd "$root"
 results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
+dotnet build AgentRuntime.slnx -c Release
 status=0
-dotnet test AgentRuntime.slnx -c Release --logger "trx;LogFilePrefix=results" --results-directory "$results" -- RunConfiguration.TestSessionTimeout=2400000 || status=$?
+for project in test/*.Tests/*.Tests.csproj; do
+  name="$(basename "$project" .csproj)"
+  dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$results" --blame-hang-timeout 15m || status=$?
+done
 
 node - "$results" <<'JS'
 const fs = require("fs"), path = require("path");
