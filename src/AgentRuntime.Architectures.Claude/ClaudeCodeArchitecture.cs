@@ -58,7 +58,17 @@ internal sealed partial class ClaudeCodeArchitecture(IOptions<ClaudeCodeOptions>
         var resume = await ShouldResumeAsync(context, cancellationToken).ConfigureAwait(false);
         var spec = ClaudeProcessSpec.Build(settings, context, resume);
         LogStarting(logger, context.Session.SessionId, spec.Command, resume);
-        var process = await context.Sandbox.StartProcessAsync(spec, cancellationToken).ConfigureAwait(false);
+        ISandboxProcess process;
+        try
+        {
+            process = await context.Sandbox.StartProcessAsync(spec, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SandboxException ex) when (GetAvailability() is { Available: false, Reason: { } reason })
+        {
+            // The sandbox could not start what is not there; say so in the architecture's terms.
+            throw new AgentException(reason, "cli_not_found", ex);
+        }
+
         var mapper = new StreamJsonMapper(time, context.Session.Metadata);
         var connection = new ClaudeCodeConnection(process, mapper, context.Session.SessionId, settings.TurnTimeout, time, logger);
         connection.Start();

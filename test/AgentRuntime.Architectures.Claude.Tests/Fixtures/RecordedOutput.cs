@@ -13,6 +13,8 @@ namespace AgentRuntime.Architectures.Claude.Tests.Fixtures;
 /// Output of the real Claude Code 2.1.330, recorded against a scripted model with the architecture's flags. The
 /// <c>Conversation</c> session (id 11111111-2222-3333-4444-555555555555, workspace <c>/tmp/probe/ws</c>) has three
 /// turns: thinking, text, Bash and Write calls; an Agent call whose subagent runs Bash; a Bash call that fails.
+/// <c>ApiError</c> is a turn whose model requests keep failing with 400; <c>Interrupt</c> a turn interrupted (with a
+/// control request) during a Bash call, then a turn answered normally.
 /// </summary>
 internal static class RecordedOutput
 {

@@ -125,4 +125,15 @@ public sealed class ClaudeCodeFailureTests
         Assert.Equal("No Anthropic API key is configured. Set AgentRuntime:Claude:ApiKey or ANTHROPIC_API_KEY.", error.Message);
         Assert.Empty(claude.Model.Requests);
     }
+
+    [Fact]
+    public async Task ConnectAsync_CliMissing_ThrowsCliNotFound()
+    {
+        await using var claude = await ClaudeSession.StartAsync(o => o.CliPath = "/nowhere/claude");
+
+        var error = await Assert.ThrowsAsync<AgentException>(() => claude.ConnectAsync());
+
+        Assert.Equal("cli_not_found", error.Code);
+        Assert.Contains("/nowhere/claude", error.Message, StringComparison.Ordinal);
+    }
 }

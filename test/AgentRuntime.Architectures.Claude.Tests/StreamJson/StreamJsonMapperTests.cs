@@ -172,6 +172,25 @@ public sealed class StreamJsonMapperTests
     }
 
     [Fact]
+    public void Map_InterruptedTurn_FailsTheToolEndsInErrorAndHidesTheControlResponse()
+    {
+        var mapper = new StreamJsonMapper(TimeProvider.System, new SessionMetadata());
+        var lines = RecordedOutput.StreamLines("Interrupt");
+
+        var mapped = lines.Select(mapper.Map).ToList();
+
+        var controlResponse = mapped[lines.ToList().FindIndex(l => l["type"]!.GetValue<string>() == "control_response")];
+        Assert.Empty(controlResponse.Events);
+        var outcomes = mapped.Where(m => m.Outcome is not null).Select(m => m.Outcome!).ToList();
+        Assert.Equal([(true, "error_during_execution"), (false, "success")], outcomes.Select(o => (o.IsError, o.Subtype)));
+        var projection = RecordedOutput.Project(mapped.SelectMany(m => m.Events));
+        Assert.Equal(ToolStatus.Error, Assert.IsType<ToolUseBlock>(projection.GetBlock("toolu_sleep")).Status);
+        Assert.True(Assert.IsType<ToolResultBlock>(projection.GetBlock("toolu_sleep:result")).IsError);
+        Assert.Contains(projection.Blocks, b => b is UserMessageBlock { Content: "[Request interrupted by user for tool use]" });
+        Assert.Equal("after interrupt", Assert.IsType<AssistantTextBlock>(projection.Blocks.Last(b => b is AssistantTextBlock)).Content);
+    }
+
+    [Fact]
     public void Map_UnknownMessageType_BecomesAnUnknownMessageSystemBlockWithTheRawJson()
     {
         var line = JsonNode.Parse("""{"type":"brand_new","uuid":"u-1","detail":{"x":1}}""")!.AsObject();
@@ -188,7 +207,7 @@ public sealed class StreamJsonMapperTests
     [Fact]
     public void Map_RecordedOutput_LeavesNoMessageUnknown()
     {
-        var lines = Conversation.Concat(RecordedOutput.StreamLines("ApiError"));
+        var lines = Conversation.Concat(RecordedOutput.StreamLines("ApiError")).Concat(RecordedOutput.StreamLines("Interrupt"));
 
         var blocks = RecordedOutput.Map(lines).OfType<BlockCompleteEvent>().Select(e => e.Block);
 
