@@ -1,0 +1,1 @@
+Console.WriteLine("Benchmarks: see README.md in this folder.");
