@@ -18,6 +18,8 @@ internal sealed partial class ClaudeCodeArchitecture(IOptions<ClaudeCodeOptions>
 {
     public const string ArchitectureName = "claude-agent-sdk";
 
+    private const string MissingApiKey = "No Anthropic API key is configured. Set AgentRuntime:Claude:ApiKey or ANTHROPIC_API_KEY.";
+
     public string Name => ArchitectureName;
 
     public ArchitectureAvailability GetAvailability()
@@ -77,8 +79,6 @@ internal sealed partial class ClaudeCodeArchitecture(IOptions<ClaudeCodeOptions>
 
     public ParsedTranscript ParseTranscript(IReadOnlyList<NativeTranscriptFile> files, SessionRecord session) =>
         ClaudeTranscriptParser.Parse(files, session);
-
-    private const string MissingApiKey = "No Anthropic API key is configured. Set AgentRuntime:Claude:ApiKey or ANTHROPIC_API_KEY.";
 
     // --resume needs the transcript; --session-id refuses an id whose transcript exists. The restored files decide,
     // so that neither a lost transcript nor a restart in a kept sandbox stops the session.

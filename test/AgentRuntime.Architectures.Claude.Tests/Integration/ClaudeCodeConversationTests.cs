@@ -46,8 +46,10 @@ public sealed class ClaudeCodeConversationTests
 
         var persisted = await claude.ReadTranscriptAsync();
         await claude.RecreateSandboxAsync(persisted);
+        var watch = Stopwatch.StartNew();
         await using var resumed = await claude.ConnectAsync(resume: true);
         var answer = await ClaudeSession.RunTurnAsync(resumed, "What did I say?");
+        TestContext.Current.TestOutputHelper?.WriteLine($"first turn of the resumed process (with CLI start) {watch.Elapsed.TotalMilliseconds:F0} ms");
 
         Assert.Contains(persisted, f => f.RelativePath.EndsWith($"/{claude.Session.SessionId}.jsonl", StringComparison.Ordinal));
         Assert.Equal("You said KIWI.", LastText(answer));
