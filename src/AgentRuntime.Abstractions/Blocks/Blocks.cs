@@ -31,8 +31,8 @@ public sealed record ToolUseBlock : ConversationBlock
     /// <summary>The agent's identifier of this call; the matching <see cref="ToolResultBlock"/> carries it too.</summary>
     public required string ToolUseId { get; init; }
 
-    /// <summary>The tool's input as the model produced it.</summary>
-    public JsonElement Input { get; init; }
+    /// <summary>The tool's input as the model produced it; an empty object until known.</summary>
+    public JsonElement Input { get; init; } = EmptyJson.Object;
 
     /// <summary>Where the call stands.</summary>
     public required ToolStatus Status { get; init; }
@@ -83,8 +83,8 @@ public sealed record SubagentBlock : ConversationBlock
     /// <summary>The subagent's name or type, when known.</summary>
     public string? Name { get; init; }
 
-    /// <summary>The input it was started with.</summary>
-    public JsonElement Input { get; init; }
+    /// <summary>The input it was started with; an empty object until known.</summary>
+    public JsonElement Input { get; init; } = EmptyJson.Object;
 
     /// <summary>Where the subagent stands.</summary>
     public required ToolStatus Status { get; init; }
@@ -104,4 +104,10 @@ public sealed record ErrorBlock : ConversationBlock
 
     /// <summary>A stable code for programs, such as <c>missing_api_key</c>.</summary>
     public string? Code { get; init; }
+}
+
+/// <summary>Shared empty JSON values, so a block's JSON properties are never an undefined <see cref="JsonElement"/>.</summary>
+internal static class EmptyJson
+{
+    public static readonly JsonElement Object = JsonDocument.Parse("{}").RootElement.Clone();
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentRuntime.Sessions;
 
 /// <summary>A change to the list of sessions, pushed to list subscribers.</summary>
@@ -17,11 +19,14 @@ public sealed record SessionListChange
 public enum SessionListChangeKind
 {
     /// <summary>A session was created.</summary>
+    [JsonStringEnumMemberName("created")]
     Created,
 
     /// <summary>A session's list item changed (turn state, sandbox, activity).</summary>
+    [JsonStringEnumMemberName("updated")]
     Updated,
 
     /// <summary>A session was deleted.</summary>
+    [JsonStringEnumMemberName("deleted")]
     Deleted,
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentRuntime.Sessions;
 
 /// <summary>Whether a session is in memory and what its sandbox is doing.</summary>
@@ -30,15 +32,19 @@ public sealed record SandboxInfo
 public enum SandboxStatus
 {
     /// <summary>Being created.</summary>
+    [JsonStringEnumMemberName("starting")]
     Starting,
 
     /// <summary>Running and able to take work.</summary>
+    [JsonStringEnumMemberName("ready")]
     Ready,
 
     /// <summary>A health check failed.</summary>
+    [JsonStringEnumMemberName("unhealthy")]
     Unhealthy,
 
     /// <summary>Stopped.</summary>
+    [JsonStringEnumMemberName("terminated")]
     Terminated,
 }
 
@@ -46,8 +52,10 @@ public enum SandboxStatus
 public enum TurnState
 {
     /// <summary>Waiting for a message.</summary>
+    [JsonStringEnumMemberName("idle")]
     Idle,
 
     /// <summary>A turn is in progress.</summary>
+    [JsonStringEnumMemberName("running")]
     Running,
 }
