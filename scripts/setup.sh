@@ -17,4 +17,18 @@ install_agents() {
   fi
 }
 
+install_bubblewrap() {
+  # Sandboxes isolate agents with bubblewrap; setpriv and prlimit (util-linux) start them as their own user with limits.
+  if ! command -v bwrap >/dev/null 2>&1 || ! command -v prlimit >/dev/null 2>&1 || ! command -v setpriv >/dev/null 2>&1; then
+    echo "Installing bubblewrap and util-linux (apt-get)..."
+    if [[ "$(id -u)" -ne 0 ]]; then
+      echo "bubblewrap is missing and this is not root: install it with 'sudo apt-get install bubblewrap'." >&2
+      exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux >/dev/null
+  fi
+}
+
 install_agents
+install_bubblewrap

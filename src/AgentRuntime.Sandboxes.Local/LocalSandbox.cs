@@ -4,24 +4,34 @@ using System.Diagnostics;
 namespace AgentRuntime.Sandboxes.Local;
 
 /// <summary>
-/// A sandbox that is a directory on this machine: <c>workspace/</c> and <c>home/</c>, with processes started in it
-/// under an explicit, minimal environment. It does not isolate processes from the host by itself.
+/// A sandbox on this machine: a directory with <c>workspace/</c> and <c>home/</c>, and processes started in it under
+/// an explicit, minimal environment — under bubblewrap (see <see cref="Bubblewrap"/>) or, for development only,
+/// directly on the host.
 /// </summary>
 internal sealed class LocalSandbox : ISandbox
 {
-    // The whole environment a sandboxed process starts from; the server's own variables (and secrets) never pass.
-    private static readonly string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
     private readonly string _directory;
+    private readonly string _workspaceDirectory;
+    private readonly string _homeDirectory;
+    private readonly LocalSandboxOptions _options;
+    private readonly string? _bubblewrap;
+    private readonly SandboxIdentity _identity;
     private readonly ConcurrentDictionary<int, LocalProcess> _processes = new();
     private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public LocalSandbox(string id, string directory)
+    public LocalSandbox(string id, string directory, LocalSandboxOptions options, string? bubblewrap, int? hostUserId, SandboxNetwork network)
     {
         Id = id;
         _directory = directory;
-        WorkspacePath = Path.Combine(directory, "workspace");
-        HomePath = Path.Combine(directory, "home");
+        _options = options;
+        _bubblewrap = bubblewrap;
+        _workspaceDirectory = Path.Combine(directory, "workspace");
+        _homeDirectory = Path.Combine(directory, "home");
+        _identity = new SandboxIdentity(_workspaceDirectory, _homeDirectory, hostUserId, network);
+        WorkspacePath = bubblewrap is null ? _workspaceDirectory : Bubblewrap.WorkspacePath;
+        HomePath = bubblewrap is null ? _homeDirectory : Bubblewrap.HomePath;
     }
 
     public string Id { get; }
@@ -32,6 +42,9 @@ internal sealed class LocalSandbox : ISandbox
 
     public Task Terminated => _terminated.Task;
 
+    /// <summary>The host processes this sandbox started and that are still running.</summary>
+    public IReadOnlyCollection<int> ProcessIds => _processes.Keys.ToList();
+
     public void Create()
     {
         if (Directory.Exists(_directory))
@@ -40,35 +53,49 @@ internal sealed class LocalSandbox : ISandbox
             Directory.Delete(_directory, recursive: true);
         }
 
-        Directory.CreateDirectory(WorkspacePath);
-        Directory.CreateDirectory(HomePath);
+        Directory.CreateDirectory(_workspaceDirectory);
+        Directory.CreateDirectory(_homeDirectory);
+        if (!OperatingSystem.IsWindows())
+        {
+            // Sandbox users may pass through to their own workspace and home, but not list the sandbox directory.
+            File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
+        }
+        GiveToSandboxUser(_workspaceDirectory);
+        GiveToSandboxUser(_homeDirectory);
     }
 
     public Task<ISandboxProcess> StartProcessAsync(SandboxProcessSpec spec, CancellationToken cancellationToken)
     {
         ThrowIfTerminated();
         cancellationToken.ThrowIfCancellationRequested();
-        var startInfo = new ProcessStartInfo(spec.Command)
+        if (Path.IsPathRooted(spec.Command) && !File.Exists(spec.Command))
         {
-            WorkingDirectory = spec.WorkingDirectory ?? WorkspacePath,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in spec.Arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
+            // Under bubblewrap a missing program would only show as exit code 127 from inside; say it plainly here.
+            throw new SandboxException($"Could not start '{spec.Command}': no such file.");
         }
 
-        startInfo.Environment.Clear();
-        startInfo.Environment["PATH"] = DefaultPath;
-        startInfo.Environment["HOME"] = HomePath;
-        startInfo.Environment["LANG"] = "C.UTF-8";
-        startInfo.Environment["TERM"] = "dumb";
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["PATH"] = DefaultPath,
+            ["HOME"] = HomePath,
+            ["LANG"] = "C.UTF-8",
+            ["TERM"] = "dumb",
+            ["TMPDIR"] = "/tmp",
+            ["USER"] = "agent",
+        };
         foreach (var (name, value) in spec.Environment)
         {
-            startInfo.Environment[name] = value;
+            environment[name] = value;
+        }
+
+        var startInfo = _bubblewrap is null ? DirectStartInfo(spec, environment, WorkspacePath) : Bubblewrap.CreateStartInfo(_bubblewrap, _identity, spec, environment, _options);
+        startInfo.RedirectStandardInput = true;
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        if (_bubblewrap is not null)
+        {
+            // bubblewrap gets exactly the variables above through --setenv; setpriv and bwrap themselves get none.
+            startInfo.Environment.Clear();
         }
 
         var process = LocalProcess.Start(startInfo);
@@ -86,10 +113,33 @@ internal sealed class LocalSandbox : ISandbox
     public async Task WriteFileAsync(SandboxRoot root, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         ThrowIfTerminated();
+        var rootPath = RootPath(root);
+        var path = SandboxPaths.Resolve(rootPath, relativePath);
+        var created = CreateDirectories(rootPath, Path.GetDirectoryName(path)!);
+        await using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 4096, useAsync: true))
+        {
+            await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var directory in created)
+        {
+            GiveToSandboxUser(directory);
+        }
+
+        GiveToSandboxUser(path);
+    }
+
+    public Task<bool> DeleteFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken)
+    {
+        ThrowIfTerminated();
         var path = Resolve(root, relativePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 4096, useAsync: true);
-        await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+        if (!File.Exists(path))
+        {
+            return Task.FromResult(false);
+        }
+
+        File.Delete(path);
+        return Task.FromResult(true);
     }
 
     public Task<IReadOnlyList<SandboxFileEntry>> ListFilesAsync(SandboxRoot root, string relativeDirectory, CancellationToken cancellationToken)
@@ -111,7 +161,7 @@ internal sealed class LocalSandbox : ISandbox
     }
 
     public Task<bool> CheckHealthAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(!_terminated.Task.IsCompleted && Directory.Exists(WorkspacePath) && Directory.Exists(HomePath));
+        Task.FromResult(!_terminated.Task.IsCompleted && Directory.Exists(_workspaceDirectory) && Directory.Exists(_homeDirectory));
 
     public async Task TerminateAsync(CancellationToken cancellationToken)
     {
@@ -134,7 +184,45 @@ internal sealed class LocalSandbox : ISandbox
 
     public ValueTask DisposeAsync() => new(TerminateAsync(CancellationToken.None));
 
-    private string RootPath(SandboxRoot root) => root == SandboxRoot.Workspace ? WorkspacePath : HomePath;
+    private static ProcessStartInfo DirectStartInfo(SandboxProcessSpec spec, Dictionary<string, string> environment, string workspace)
+    {
+        var startInfo = new ProcessStartInfo(spec.Command) { WorkingDirectory = spec.WorkingDirectory ?? workspace, UseShellExecute = false };
+        foreach (var argument in spec.Arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        startInfo.Environment.Clear();
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        return startInfo;
+    }
+
+    private List<string> CreateDirectories(string rootPath, string directory)
+    {
+        var created = new List<string>();
+        for (var current = directory; current.Length > rootPath.Length && !Directory.Exists(current); current = Path.GetDirectoryName(current)!)
+        {
+            created.Add(current);
+        }
+
+        Directory.CreateDirectory(directory);
+        created.Reverse();
+        return created;
+    }
+
+    private void GiveToSandboxUser(string path)
+    {
+        if (_identity.HostUserId is int uid)
+        {
+            UnixFiles.ChangeOwner(path, uid, uid);
+        }
+    }
+
+    private string RootPath(SandboxRoot root) => root == SandboxRoot.Workspace ? _workspaceDirectory : _homeDirectory;
 
     private string Resolve(SandboxRoot root, string relativePath) => SandboxPaths.Resolve(RootPath(root), relativePath);
 

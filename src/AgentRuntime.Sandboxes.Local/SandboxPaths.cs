@@ -28,6 +28,19 @@ internal static class SandboxPaths
             throw new ArgumentException($"The path '{relativePath}' leaves the sandbox root.", nameof(relativePath));
         }
 
+        // No existing component may be a symbolic link: an agent's link is written in the sandbox's view of the file
+        // system, and followed on the host it could lead anywhere (/workspace/x -> /etc/shadow).
+        var relative = Path.GetRelativePath(root, full);
+        var current = Path.TrimEndingDirectorySeparator(root);
+        foreach (var part in relative.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            current = Path.Combine(current, part);
+            if (new FileInfo(current).LinkTarget is not null)
+            {
+                throw new ArgumentException($"The path '{relativePath}' goes through a symbolic link.", nameof(relativePath));
+            }
+        }
+
         return full;
     }
 

@@ -20,6 +20,9 @@ public sealed record AgentProfile
 
     /// <summary>Tools the agent may use without asking; all of the agent's tools when absent.</summary>
     public IReadOnlyList<string>? AllowedTools { get; init; }
+
+    /// <summary>The network the session's sandbox gets: <c>host</c> (the default) or <c>none</c>.</summary>
+    public Sandboxes.SandboxNetwork Network { get; init; } = Sandboxes.SandboxNetwork.Host;
 }
 
 /// <summary>A profile as <c>GET /api/profiles</c> lists it.</summary>

@@ -28,6 +28,9 @@ public interface ISandbox : IAsyncDisposable
     /// <summary>Writes a file, creating its directories.</summary>
     Task WriteFileAsync(SandboxRoot root, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 
+    /// <summary>Deletes a file; returns whether it existed.</summary>
+    Task<bool> DeleteFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken);
+
     /// <summary>Lists the regular files under a directory of a root, recursively, with paths relative to the root.</summary>
     Task<IReadOnlyList<SandboxFileEntry>> ListFilesAsync(SandboxRoot root, string relativeDirectory, CancellationToken cancellationToken);
 

@@ -16,6 +16,21 @@ public sealed record SandboxRequest
 {
     /// <summary>The session the sandbox serves.</summary>
     public required string SessionId { get; init; }
+
+    /// <summary>Whether processes may use the network (the agent must reach its model API unless it is local).</summary>
+    public SandboxNetwork Network { get; init; } = SandboxNetwork.Host;
+}
+
+/// <summary>The network a sandbox's processes get.</summary>
+public enum SandboxNetwork
+{
+    /// <summary>The host's network.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("host")]
+    Host,
+
+    /// <summary>No network but the sandbox's own loopback.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("none")]
+    None,
 }
 
 /// <summary>A sandbox could not be created or used.</summary>

@@ -17,6 +17,12 @@ public sealed record SandboxProcessSpec
 
     /// <summary>The working directory; the workspace when absent.</summary>
     public string? WorkingDirectory { get; init; }
+
+    /// <summary>
+    /// Host paths the process must be able to read, such as the agent CLI's install directory. Providers that isolate
+    /// processes make them visible read-only at the same path; others ignore them.
+    /// </summary>
+    public IReadOnlyList<string> ReadOnlyPaths { get; init; } = [];
 }
 
 /// <summary>A process running in a sandbox. Disposing it kills its whole process tree.</summary>

@@ -60,12 +60,14 @@ internal static class ClaudeProcessSpec
             environment["ANTHROPIC_BASE_URL"] = baseUrl;
         }
 
+        var command = options.CliPath ?? "claude";
         return new SandboxProcessSpec
         {
-            Command = options.CliPath ?? "claude",
+            Command = command,
             Arguments = arguments,
             Environment = environment,
             WorkingDirectory = context.Sandbox.WorkspacePath,
+            ReadOnlyPaths = CommandInstallation.RootsOf(command),
         };
     }
 }

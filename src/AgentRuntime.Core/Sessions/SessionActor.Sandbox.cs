@@ -23,7 +23,8 @@ internal sealed partial class SessionActor
         // The provider assigns the id, so a starting sandbox has none yet.
         await SetSandboxAsync(new SandboxInfo { SandboxId = "", Status = SandboxStatus.Starting, RestartCount = restartCount }, cancellationToken).ConfigureAwait(false);
 
-        var sandbox = await _services.SandboxProvider.CreateAsync(new SandboxRequest { SessionId = SessionId }, cancellationToken).ConfigureAwait(false);
+        var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
+        var sandbox = await _services.SandboxProvider.CreateAsync(new SandboxRequest { SessionId = SessionId, Network = profile.Network }, cancellationToken).ConfigureAwait(false);
         try
         {
             await _workspace.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
@@ -58,8 +59,7 @@ internal sealed partial class SessionActor
         }
 
         await DisposeConnectionAsync().ConfigureAwait(false);
-        var profile = await _services.Store.GetProfileAsync(_record.AgentProfileRef, cancellationToken).ConfigureAwait(false)
-            ?? throw new AgentException($"The session's profile '{_record.AgentProfileRef}' no longer exists.", "profile_not_found");
+        var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
         _connection = await _architecture.ConnectAsync(new AgentConnectContext
         {
             Sandbox = _sandbox!,
@@ -69,6 +69,10 @@ internal sealed partial class SessionActor
         }, cancellationToken).ConfigureAwait(false);
         return _connection;
     }
+
+    private async Task<AgentRuntime.Profiles.AgentProfile> GetProfileAsync(CancellationToken cancellationToken) =>
+        await _services.Store.GetProfileAsync(_record.AgentProfileRef, cancellationToken).ConfigureAwait(false)
+            ?? throw new AgentException($"The session's profile '{_record.AgentProfileRef}' no longer exists.", "profile_not_found");
 
     private async Task CloseSandboxAsync(bool emitStatus)
     {

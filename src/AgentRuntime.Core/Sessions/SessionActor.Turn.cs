@@ -136,6 +136,14 @@ internal sealed partial class SessionActor
             LogPersistFailed(ex, SessionId);
         }
 
+        if (failure is not null && _connection is { Exited.IsCompleted: true })
+        {
+            // The agent died mid-turn (killed, crashed): its sandbox may be in any state, so it is not reused. The next
+            // message starts a fresh one with the workspace and the transcript restored.
+            LogAgentDied(SessionId);
+            await CloseSandboxAsync(emitStatus: true).ConfigureAwait(false);
+        }
+
         ArmIdleTimer();
         PublishListChange();
     }
@@ -167,6 +175,9 @@ internal sealed partial class SessionActor
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn {TurnId} of session {SessionId} failed unexpectedly")]
     private partial void LogTurnCrashed(Exception exception, string sessionId, string turnId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The agent of session {SessionId} died during a turn; closing its sandbox")]
+    private partial void LogAgentDied(string sessionId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not persist the state of session {SessionId}")]
     private partial void LogPersistFailed(Exception exception, string sessionId);

@@ -14,7 +14,10 @@ public static class LocalSandboxAgentRuntimeBuilderExtensions
     /// </summary>
     public static IAgentRuntimeBuilder AddLocalSandbox(this IAgentRuntimeBuilder builder, Action<LocalSandboxOptions>? configure = null)
     {
-        var options = builder.Services.AddOptions<LocalSandboxOptions>().BindConfiguration(LocalSandboxOptions.SectionName);
+        var options = builder.Services.AddOptions<LocalSandboxOptions>()
+            .BindConfiguration(LocalSandboxOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         if (configure is not null)
         {
             options.Configure(configure);

@@ -19,6 +19,8 @@ internal sealed class PathOnlySandbox(string workspacePath = "/sandbox/workspace
 
     public Task WriteFileAsync(SandboxRoot root, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+    public Task<bool> DeleteFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken) => throw new NotSupportedException();
+
     public Task<IReadOnlyList<SandboxFileEntry>> ListFilesAsync(SandboxRoot root, string relativeDirectory, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task<bool> CheckHealthAsync(CancellationToken cancellationToken) => Task.FromResult(true);

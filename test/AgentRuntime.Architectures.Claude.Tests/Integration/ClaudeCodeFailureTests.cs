@@ -49,7 +49,9 @@ public sealed class ClaudeCodeFailureTests
         await File.WriteAllTextAsync(script, "#!/bin/sh\nread line\necho 'Error: scripted crash' >&2\nexit 3\n", Token);
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            // Readable and executable by others: the sandbox runs it as its own unprivileged user.
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         }
 
         try

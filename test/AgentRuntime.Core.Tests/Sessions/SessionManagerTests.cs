@@ -32,7 +32,7 @@ public sealed class SessionManagerTests : IAsyncDisposable
             SessionIdleTimeout = TimeSpan.FromMinutes(30),
             HealthCheckInterval = TimeSpan.FromMinutes(1),
         };
-        var sandboxes = new LocalSandboxProvider(Options.Create(new LocalSandboxOptions()), Options.Create(_options));
+        var sandboxes = new LocalSandboxProvider(Options.Create(new LocalSandboxOptions()), Options.Create(_options), NullLogger<LocalSandboxProvider>.Instance);
         _manager = new SessionManager(new SessionServices(
             _store, sandboxes, new Dictionary<string, IAgentArchitecture> { ["echo"] = _architecture }, _time, _options, new SessionListFeed(), NullLoggerFactory.Instance));
     }
