@@ -84,6 +84,8 @@ internal static class Bubblewrap
         }
 
         Add(args, "--bind", identity.WorkspaceDirectory, WorkspacePath, "--bind", identity.HomeDirectory, HomePath);
+        // The new root is a tmpfs bubblewrap made to hold the mount points; nothing may be written to it.
+        Add(args, "--remount-ro", "/");
         Add(args, "--chdir", spec.WorkingDirectory ?? WorkspacePath, "--clearenv");
         foreach (var (name, value) in environment)
         {

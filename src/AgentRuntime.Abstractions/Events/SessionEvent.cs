@@ -17,6 +17,9 @@ namespace AgentRuntime.Events;
 [JsonDerivedType(typeof(TurnStartedEvent), "session:turn:started")]
 [JsonDerivedType(typeof(TurnCompletedEvent), "session:turn:completed")]
 [JsonDerivedType(typeof(TurnFailedEvent), "session:turn:failed")]
+[JsonDerivedType(typeof(FileCreatedEvent), "session:file:created")]
+[JsonDerivedType(typeof(FileModifiedEvent), "session:file:modified")]
+[JsonDerivedType(typeof(FileDeletedEvent), "session:file:deleted")]
 [JsonDerivedType(typeof(ErrorEvent), "error")]
 public abstract record SessionEvent
 {

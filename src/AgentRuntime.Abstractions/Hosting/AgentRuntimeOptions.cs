@@ -34,6 +34,10 @@ public sealed class AgentRuntimeOptions
     [Range(1024, int.MaxValue)]
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
+    /// <summary>The largest workspace file a client may upload, in bytes.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxFileBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>The data directory as an absolute path.</summary>
     public string GetFullDataDirectory() => Path.GetFullPath(DataDirectory);
 }

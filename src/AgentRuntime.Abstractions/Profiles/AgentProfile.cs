@@ -21,6 +21,9 @@ public sealed record AgentProfile
     /// <summary>Tools the agent may use without asking; all of the agent's tools when absent.</summary>
     public IReadOnlyList<string>? AllowedTools { get; init; }
 
+    /// <summary>Files written into every new session's workspace before its first turn: path → text content.</summary>
+    public IReadOnlyDictionary<string, string>? Files { get; init; }
+
     /// <summary>The network the session's sandbox gets: <c>host</c> (the default) or <c>none</c>.</summary>
     public Sandboxes.SandboxNetwork Network { get; init; } = Sandboxes.SandboxNetwork.Host;
 }

@@ -46,6 +46,25 @@ public interface IAgentSessionManager
     /// <summary>Changes to the session list as they happen.</summary>
     IAsyncEnumerable<SessionListChange> SubscribeSessionListAsync(CancellationToken cancellationToken);
 
+    /// <summary>The session's workspace files as last stored (after the last tool call), by path.</summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    Task<IReadOnlyList<WorkspaceFileInfo>> ListFilesAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>A workspace file's stored content, or <see langword="null"/>; works with no sandbox running.</summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    /// <exception cref="ArgumentException">The path is not a valid workspace path.</exception>
+    Task<byte[]?> ReadFileAsync(string sessionId, string path, CancellationToken cancellationToken);
+
+    /// <summary>Writes a workspace file (the agent sees it on its next turn) and returns the change, or <see langword="null"/> when the content was already there.</summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    /// <exception cref="ArgumentException">The path is not a valid workspace path.</exception>
+    Task<FileEvent?> WriteFileAsync(string sessionId, string path, byte[] content, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a workspace file; returns whether it existed.</summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    /// <exception cref="ArgumentException">The path is not a valid workspace path.</exception>
+    Task<bool> DeleteFileAsync(string sessionId, string path, CancellationToken cancellationToken);
+
     /// <summary>The agent profiles.</summary>
     Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken);
 
@@ -67,4 +86,7 @@ public sealed record CreateSessionRequest
 
     /// <summary>An optional display name.</summary>
     public string? Name { get; init; }
+
+    /// <summary>Files to write into the workspace before the first turn (path → text), on top of the profile's.</summary>
+    public IReadOnlyDictionary<string, string>? Files { get; init; }
 }

@@ -85,7 +85,13 @@ internal sealed partial class SessionActor
                 }
 
                 await Log.AppendAsync(batch.ToList(), cancellationToken).ConfigureAwait(false);
+                var toolFinished = batch.Any(e => e is BlockCompleteEvent { Block: ToolResultBlock } || (e is BlockUpdateEvent update && update.Updates.ContainsKey("status")));
                 batch.Clear();
+                if (toolFinished)
+                {
+                    // A finished tool call is when the agent's file changes become visible to clients.
+                    await ScanWorkspaceAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -163,11 +169,19 @@ internal sealed partial class SessionActor
         try
         {
             await _transcripts.SaveAsync(sandbox, _architecture.GetTranscriptDirectories(sandbox, _record), timeout.Token).ConfigureAwait(false);
-            await _workspace.SaveAsync(sandbox, timeout.Token).ConfigureAwait(false);
+            await Log.AppendAsync(await _workspace.SaveAsync(sandbox, timeout.Token).ConfigureAwait(false), timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SandboxException or OperationCanceledException)
         {
             LogPersistFailed(ex, SessionId);
+        }
+    }
+
+    private async Task ScanWorkspaceAsync(CancellationToken cancellationToken)
+    {
+        if (_sandbox is { Terminated.IsCompleted: false } sandbox)
+        {
+            await Log.AppendAsync(await _workspace.SaveAsync(sandbox, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -24,8 +24,13 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             throw new ArgumentException("agentProfileRef is required.", nameof(request));
         }
 
-        _ = await services.Store.GetProfileAsync(request.AgentProfileRef, cancellationToken).ConfigureAwait(false)
+        var profile = await services.Store.GetProfileAsync(request.AgentProfileRef, cancellationToken).ConfigureAwait(false)
             ?? throw new ArgumentException($"Profile '{request.AgentProfileRef}' does not exist.", nameof(request));
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (path, content) in (profile.Files ?? new Dictionary<string, string>()).Concat(request.Files ?? new Dictionary<string, string>()))
+        {
+            files[WorkspacePaths.Normalize(path)] = content;
+        }
 
         var now = services.Time.GetUtcNow();
         var record = new SessionRecord
@@ -39,6 +44,11 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         };
         await services.Store.CreateSessionAsync(record, cancellationToken).ConfigureAwait(false);
         var actor = await GetActorAsync(record.SessionId, cancellationToken).ConfigureAwait(false);
+        foreach (var (path, content) in files)
+        {
+            await actor.WriteFileAsync(path, System.Text.Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
+        }
+
         var item = actor.ToListItem();
         services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Created, SessionId = record.SessionId, Session = item });
         LogSessionCreated(record.SessionId, record.Architecture);
@@ -133,6 +143,33 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
 
     public IAsyncEnumerable<SessionListChange> SubscribeSessionListAsync(CancellationToken cancellationToken) => services.ListFeed.SubscribeAsync(cancellationToken);
 
+    public async Task<IReadOnlyList<WorkspaceFileInfo>> ListFilesAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        await ThrowIfMissingAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return await services.Store.ListWorkspaceFilesAsync(sessionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<byte[]?> ReadFileAsync(string sessionId, string path, CancellationToken cancellationToken)
+    {
+        var normalized = WorkspacePaths.Normalize(path);
+        await ThrowIfMissingAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return await services.Store.ReadWorkspaceFileAsync(sessionId, normalized, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<FileEvent?> WriteFileAsync(string sessionId, string path, byte[] content, CancellationToken cancellationToken)
+    {
+        var normalized = WorkspacePaths.Normalize(path);
+        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return await actor.WriteFileAsync(normalized, content, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> DeleteFileAsync(string sessionId, string path, CancellationToken cancellationToken)
+    {
+        var normalized = WorkspacePaths.Normalize(path);
+        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return await actor.DeleteFileAsync(normalized, cancellationToken).ConfigureAwait(false);
+    }
+
     public Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken) => services.Store.ListProfilesAsync(cancellationToken);
 
     public Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken) => services.Store.GetProfileAsync(profileId, cancellationToken);
@@ -164,6 +201,14 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         var actors = _actors.Values.Where(l => l.IsValueCreated && l.Value.IsCompletedSuccessfully).Select(l => l.Value.Result).ToList();
         _actors.Clear();
         await Task.WhenAll(actors.Select(a => a.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
+
+    private async Task ThrowIfMissingAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        if (!await SessionExistsAsync(sessionId, cancellationToken).ConfigureAwait(false))
+        {
+            throw new SessionNotFoundException(sessionId);
+        }
     }
 
     private SessionActor? TryGetLoaded(string sessionId) =>

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using AgentRuntime.Events;
 using AgentRuntime.Persistence;
 using AgentRuntime.Sandboxes;
 
@@ -6,68 +6,93 @@ namespace AgentRuntime.Sessions;
 
 /// <summary>
 /// Keeps the stored workspace files in step with a sandbox's workspace: restores them into a new sandbox, and after
-/// each turn stores what the agent created or changed and forgets what it deleted. A file whose size and write time
-/// are unchanged is not read again.
+/// each tool call and turn stores what the agent created or changed and forgets what it deleted, returning the
+/// changes as file events. A file whose size and write time are unchanged is not read again. Scans are serialized,
+/// since a turn and a client's upload may both ask for one.
 /// </summary>
 internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimeProvider time)
 {
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, (long Size, DateTimeOffset WriteTime, string Hash)> _known = new(StringComparer.Ordinal);
 
     public async Task RestoreAsync(ISandbox sandbox, CancellationToken cancellationToken)
     {
-        _known.Clear();
-        var stored = await store.ListWorkspaceFilesAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        foreach (var file in stored)
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var content = await store.ReadWorkspaceFileAsync(sessionId, file.Path, cancellationToken).ConfigureAwait(false);
-            if (content is not null)
+            _known.Clear();
+            var stored = await store.ListWorkspaceFilesAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            foreach (var file in stored)
             {
-                await sandbox.WriteFileAsync(SandboxRoot.Workspace, file.Path, content, cancellationToken).ConfigureAwait(false);
+                var content = await store.ReadWorkspaceFileAsync(sessionId, file.Path, cancellationToken).ConfigureAwait(false);
+                if (content is not null)
+                {
+                    await sandbox.WriteFileAsync(SandboxRoot.Workspace, file.Path, content, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            var hashes = stored.ToDictionary(f => f.Path, f => f.Hash, StringComparer.Ordinal);
+            foreach (var entry in await sandbox.ListFilesAsync(SandboxRoot.Workspace, "", cancellationToken).ConfigureAwait(false))
+            {
+                if (hashes.TryGetValue(entry.RelativePath, out var hash))
+                {
+                    _known[entry.RelativePath] = (entry.Size, entry.LastWriteTime, hash);
+                }
             }
         }
-
-        var hashes = stored.ToDictionary(f => f.Path, f => f.Hash, StringComparer.Ordinal);
-        foreach (var entry in await sandbox.ListFilesAsync(SandboxRoot.Workspace, "", cancellationToken).ConfigureAwait(false))
+        finally
         {
-            if (hashes.TryGetValue(entry.RelativePath, out var hash))
-            {
-                _known[entry.RelativePath] = (entry.Size, entry.LastWriteTime, hash);
-            }
+            _gate.Release();
         }
     }
 
-    public async Task SaveAsync(ISandbox sandbox, CancellationToken cancellationToken)
+    /// <summary>Stores what changed in the sandbox's workspace since the last scan and returns the changes.</summary>
+    public async Task<IReadOnlyList<FileEvent>> SaveAsync(ISandbox sandbox, CancellationToken cancellationToken)
     {
-        var entries = await sandbox.ListFilesAsync(SandboxRoot.Workspace, "", cancellationToken).ConfigureAwait(false);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var entry in entries)
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            seen.Add(entry.RelativePath);
-            if (_known.TryGetValue(entry.RelativePath, out var known) && known.Size == entry.Size && known.WriteTime == entry.LastWriteTime)
+            var changes = new List<FileEvent>();
+            var entries = await sandbox.ListFilesAsync(SandboxRoot.Workspace, "", cancellationToken).ConfigureAwait(false);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var entry in entries)
             {
-                continue;
+                seen.Add(entry.RelativePath);
+                var isKnown = _known.TryGetValue(entry.RelativePath, out var known);
+                if (isKnown && known.Size == entry.Size && known.WriteTime == entry.LastWriteTime)
+                {
+                    continue;
+                }
+
+                var content = await sandbox.ReadFileAsync(SandboxRoot.Workspace, entry.RelativePath, cancellationToken).ConfigureAwait(false);
+                if (content is null)
+                {
+                    continue;
+                }
+
+                var hash = FileEvents.Hash(content);
+                if (known.Hash != hash)
+                {
+                    var info = new WorkspaceFileInfo { Path = entry.RelativePath, Size = content.Length, Hash = hash, ModifiedAt = time.GetUtcNow() };
+                    await store.SaveWorkspaceFileAsync(sessionId, info, content, cancellationToken).ConfigureAwait(false);
+                    changes.Add(FileEvents.Changed(created: !isKnown, entry.RelativePath, content, hash));
+                }
+
+                _known[entry.RelativePath] = (entry.Size, entry.LastWriteTime, hash);
             }
 
-            var content = await sandbox.ReadFileAsync(SandboxRoot.Workspace, entry.RelativePath, cancellationToken).ConfigureAwait(false);
-            if (content is null)
+            foreach (var gone in _known.Keys.Where(p => !seen.Contains(p)).ToList())
             {
-                continue;
+                await store.DeleteWorkspaceFileAsync(sessionId, gone, cancellationToken).ConfigureAwait(false);
+                _known.Remove(gone);
+                changes.Add(FileEvents.Deleted(gone));
             }
 
-            var hash = Convert.ToHexStringLower(SHA256.HashData(content));
-            if (known.Hash != hash)
-            {
-                var info = new WorkspaceFileInfo { Path = entry.RelativePath, Size = content.Length, Hash = hash, ModifiedAt = time.GetUtcNow() };
-                await store.SaveWorkspaceFileAsync(sessionId, info, content, cancellationToken).ConfigureAwait(false);
-            }
-
-            _known[entry.RelativePath] = (entry.Size, entry.LastWriteTime, hash);
+            return changes;
         }
-
-        foreach (var gone in _known.Keys.Where(p => !seen.Contains(p)).ToList())
+        finally
         {
-            await store.DeleteWorkspaceFileAsync(sessionId, gone, cancellationToken).ConfigureAwait(false);
-            _known.Remove(gone);
+            _gate.Release();
         }
     }
 }

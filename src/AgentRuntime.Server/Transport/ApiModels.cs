@@ -6,7 +6,7 @@ using AgentRuntime.Sessions;
 namespace AgentRuntime.Transport;
 
 /// <summary>Body of <c>POST /api/sessions</c>.</summary>
-public sealed record CreateSessionBody(string? AgentProfileRef, string? Architecture, string? Name);
+public sealed record CreateSessionBody(string? AgentProfileRef, string? Architecture, string? Name, IReadOnlyDictionary<string, string>? Files = null);
 
 /// <summary>Body of <c>POST /api/sessions/{id}/messages</c>.</summary>
 public sealed record SendMessageBody(string? Content);
@@ -27,4 +27,6 @@ public sealed record HealthReport(string Status, DateTimeOffset Time);
 [JsonSerializable(typeof(TurnAccepted))]
 [JsonSerializable(typeof(SessionList))]
 [JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(FileWritten))]
+[JsonSerializable(typeof(IReadOnlyList<WorkspaceFileInfo>))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -39,6 +39,7 @@ internal static class SessionEndpoints
                 AgentProfileRef = body.AgentProfileRef ?? "",
                 Architecture = body.Architecture ?? "",
                 Name = body.Name,
+                Files = body.Files,
             }, ct);
             return TypedResults.Created($"/api/sessions/{created.SessionId}", created);
         });
@@ -57,6 +58,7 @@ internal static class SessionEndpoints
             return TypedResults.Accepted($"/api/sessions/{id}", new TurnAccepted(turnId));
         });
         sessionsApi.MapGet("/{id}/events", GetEventsAsync);
+        sessionsApi.MapFileApi();
         return api;
     }
 

@@ -1,3 +1,4 @@
+using AgentRuntime.Blocks;
 using AgentRuntime.Events;
 using AgentRuntime.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -37,6 +38,21 @@ public abstract class ServerTest : IAsyncLifetime
         await connection.StartAsync().WaitAsync(RunningServer.Timeout);
         _disposables.Add(connection);
         return Track(new EventCollector(ct => connection.StreamAsync<SessionEvent>("SubscribeSession", sessionId, afterSeq, ct)));
+    }
+
+    /// <summary>
+    /// Has the agent run one shell command through the real CLI's Bash tool and returns what the tool reported, with
+    /// the events of the turn.
+    /// </summary>
+    internal async Task<(ToolResultBlock Result, EventCollector Events)> RunBashAsync(string sessionId, string command, EventCollector? events = null)
+    {
+        events ??= await SubscribeHubAsync(sessionId);
+        Model.Enqueue(Reply.ToolUse("Bash", new { command, description = "Run a command", timeout = 60000 }), Reply.Text("Ran it."));
+        var turnId = await Server.SendMessageAsync(sessionId, $"Please run: {command}");
+        await events.WaitForAsync<TurnCompletedEvent>(e => e.TurnId == turnId, TimeSpan.FromSeconds(120));
+        var toolUseId = events.Events.OfType<BlockCompleteEvent>().Select(e => e.Block).OfType<ToolUseBlock>().Last().ToolUseId;
+        var result = events.Events.OfType<BlockCompleteEvent>().Select(e => e.Block).OfType<ToolResultBlock>().Single(r => r.ToolUseId == toolUseId);
+        return (result, events);
     }
 
     /// <summary>Subscribes through SSE; disposed with the test.</summary>

@@ -1,0 +1,267 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using AgentRuntime.Architectures.Acp.Mapping;
+using AgentRuntime.Architectures.Acp.Protocol;
+using AgentRuntime.Architectures.Acp.Rpc;
+using AgentRuntime.Events;
+using Microsoft.Extensions.Logging;
+
+namespace AgentRuntime.Architectures.Acp.Connection;
+
+/// <summary>
+/// An ACP agent kept alive between turns with one ACP session: each turn is one <c>session/prompt</c>, streamed as the
+/// agent's <c>session/update</c>s until the prompt is answered. A turn left early (cancelled, timed out, abandoned) is
+/// stopped with <c>session/cancel</c>, so the agent stays usable; one that does not stop in time is killed.
+/// </summary>
+internal sealed partial class AcpConnection : IAgentConnection
+{
+    private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(5);
+
+    private readonly AcpProcess _process;
+    private readonly AcpClient _client;
+    private readonly AcpUpdateMapper _mapper;
+    private readonly IAcpToolDetailsSource? _details;
+    private readonly AcpConnectionSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private int _turnRunning;
+    private int _disposed;
+
+    public AcpConnection(AcpProcess process, AcpClient client, string acpSessionId, AcpUpdateMapper mapper, IAcpToolDetailsSource? details, AcpConnectionSettings settings, TimeProvider time, ILogger logger)
+    {
+        _process = process;
+        _client = client;
+        AcpSessionId = acpSessionId;
+        _mapper = mapper;
+        _details = details;
+        _settings = settings;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>The agent's id of the ACP session this connection drives.</summary>
+    public string AcpSessionId { get; }
+
+    public Task Exited => _process.Exited;
+
+    public async IAsyncEnumerable<SessionEvent> RunTurnAsync(AgentTurn turn, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _turnRunning, 1) == 1)
+        {
+            throw new InvalidOperationException("A turn is already running on this connection.");
+        }
+
+        using var deadline = new CancellationTokenSource(_settings.TurnTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var started = _time.GetTimestamp();
+        Task<JsonObject>? prompt = null;
+        var finished = false;
+        try
+        {
+            _mapper.BeginTurn(turn.TurnId);
+            // What the agent said between turns (such as the commands it offers, sent after session/new) belongs to
+            // no turn; it is shown at the start of the next one rather than lost.
+            while (_client.Inbound.TryRead(out var leftover))
+            {
+                foreach (var e in _mapper.Map(leftover))
+                {
+                    yield return e;
+                }
+            }
+
+            LogTurnStarting(_logger, _settings.SessionId, turn.TurnId);
+            LogPrompt(_logger, _settings.SessionId, turn.Content);
+            // Not cancelled through the token: a turn is stopped with session/cancel, which the agent answers.
+            prompt = _client.PromptAsync(AcpSessionId, turn.Content, _stopping.Token);
+            while (true)
+            {
+                // Updates are queued before the answer that follows them is seen, so once the prompt is answered a last
+                // drain below reads everything the agent said in the turn.
+                while (_client.Inbound.TryRead(out var item))
+                {
+                    foreach (var e in _mapper.Map(item))
+                    {
+                        yield return e;
+                    }
+
+                    foreach (var e in await ResolveToolResultsAsync(linked.Token).ConfigureAwait(false))
+                    {
+                        yield return e;
+                    }
+                }
+
+                if (prompt.IsCompleted)
+                {
+                    break;
+                }
+
+                await WaitForAgentAsync(prompt, linked.Token, cancellationToken, deadline.Token).ConfigureAwait(false);
+            }
+
+            var result = await AnswerOfAsync(prompt).ConfigureAwait(false);
+            while (_client.Inbound.TryRead(out var late))
+            {
+                foreach (var e in _mapper.Map(late))
+                {
+                    yield return e;
+                }
+            }
+
+            foreach (var e in await ResolveToolResultsAsync(linked.Token).ConfigureAwait(false))
+            {
+                yield return e;
+            }
+
+            var end = _mapper.EndTurn(result);
+            finished = true;
+            LogTurnFinished(_logger, _settings.SessionId, turn.TurnId, end.StopReason, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+            foreach (var e in end.Events)
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            if (!finished)
+            {
+                await AbortTurnAsync(prompt).ConfigureAwait(false);
+            }
+
+            Volatile.Write(ref _turnRunning, 0);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _process.DisposeAsync().ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _client.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task WaitForAgentAsync(Task<JsonObject> prompt, CancellationToken token, CancellationToken caller, CancellationToken deadline)
+    {
+        var more = _client.Inbound.WaitToReadAsync(token).AsTask();
+        await Task.WhenAny(more, prompt).ConfigureAwait(false);
+        if (token.IsCancellationRequested)
+        {
+            if (deadline.IsCancellationRequested && !caller.IsCancellationRequested)
+            {
+                throw new AgentException($"The turn did not finish within {_settings.TurnTimeout}; {_settings.AgentName} was told to cancel it.", "turn_timeout");
+            }
+
+            throw new OperationCanceledException(caller);
+        }
+
+        if (more is { IsCompletedSuccessfully: true, Result: false })
+        {
+            // The client is closed: the prompt fails or has its answer.
+            await prompt.ConfigureAwait(false);
+        }
+    }
+
+    private async Task<JsonObject> AnswerOfAsync(Task<JsonObject> prompt)
+    {
+        try
+        {
+            return await prompt.ConfigureAwait(false);
+        }
+        catch (JsonRpcException ex)
+        {
+            throw new AgentException($"{_settings.AgentName} failed the turn: {ex.Message}", "agent_error", ex);
+        }
+        catch (JsonRpcPeerClosedException ex)
+        {
+            throw new AgentException(ex.Message, "agent_exited", ex);
+        }
+    }
+
+    private async Task<List<SessionEvent>> ResolveToolResultsAsync(CancellationToken cancellationToken)
+    {
+        var events = new List<SessionEvent>();
+        if (_details is null)
+        {
+            return events;
+        }
+
+        foreach (var toolCallId in _mapper.PendingToolResults.ToList())
+        {
+            try
+            {
+                if (await _details.FindAsync(toolCallId, cancellationToken).ConfigureAwait(false) is { } details)
+                {
+                    events.AddRange(_mapper.ResolveToolResult(toolCallId, details));
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or Sandboxes.SandboxException)
+            {
+                LogDetailsFailed(_logger, _settings.SessionId, toolCallId, ex);
+            }
+        }
+
+        return events;
+    }
+
+    // A turn left before its answer is cancelled so that the agent stays usable for the next one; an agent that does
+    // not answer the cancelled prompt in time is killed.
+    private async Task AbortTurnAsync(Task<JsonObject>? prompt)
+    {
+        if (prompt is null || prompt.IsCompleted || _process.Exited.IsCompleted)
+        {
+            return;
+        }
+
+        LogCancelling(_logger, _settings.SessionId);
+        try
+        {
+            using var grace = new CancellationTokenSource(CancelGrace, _time);
+            await _client.CancelAsync(AcpSessionId, grace.Token).ConfigureAwait(false);
+            var result = await prompt.WaitAsync(grace.Token).ConfigureAwait(false);
+            // The cancelled turn's last updates keep the mapper's state right; nobody is listening for them.
+            while (_client.Inbound.TryRead(out var item))
+            {
+                _mapper.Map(item);
+            }
+
+            _mapper.EndTurn(result);
+            return;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or JsonRpcException or JsonRpcPeerClosedException)
+        {
+            // Fall through to the kill.
+        }
+
+        LogKilled(_logger, _settings.SessionId, _settings.AgentName);
+        _process.Kill();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: turn {TurnId} starting")]
+    private static partial void LogTurnStarting(ILogger logger, string sessionId, string turnId);
+
+    [LoggerMessage(Level = LogLevel.Trace, Message = "Session {SessionId}: prompt {Prompt}")]
+    private static partial void LogPrompt(ILogger logger, string sessionId, string prompt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: turn {TurnId} ended ({StopReason}) after {ElapsedMs} ms")]
+    private static partial void LogTurnFinished(ILogger logger, string sessionId, string turnId, string stopReason, long elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: cancelling the unfinished turn")]
+    private static partial void LogCancelling(ILogger logger, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: {Agent} did not answer the cancelled prompt in time and was killed")]
+    private static partial void LogKilled(ILogger logger, string sessionId, string agent);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: could not read the details of tool call {ToolCallId}")]
+    private static partial void LogDetailsFailed(ILogger logger, string sessionId, string toolCallId, Exception exception);
+}
+
+/// <summary>What an <see cref="AcpConnection"/> needs to know besides its parts.</summary>
+/// <param name="SessionId">The runtime's session id, for logs.</param>
+/// <param name="AgentName">The agent as messages name it.</param>
+/// <param name="TurnTimeout">How long one turn may run.</param>
+internal sealed record AcpConnectionSettings(string SessionId, string AgentName, TimeSpan TurnTimeout);

@@ -1,0 +1,46 @@
+using System.Text.Json.Nodes;
+using AgentRuntime.Architectures.Acp.Protocol;
+using AgentRuntime.Sessions;
+
+namespace AgentRuntime.Architectures.Acp.Mapping;
+
+/// <summary>What one turn used, read from the <c>session/prompt</c> result.</summary>
+/// <param name="Usage">Tokens of the turn.</param>
+/// <param name="Model">The model that answered, when reported.</param>
+internal sealed record AcpTurnUsage(TokenUsage Usage, string? Model)
+{
+    /// <summary>
+    /// Reads ACP's <c>usage</c> (<c>inputTokens</c>, <c>outputTokens</c>, <c>cachedReadTokens</c>,
+    /// <c>cachedWriteTokens</c>), else the Gemini CLI's <c>_meta.quota</c> (<c>token_count</c> and
+    /// <c>model_usage[].model</c>, verified with 0.61.0), else nothing.
+    /// </summary>
+    public static AcpTurnUsage FromPromptResult(JsonObject? result)
+    {
+        if (AcpJson.Object(result, "usage") is { } usage)
+        {
+            return new AcpTurnUsage(
+                new TokenUsage
+                {
+                    InputTokens = AcpJson.Long(usage, "inputTokens") ?? 0,
+                    OutputTokens = AcpJson.Long(usage, "outputTokens") ?? 0,
+                    CacheReadInputTokens = AcpJson.Long(usage, "cachedReadTokens") ?? 0,
+                    CacheCreationInputTokens = AcpJson.Long(usage, "cachedWriteTokens") ?? 0,
+                },
+                null);
+        }
+
+        var quota = AcpJson.Object(AcpJson.Object(result, "_meta"), "quota");
+        if (quota is null)
+        {
+            return new AcpTurnUsage(new TokenUsage(), null);
+        }
+
+        var tokens = AcpJson.Object(quota, "token_count");
+        var model = AcpJson.Array(quota, "model_usage")?.OfType<JsonObject>()
+            .Select(m => AcpJson.String(m, "model"))
+            .LastOrDefault(m => m is not null);
+        return new AcpTurnUsage(
+            new TokenUsage { InputTokens = AcpJson.Long(tokens, "input_tokens") ?? 0, OutputTokens = AcpJson.Long(tokens, "output_tokens") ?? 0 },
+            model);
+    }
+}

@@ -1,0 +1,58 @@
+using AgentRuntime.Events;
+using AgentRuntime.Sandboxes;
+
+namespace AgentRuntime.Sessions;
+
+internal sealed partial class SessionActor
+{
+    /// <summary>
+    /// Writes a workspace file for a client. With a sandbox running, the file goes into its workspace and the scan that
+    /// follows stores it and reports it, as if the agent had written it; without one, it goes to the store, and the next
+    /// sandbox starts with it.
+    /// </summary>
+    public Task<FileEvent?> WriteFileAsync(string path, byte[] content, CancellationToken cancellationToken) => InvokeAsync(async () =>
+    {
+        Touch();
+        if (_sandbox is { Terminated.IsCompleted: false } sandbox)
+        {
+            await sandbox.WriteFileAsync(SandboxRoot.Workspace, path, content, cancellationToken).ConfigureAwait(false);
+            var changes = await _workspace.SaveAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            await Log.AppendAsync(changes, cancellationToken).ConfigureAwait(false);
+            return changes.FirstOrDefault(c => c.Path == path);
+        }
+
+        var existed = await _services.Store.ReadWorkspaceFileAsync(SessionId, path, cancellationToken).ConfigureAwait(false);
+        var hash = FileEvents.Hash(content);
+        if (existed is not null && FileEvents.Hash(existed) == hash)
+        {
+            return null;
+        }
+
+        var info = new WorkspaceFileInfo { Path = path, Size = content.Length, Hash = hash, ModifiedAt = _services.Time.GetUtcNow() };
+        await _services.Store.SaveWorkspaceFileAsync(SessionId, info, content, cancellationToken).ConfigureAwait(false);
+        var change = FileEvents.Changed(created: existed is null, path, content, hash);
+        await Log.AppendAsync(change, cancellationToken).ConfigureAwait(false);
+        return (FileEvent?)change;
+    });
+
+    /// <summary>Deletes a workspace file for a client; returns whether it existed.</summary>
+    public Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken) => InvokeAsync(async () =>
+    {
+        Touch();
+        if (_sandbox is { Terminated.IsCompleted: false } sandbox)
+        {
+            await sandbox.DeleteFileAsync(SandboxRoot.Workspace, path, cancellationToken).ConfigureAwait(false);
+            var changes = await _workspace.SaveAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            await Log.AppendAsync(changes, cancellationToken).ConfigureAwait(false);
+            return changes.Any(c => c is FileDeletedEvent && c.Path == path);
+        }
+
+        if (!await _services.Store.DeleteWorkspaceFileAsync(SessionId, path, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await Log.AppendAsync(FileEvents.Deleted(path), cancellationToken).ConfigureAwait(false);
+        return true;
+    });
+}

@@ -1,0 +1,203 @@
+using System.Data;
+using AgentRuntime.Architectures;
+using AgentRuntime.Sessions;
+using Npgsql;
+
+namespace AgentRuntime.Persistence.Postgres;
+
+internal sealed partial class PostgresAgentStore
+{
+    public async Task<IReadOnlyList<NativeTranscriptFile>> LoadTranscriptAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        await using var command = _dataSource.CreateCommand(
+            "SELECT path, content FROM transcript_chunks WHERE session_id = $1 ORDER BY path, chunk_index;");
+        command.Parameters.Add(Parameter(sessionId));
+
+        // Sequential access reads each chunk straight into its array instead of buffering the whole row first.
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+        var files = new List<NativeTranscriptFile>();
+        string? path = null;
+        var chunks = new List<byte[]>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var rowPath = reader.GetString(0);
+            if (path is not null && rowPath != path)
+            {
+                files.Add(new NativeTranscriptFile(path, Concat(chunks)));
+                chunks.Clear();
+            }
+
+            path = rowPath;
+            chunks.Add(await reader.GetFieldValueAsync<byte[]>(1, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (path is not null)
+        {
+            files.Add(new NativeTranscriptFile(path, Concat(chunks)));
+        }
+
+        // "C" orders text by UTF-8 bytes; sort the UTF-16 ordinal way so every store lists files alike.
+        files.Sort((a, b) => string.CompareOrdinal(a.RelativePath, b.RelativePath));
+        return files;
+    }
+
+    public async Task AppendTranscriptAsync(string sessionId, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentException.ThrowIfNullOrEmpty(relativePath);
+
+        // A new row per append: what is stored is never read back and rewritten, so appending to a large transcript
+        // costs the size of the new bytes only. The upsert counts the file's chunks and locks its row until the
+        // statement commits, so two appends to one file take consecutive indexes in the order they commit; a session
+        // that does not exist fails the foreign key.
+        await using var command = _dataSource.CreateCommand("""
+            WITH file AS (
+                INSERT INTO transcript_files (session_id, path, chunk_count) VALUES ($1, $2, 1)
+                ON CONFLICT (session_id, path) DO UPDATE SET chunk_count = transcript_files.chunk_count + 1
+                RETURNING chunk_count
+            )
+            INSERT INTO transcript_chunks (session_id, path, chunk_index, content)
+            SELECT $1, $2, file.chunk_count - 1, $3 FROM file;
+            """);
+        command.Parameters.Add(Parameter(sessionId));
+        command.Parameters.Add(Parameter(relativePath));
+        command.Parameters.Add(Parameter(content));
+        await ExecuteForSessionAsync(command, sessionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task ReplaceTranscriptAsync(string sessionId, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentException.ThrowIfNullOrEmpty(relativePath);
+
+        // A batch runs as one implicit transaction (one Sync at its end), so a reader sees the old file or the new one.
+        // The upsert comes first so it takes the file's row lock before the chunks are touched.
+        await using var batch = _dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+            INSERT INTO transcript_files (session_id, path, chunk_count) VALUES ($1, $2, 1)
+            ON CONFLICT (session_id, path) DO UPDATE SET chunk_count = 1;
+            """)
+        {
+            Parameters = { Parameter(sessionId), Parameter(relativePath) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM transcript_chunks WHERE session_id = $1 AND path = $2;")
+        {
+            Parameters = { Parameter(sessionId), Parameter(relativePath) },
+        });
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("INSERT INTO transcript_chunks (session_id, path, chunk_index, content) VALUES ($1, $2, 0, $3);")
+        {
+            Parameters = { Parameter(sessionId), Parameter(relativePath), Parameter(content) },
+        });
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (IsMissingSession(e))
+        {
+            throw SessionNotFound(sessionId, e);
+        }
+    }
+
+    public async Task<IReadOnlyList<WorkspaceFileInfo>> ListWorkspaceFilesAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        await using var command = _dataSource.CreateCommand(
+            "SELECT path, size, hash, modified_at FROM workspace_files WHERE session_id = $1;");
+        command.Parameters.Add(Parameter(sessionId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var files = new List<WorkspaceFileInfo>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            files.Add(new WorkspaceFileInfo
+            {
+                Path = reader.GetString(0),
+                Size = reader.GetInt64(1),
+                Hash = reader.GetString(2),
+                ModifiedAt = ParseTimestamp(reader.GetString(3)),
+            });
+        }
+
+        files.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return files;
+    }
+
+    public async Task<byte[]?> ReadWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        await using var command = _dataSource.CreateCommand("SELECT content FROM workspace_files WHERE session_id = $1 AND path = $2;");
+        command.Parameters.Add(Parameter(sessionId));
+        command.Parameters.Add(Parameter(path));
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? await reader.GetFieldValueAsync<byte[]>(0, cancellationToken).ConfigureAwait(false)
+            : null;
+    }
+
+    public async Task SaveWorkspaceFileAsync(string sessionId, WorkspaceFileInfo file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentException.ThrowIfNullOrEmpty(file.Path, nameof(file));
+        if (file.Size != content.Length)
+        {
+            throw new ArgumentException($"The file info says {file.Size} bytes but the content has {content.Length}.", nameof(file));
+        }
+
+        await using var command = _dataSource.CreateCommand("""
+            INSERT INTO workspace_files (session_id, path, size, hash, modified_at, content)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (session_id, path) DO UPDATE SET
+                size = excluded.size, hash = excluded.hash, modified_at = excluded.modified_at, content = excluded.content;
+            """);
+        command.Parameters.Add(Parameter(sessionId));
+        command.Parameters.Add(Parameter(file.Path));
+        command.Parameters.Add(Parameter(file.Size));
+        command.Parameters.Add(Parameter(file.Hash));
+        command.Parameters.Add(Parameter(FormatTimestamp(file.ModifiedAt)));
+        command.Parameters.Add(Parameter(content));
+        await ExecuteForSessionAsync(command, sessionId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<bool> DeleteWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        await using var command = _dataSource.CreateCommand("DELETE FROM workspace_files WHERE session_id = $1 AND path = $2;");
+        command.Parameters.Add(Parameter(sessionId));
+        command.Parameters.Add(Parameter(path));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    /// <summary>Runs a write whose rows reference the session, turning the foreign-key failure into <see cref="KeyNotFoundException"/>.</summary>
+    private static async Task ExecuteForSessionAsync(NpgsqlCommand command, string sessionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (IsMissingSession(e))
+        {
+            throw SessionNotFound(sessionId, e);
+        }
+    }
+
+    private static byte[] Concat(List<byte[]> chunks)
+    {
+        if (chunks.Count == 1)
+        {
+            return chunks[0];
+        }
+
+        var result = new byte[chunks.Sum(c => c.Length)];
+        var offset = 0;
+        foreach (var chunk in chunks)
+        {
+            chunk.CopyTo(result, offset);
+            offset += chunk.Length;
+        }
+
+        return result;
+    }
+}

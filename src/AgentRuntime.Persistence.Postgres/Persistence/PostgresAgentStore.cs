@@ -1,0 +1,273 @@
+using System.Globalization;
+using System.Text.Json;
+using AgentRuntime.Hosting;
+using AgentRuntime.Profiles;
+using AgentRuntime.Serialization;
+using AgentRuntime.Sessions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace AgentRuntime.Persistence.Postgres;
+
+/// <summary>
+/// The store in a PostgreSQL database. It owns one <see cref="NpgsqlDataSource"/> (one connection pool), disposed
+/// with it; every operation borrows a pooled connection, so the store is safe for concurrent use without locks of its
+/// own, and several processes may share one database. Writes that read before they write (numbering events and
+/// transcript chunks) lock the one row they count on, so they queue only behind writes to the same log or file.
+/// </summary>
+/// <remarks>
+/// The events, transcript and workspace-file operations are in the other parts of this class. Statements use
+/// positional parameters (<c>$1</c>), which Npgsql sends as they are rather than rewriting the SQL.
+/// </remarks>
+internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable, IDisposable
+{
+    // The columns ReadRecord reads and AddRecordParameters binds ($1..$10), in that order.
+    private const string RecordColumns =
+        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ILogger _logger;
+
+    public PostgresAgentStore(IOptions<PostgresStoreOptions> options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var connectionString = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString);
+        if (string.IsNullOrEmpty(connectionString.Host))
+        {
+            throw new ArgumentException("AgentRuntime:Postgres:ConnectionString names no Host.", nameof(options));
+        }
+
+        // Named so an operator can tell the runtime's connections apart in pg_stat_activity.
+        if (string.IsNullOrEmpty(connectionString.ApplicationName))
+        {
+            connectionString.ApplicationName = "agent-runtime";
+        }
+
+        var builder = new NpgsqlDataSourceBuilder(connectionString.ConnectionString);
+        if (loggerFactory is not null)
+        {
+            builder.UseLoggerFactory(loggerFactory);
+        }
+
+        _dataSource = builder.Build();
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PostgresAgentStore>();
+    }
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        // Held to the commit: a second instance starting alongside waits here, then finds the schema current.
+        await ExecuteAsync(connection, "SELECT pg_advisory_xact_lock($1);", cancellationToken, Parameter(PostgresSchema.MigrationLockKey));
+        await ExecuteAsync(connection, PostgresSchema.CreateVersionTable, cancellationToken);
+        await using var select = new NpgsqlCommand("SELECT MAX(version) FROM schema_version;", connection);
+        var version = await select.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is int v ? v : 0;
+        var latest = PostgresSchema.Migrations.Count;
+        if (version > latest)
+        {
+            throw new InvalidOperationException(
+                $"The PostgreSQL database '{connection.Database}' has schema version {version}, newer than the {latest} this build knows.");
+        }
+
+        if (version == latest)
+        {
+            return;
+        }
+
+        // DDL is transactional in PostgreSQL: a migration that fails leaves the database at the version it was.
+        for (var i = version; i < latest; i++)
+        {
+            await ExecuteAsync(connection, PostgresSchema.Migrations[i], cancellationToken);
+        }
+
+        await ExecuteAsync(connection, "DELETE FROM schema_version;", cancellationToken);
+        await ExecuteAsync(connection, "INSERT INTO schema_version (version) VALUES ($1);", cancellationToken, Parameter(latest));
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        LogMigrated(_logger, connection.Database, version, latest);
+    }
+
+    public async Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken)
+    {
+        ValidateRecord(session);
+        await using var command = _dataSource.CreateCommand("""
+            INSERT INTO sessions (session_id, architecture, agent_profile_ref, name, created_at, last_activity,
+                sandbox_restart_count, sandbox_start_count, metadata, last_activity_utc_ticks)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            ON CONFLICT (session_id) DO NOTHING;
+            """);
+        AddRecordParameters(command, session);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            throw new InvalidOperationException($"Session '{session.SessionId}' already exists.");
+        }
+    }
+
+    public async Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        await using var command = _dataSource.CreateCommand($"SELECT {RecordColumns} FROM sessions WHERE session_id = $1;");
+        command.Parameters.Add(Parameter(sessionId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRecord(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            $"SELECT {RecordColumns} FROM sessions ORDER BY last_activity_utc_ticks DESC, session_id;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var records = new List<SessionRecord>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            records.Add(ReadRecord(reader));
+        }
+
+        return records;
+    }
+
+    public async Task UpdateSessionAsync(SessionRecord session, CancellationToken cancellationToken)
+    {
+        ValidateRecord(session);
+
+        // last_seq is not among the columns: it belongs to the event log, not to the record.
+        await using var command = _dataSource.CreateCommand("""
+            UPDATE sessions SET architecture = $2, agent_profile_ref = $3, name = $4, created_at = $5, last_activity = $6,
+                sandbox_restart_count = $7, sandbox_start_count = $8, metadata = $9, last_activity_utc_ticks = $10
+            WHERE session_id = $1;
+            """);
+        AddRecordParameters(command, session);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            throw SessionNotFound(session.SessionId);
+        }
+    }
+
+    public async Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+
+        // The events, transcript and workspace-file rows go with it (ON DELETE CASCADE), in this one statement.
+        await using var command = _dataSource.CreateCommand("DELETE FROM sessions WHERE session_id = $1;");
+        command.Parameters.Add(Parameter(sessionId));
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
+    }
+
+    public async Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT json FROM profiles;");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var profiles = new List<AgentProfile>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            profiles.Add(DeserializeProfile(reader.GetString(0)));
+        }
+
+        // Sorted here rather than by SQL: "C" compares UTF-8 bytes, the other stores compare UTF-16 ordinally.
+        profiles.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return profiles;
+    }
+
+    public async Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(profileId);
+        await using var command = _dataSource.CreateCommand("SELECT json FROM profiles WHERE id = $1;");
+        command.Parameters.Add(Parameter(profileId));
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string json ? DeserializeProfile(json) : null;
+    }
+
+    public async Task SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentException.ThrowIfNullOrEmpty(profile.Id, nameof(profile));
+        await using var command = _dataSource.CreateCommand(
+            "INSERT INTO profiles (id, json) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET json = excluded.json;");
+        command.Parameters.Add(Parameter(profile.Id));
+        command.Parameters.Add(Parameter(JsonSerializer.Serialize(profile, AgentRuntimeJsonContext.Default.AgentProfile)));
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes the pool's connections.</summary>
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    /// <summary>Closes the pool's connections.</summary>
+    public void Dispose() => _dataSource.Dispose();
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params NpgsqlParameter[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddRange(parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Fails with <see cref="KeyNotFoundException"/> unless the session exists.</summary>
+    private async Task EnsureSessionExistsAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT 1 FROM sessions WHERE session_id = $1;");
+        command.Parameters.Add(Parameter(sessionId));
+        if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+        {
+            throw SessionNotFound(sessionId);
+        }
+    }
+
+    private static KeyNotFoundException SessionNotFound(string sessionId, Exception? inner = null) =>
+        new($"Session '{sessionId}' does not exist.", inner);
+
+    // A child row's foreign key names a session that is not there (never created, or deleted meanwhile).
+    private static bool IsMissingSession(PostgresException e) => e.SqlState == PostgresErrorCodes.ForeignKeyViolation;
+
+    private static NpgsqlParameter<T> Parameter<T>(T value) => new() { TypedValue = value };
+
+    private static NpgsqlParameter NullableText(string? value) =>
+        new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+
+    private static void AddRecordParameters(NpgsqlCommand command, SessionRecord session)
+    {
+        command.Parameters.Add(Parameter(session.SessionId));
+        command.Parameters.Add(Parameter(session.Architecture));
+        command.Parameters.Add(Parameter(session.AgentProfileRef));
+        command.Parameters.Add(NullableText(session.Name));
+        command.Parameters.Add(Parameter(FormatTimestamp(session.CreatedAt)));
+        command.Parameters.Add(Parameter(FormatTimestamp(session.LastActivity)));
+        command.Parameters.Add(Parameter(session.SandboxRestartCount));
+        command.Parameters.Add(Parameter(session.SandboxStartCount));
+        command.Parameters.Add(Parameter(JsonSerializer.Serialize(session.Metadata, AgentRuntimeJsonContext.Default.SessionMetadata)));
+        command.Parameters.Add(Parameter(session.LastActivity.UtcTicks));
+    }
+
+    private static SessionRecord ReadRecord(NpgsqlDataReader reader) => new()
+    {
+        SessionId = reader.GetString(0),
+        Architecture = reader.GetString(1),
+        AgentProfileRef = reader.GetString(2),
+        Name = reader.IsDBNull(3) ? null : reader.GetString(3),
+        CreatedAt = ParseTimestamp(reader.GetString(4)),
+        LastActivity = ParseTimestamp(reader.GetString(5)),
+        SandboxRestartCount = reader.GetInt32(6),
+        SandboxStartCount = reader.GetInt32(7),
+        Metadata = JsonSerializer.Deserialize(reader.GetString(8), AgentRuntimeJsonContext.Default.SessionMetadata)
+            ?? new SessionMetadata(),
+    };
+
+    private static AgentProfile DeserializeProfile(string json) =>
+        JsonSerializer.Deserialize(json, AgentRuntimeJsonContext.Default.AgentProfile)
+        ?? throw new InvalidDataException("A stored profile is the JSON null.");
+
+    private static void ValidateRecord(SessionRecord session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentException.ThrowIfNullOrEmpty(session.SessionId, nameof(session));
+    }
+
+    private static string FormatTimestamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTimestamp(string value) =>
+        DateTimeOffset.ParseExact(value, "O", CultureInfo.InvariantCulture, DateTimeStyles.None);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Migrated the PostgreSQL store in database '{Database}' from schema version {From} to {To}.")]
+    private static partial void LogMigrated(ILogger logger, string database, int from, int to);
+}

@@ -1,0 +1,85 @@
+namespace AgentRuntime.Persistence.Postgres;
+
+/// <summary>
+/// The database schema as an ordered list of migrations. <c>schema_version</c> records how many have been applied;
+/// a later change appends a migration here and never edits an applied one.
+/// </summary>
+internal static class PostgresSchema
+{
+    public const string CreateVersionTable = "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL);";
+
+    // Taken (per database) by InitializeAsync so that several servers starting at once migrate one after the other
+    // instead of racing to create the same tables. The value is arbitrary: "AgentRun" in ASCII.
+    public const long MigrationLockKey = 0x4167656E7452756E;
+
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        // 1: the initial schema, the same tables as the SQLite store's with three differences:
+        // - sessions.last_seq numbers each log. An append increments it (which locks the row until commit) and inserts
+        //   the events in the same transaction, so concurrent appends, from any number of processes, queue on the row
+        //   and can neither reuse a seq nor leave a gap.
+        // - transcript_files.chunk_count does the same for a transcript file's chunks, locking that file's row only.
+        // - child rows go with their session by ON DELETE CASCADE.
+        // Timestamps are ISO-8601 round-trip ("O") text because timestamptz keeps neither the offset nor 100 ns
+        // ticks; last_activity_utc_ticks orders sessions, and events.occurred_at (microseconds, UTC) is for queries
+        // only: the payload is the event. JSON is text, not jsonb, which would reorder keys and refuses \u0000.
+        // Keys are COLLATE "C": byte-wise comparisons, whatever the server's locale.
+        """
+        CREATE TABLE sessions (
+            session_id text COLLATE "C" NOT NULL PRIMARY KEY,
+            architecture text NOT NULL,
+            agent_profile_ref text NOT NULL,
+            name text,
+            created_at text NOT NULL,
+            last_activity text NOT NULL,
+            last_activity_utc_ticks bigint NOT NULL,
+            sandbox_restart_count integer NOT NULL,
+            sandbox_start_count integer NOT NULL,
+            metadata text NOT NULL,
+            last_seq bigint NOT NULL DEFAULT 0
+        );
+
+        CREATE INDEX sessions_by_last_activity ON sessions (last_activity_utc_ticks DESC, session_id);
+
+        CREATE TABLE events (
+            session_id text COLLATE "C" NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+            seq bigint NOT NULL,
+            type text NOT NULL,
+            occurred_at timestamptz NOT NULL,
+            payload text NOT NULL,
+            PRIMARY KEY (session_id, seq)
+        );
+
+        CREATE TABLE transcript_files (
+            session_id text COLLATE "C" NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+            path text COLLATE "C" NOT NULL,
+            chunk_count integer NOT NULL,
+            PRIMARY KEY (session_id, path)
+        );
+
+        CREATE TABLE transcript_chunks (
+            session_id text COLLATE "C" NOT NULL,
+            path text COLLATE "C" NOT NULL,
+            chunk_index integer NOT NULL,
+            content bytea NOT NULL,
+            PRIMARY KEY (session_id, path, chunk_index),
+            FOREIGN KEY (session_id, path) REFERENCES transcript_files (session_id, path) ON DELETE CASCADE
+        );
+
+        CREATE TABLE workspace_files (
+            session_id text COLLATE "C" NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+            path text COLLATE "C" NOT NULL,
+            size bigint NOT NULL,
+            hash text NOT NULL,
+            modified_at text NOT NULL,
+            content bytea NOT NULL,
+            PRIMARY KEY (session_id, path)
+        );
+
+        CREATE TABLE profiles (
+            id text COLLATE "C" NOT NULL PRIMARY KEY,
+            json text NOT NULL
+        );
+        """,
+    ];
+}
