@@ -22,15 +22,15 @@ internal sealed class JsonRpcException(int code, string message, JsonNode? data 
 
     public int Code { get; } = code;
 
-    public JsonNode? Data { get; } = data;
+    public JsonNode? ErrorData { get; } = data;
 
     /// <summary>The error as a JSON-RPC <c>error</c> object.</summary>
     public JsonObject ToJson()
     {
         var error = new JsonObject { ["code"] = Code, ["message"] = Message };
-        if (Data is not null)
+        if (ErrorData is not null)
         {
-            error["data"] = Data.DeepClone();
+            error["data"] = ErrorData.DeepClone();
         }
 
         return error;
