@@ -1,0 +1,122 @@
+using System.Runtime.CompilerServices;
+using AgentRuntime.Client.Internal;
+using AgentRuntime.Events;
+using AgentRuntime.Sessions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace AgentRuntime.Client;
+
+// The hub subscriptions: they outlive a dropped connection by reconnecting and subscribing again from their cursor.
+public sealed partial class AgentRuntimeClient
+{
+    /// <summary>
+    /// Follows a session over the hub: its logged events after <paramref name="afterSeq"/>, then its live events,
+    /// each exactly once and in seq order (<c>afterSeq + 1, afterSeq + 2, …</c>). When the connection drops, the client
+    /// reconnects and subscribes again after the last seq it yielded; a duplicate is skipped and a gap makes it
+    /// subscribe again from there, so the caller never sees either. The stream ends when the session is deleted,
+    /// and throws after <see cref="AgentRuntimeClientOptions.MaxReconnectAttempts"/> failed attempts in a row.
+    /// </summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="afterSeq">The last seq already seen; 0 to start from the beginning of the log.</param>
+    /// <param name="cancellationToken">Ends the subscription.</param>
+    /// <exception cref="AgentRuntimeApiException">404 when there is no such session.</exception>
+    public async IAsyncEnumerable<SessionEvent> SubscribeAsync(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sessionId);
+        ArgumentOutOfRangeException.ThrowIfNegative(afterSeq);
+        var last = afterSeq;
+        var events = ResumableStream.ReadAsync(
+            token => OpenSessionStreamAsync(sessionId, last, token),
+            e =>
+            {
+                if (e.Seq <= last)
+                {
+                    return ItemStep.Skip;
+                }
+
+                if (e.Seq != last + 1)
+                {
+                    return ItemStep.Resubscribe;
+                }
+
+                last = e.Seq;
+                return ItemStep.Yield;
+            },
+            (failure, token) => ShouldResumeSessionAsync(sessionId, failure, token),
+            _reconnect,
+            cancellationToken);
+        await foreach (var e in events.ConfigureAwait(false))
+        {
+            yield return e;
+        }
+    }
+
+    /// <summary>
+    /// Follows the session list over the hub: a change whenever a session is created, changes turn state, sandbox or
+    /// activity, or is deleted. Survives a dropped connection by subscribing again; changes that happened while it was
+    /// away are not replayed (the list has no log), so a caller that must not miss one re-reads
+    /// <see cref="ListSessionsAsync"/> when it matters.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the subscription.</param>
+    public IAsyncEnumerable<SessionListChange> SubscribeSessionListAsync(CancellationToken cancellationToken = default) =>
+        ResumableStream.ReadAsync(
+            OpenSessionListStreamAsync,
+            _ => ItemStep.Yield,
+            (failure, _) => Task.FromResult(failure is not HubException),
+            _reconnect,
+            cancellationToken);
+
+    private async IAsyncEnumerable<SessionEvent> OpenSessionStreamAsync(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var connection = await _hub.GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var e in connection.StreamAsync<SessionEvent>("SubscribeSession", sessionId, afterSeq, cancellationToken).ConfigureAwait(false))
+        {
+            yield return e;
+        }
+    }
+
+    private async IAsyncEnumerable<SessionListChange> OpenSessionListStreamAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var connection = await _hub.GetConnectedAsync(cancellationToken).ConfigureAwait(false);
+        await foreach (var change in connection.StreamAsync<SessionListChange>("SubscribeSessionList", cancellationToken).ConfigureAwait(false))
+        {
+            yield return change;
+        }
+    }
+
+    /// <summary>
+    /// Decides what a subscription that ended means. The hub ends a session's stream when the session is deleted and
+    /// when the server unloads it (at shutdown); it refuses one for an unknown session or a subscriber that fell
+    /// behind. The session's existence tells these apart, so this asks the REST API rather than reading messages.
+    /// </summary>
+    private async Task<bool> ShouldResumeSessionAsync(string sessionId, Exception? failure, CancellationToken cancellationToken)
+    {
+        if (failure is not null and not HubException)
+        {
+            // The connection broke (or could not be made): resume.
+            return true;
+        }
+
+        try
+        {
+            await GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (AgentRuntimeApiException ex) when (IsNotFound(ex))
+        {
+            // Deleted while followed: the stream is simply over. Refused from the start: say why.
+            if (failure is null)
+            {
+                return false;
+            }
+
+            throw;
+        }
+        catch (HttpRequestException)
+        {
+            // The server is going away (a restart): resume, and let the policy bound the attempts.
+            return true;
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Serialization.Metadata;
+using AgentRuntime.Architectures;
+using AgentRuntime.Client.Internal;
+using AgentRuntime.Events;
+using AgentRuntime.Profiles;
+using AgentRuntime.Serialization;
+using AgentRuntime.Sessions;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentRuntime.Client;
+
+/// <summary>
+/// A client of the agent runtime server: typed calls for the REST API (<c>docs/protocol.md</c>) and resumable event
+/// subscriptions over the SignalR hub <c>/hubs/sessions</c>. Thread-safe; one instance serves many calls and
+/// subscriptions, which share one hub connection. Errors from the server throw <see cref="AgentRuntimeApiException"/>.
+/// </summary>
+public sealed partial class AgentRuntimeClient : IAsyncDisposable
+{
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+    private readonly Uri _baseAddress;
+    private readonly string? _apiKey;
+    private readonly ReconnectPolicy _reconnect;
+    private readonly HubConnectionHolder _hub;
+
+    /// <summary>Creates a client for the server at <paramref name="baseAddress"/>.</summary>
+    /// <param name="baseAddress">The server's address, such as <c>http://127.0.0.1:5080</c>.</param>
+    public AgentRuntimeClient(Uri baseAddress)
+        : this(new AgentRuntimeClientOptions { BaseAddress = baseAddress })
+    {
+    }
+
+    /// <summary>Creates a client with the given settings.</summary>
+    /// <param name="options">The server's address, an optional API key and HTTP client, and the reconnect policy.</param>
+    /// <exception cref="ArgumentException">Neither the options nor their HTTP client give a base address.</exception>
+    public AgentRuntimeClient(AgentRuntimeClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var address = options.BaseAddress ?? options.HttpClient?.BaseAddress
+            ?? throw new ArgumentException("Set AgentRuntimeClientOptions.BaseAddress (or the HttpClient's BaseAddress).", nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxReconnectAttempts);
+
+        // Relative paths resolve under the base's path only when it ends with a slash.
+        _baseAddress = address.AbsoluteUri.EndsWith('/') ? address : new Uri(address.AbsoluteUri + "/");
+        _apiKey = options.ApiKey;
+        _ownsHttp = options.HttpClient is null;
+        _http = options.HttpClient ?? new HttpClient();
+        _reconnect = new ReconnectPolicy(options.ReconnectDelays, options.MaxReconnectAttempts);
+        _hub = new HubConnectionHolder(new HubConnectionBuilder()
+            .WithUrl(new Uri(_baseAddress, "hubs/sessions"), connection =>
+            {
+                if (_apiKey is not null)
+                {
+                    connection.AccessTokenProvider = () => Task.FromResult<string?>(_apiKey);
+                }
+
+                options.ConfigureHubConnection?.Invoke(connection);
+            })
+            .AddJsonProtocol(json => json.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default))
+            .Build());
+    }
+
+    /// <summary>The server's address the client talks to.</summary>
+    public Uri BaseAddress => _baseAddress;
+
+    /// <summary><c>GET /api/health</c>: whether the server is up, and its clock.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<HealthReport> GetHealthAsync(CancellationToken cancellationToken = default) =>
+        GetAsync("api/health", ClientJsonContext.Default.HealthReport, cancellationToken);
+
+    /// <summary><c>GET /api/architectures</c>: the agent architectures and whether this server can run each now.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<IReadOnlyList<ArchitectureAvailability>> GetArchitecturesAsync(CancellationToken cancellationToken = default) =>
+        GetAsync("api/architectures", AgentRuntimeJsonContext.Default.IReadOnlyListArchitectureAvailability, cancellationToken);
+
+    /// <summary><c>GET /api/profiles</c>: the agent profiles sessions can be created with.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public Task<IReadOnlyList<AgentProfileSummary>> ListProfilesAsync(CancellationToken cancellationToken = default) =>
+        GetAsync("api/profiles", AgentRuntimeJsonContext.Default.IReadOnlyListAgentProfileSummary, cancellationToken);
+
+    /// <summary><c>GET /api/profiles/{id}</c>: one profile in full.</summary>
+    /// <param name="profileId">The profile's id, such as <c>default</c>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <exception cref="AgentRuntimeApiException">404 when there is no such profile.</exception>
+    public Task<AgentProfile> GetProfileAsync(string profileId, CancellationToken cancellationToken = default) =>
+        GetAsync($"api/profiles/{Escape(profileId)}", AgentRuntimeJsonContext.Default.AgentProfile, cancellationToken);
+
+    /// <summary><c>POST /api/sessions</c>: creates a session.</summary>
+    /// <param name="agentProfileRef">The profile's id, such as <c>default</c>.</param>
+    /// <param name="architecture">The architecture, such as <c>claude-agent-sdk</c>.</param>
+    /// <param name="name">An optional display name.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The new session as the list shows it.</returns>
+    /// <exception cref="AgentRuntimeApiException">400 for an unknown profile or architecture.</exception>
+    public Task<SessionListItem> CreateSessionAsync(string agentProfileRef, string architecture, string? name = null, CancellationToken cancellationToken = default) =>
+        SendAsync(
+            HttpMethod.Post,
+            "api/sessions",
+            JsonContent.Create(new CreateSessionBody(agentProfileRef, architecture, name), ClientJsonContext.Default.CreateSessionBody),
+            AgentRuntimeJsonContext.Default.SessionListItem,
+            cancellationToken);
+
+    /// <summary><c>GET /api/sessions</c>: every session, most recently active first.</summary>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(CancellationToken cancellationToken = default) =>
+        (await GetAsync("api/sessions", ClientJsonContext.Default.SessionListBody, cancellationToken).ConfigureAwait(false)).Sessions;
+
+    /// <summary><c>GET /api/sessions/{id}</c>: a session with its blocks, subagents, files, metadata and last seq.</summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <exception cref="AgentRuntimeApiException">404 when there is no such session.</exception>
+    public Task<SessionDetail> GetSessionAsync(string sessionId, CancellationToken cancellationToken = default) =>
+        GetAsync($"api/sessions/{Escape(sessionId)}", AgentRuntimeJsonContext.Default.SessionDetail, cancellationToken);
+
+    /// <summary><c>DELETE /api/sessions/{id}</c>: stops the session's sandbox and removes the session and all its data.</summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <exception cref="AgentRuntimeApiException">404 when there is no such session.</exception>
+    public async Task DeleteSessionAsync(string sessionId, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendRawAsync(HttpMethod.Delete, $"api/sessions/{Escape(sessionId)}", null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary><c>POST /api/sessions/{id}/messages</c>: sends the user's message; the answer streams as events.</summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="content">The message.</param>
+    /// <param name="cancellationToken">Cancels the request (not the turn it started).</param>
+    /// <returns>The id of the turn that answers it, as <c>session:turn:*</c> events carry it.</returns>
+    /// <exception cref="AgentRuntimeApiException">409 while a turn is running, 400 for empty content, 404 for no such session.</exception>
+    public async Task<string> SendMessageAsync(string sessionId, string content, CancellationToken cancellationToken = default) =>
+        (await SendAsync(
+            HttpMethod.Post,
+            $"api/sessions/{Escape(sessionId)}/messages",
+            JsonContent.Create(new SendMessageBody(content), ClientJsonContext.Default.SendMessageBody),
+            ClientJsonContext.Default.TurnAcceptedBody,
+            cancellationToken).ConfigureAwait(false)).TurnId;
+
+    /// <summary><c>GET /api/sessions/{id}/events?after=N</c>: the session's logged events after a seq.</summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="afterSeq">The last seq already seen; 0 for the whole log.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <exception cref="AgentRuntimeApiException">404 when there is no such session.</exception>
+    public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, long afterSeq = 0, CancellationToken cancellationToken = default) =>
+        GetAsync($"api/sessions/{Escape(sessionId)}/events?after={afterSeq}", AgentRuntimeJsonContext.Default.IReadOnlyListSessionEvent, cancellationToken);
+
+    /// <summary>Closes the hub connection (ending its subscriptions) and the HTTP client if the client created it.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _hub.DisposeAsync().ConfigureAwait(false);
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    private Task<T> GetAsync<T>(string path, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Get, path, null, typeInfo, cancellationToken);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    {
+        using var response = await SendRawAsync(method, path, content, cancellationToken).ConfigureAwait(false);
+        return await response.Content.ReadFromJsonAsync(typeInfo, cancellationToken).ConfigureAwait(false)
+            ?? throw new AgentRuntimeApiException(response.StatusCode, "Empty answer", $"{method} /{path} answered {(int)response.StatusCode} with no body.");
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(_baseAddress, path)) { Content = content };
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (_apiKey is not null)
+        {
+            // Per request rather than on DefaultRequestHeaders: an injected HttpClient may be shared.
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
+        }
+
+        var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        using (response)
+        {
+            throw await ProblemDetailsReader.ReadAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static string Escape(string segment) => Uri.EscapeDataString(segment);
+
+    private static bool IsNotFound(AgentRuntimeApiException ex) => ex.StatusCode == HttpStatusCode.NotFound;
+}
