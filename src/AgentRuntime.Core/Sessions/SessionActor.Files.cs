@@ -35,6 +35,18 @@ internal sealed partial class SessionActor
         return (FileEvent?)change;
     });
 
+    /// <summary>
+    /// Rejects a path that goes through a symbolic link in the running sandbox's workspace, as writes and deletes
+    /// would; reads come from persistence, which has no links, but answer the same way.
+    /// </summary>
+    public async Task CheckPathAsync(string path, CancellationToken cancellationToken)
+    {
+        if (_sandbox is { Terminated.IsCompleted: false } sandbox && Path.GetDirectoryName(path) is { Length: > 0 } directory)
+        {
+            await sandbox.ListFilesAsync(SandboxRoot.Workspace, directory, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Deletes a workspace file for a client; returns whether it existed.</summary>
     public Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken) => InvokeAsync(async () =>
     {

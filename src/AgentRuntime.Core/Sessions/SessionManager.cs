@@ -153,6 +153,11 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
     {
         var normalized = WorkspacePaths.Normalize(path);
         await ThrowIfMissingAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        if (TryGetLoaded(sessionId) is { } actor)
+        {
+            await actor.CheckPathAsync(normalized, cancellationToken).ConfigureAwait(false);
+        }
+
         return await services.Store.ReadWorkspaceFileAsync(sessionId, normalized, cancellationToken).ConfigureAwait(false);
     }
 
