@@ -141,6 +141,33 @@ public abstract partial class AgentStoreConformanceTests
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task ReadEvents_WhileTasksAppend_AlwaysSeesGapFreePrefixOfWholeBatches()
+    {
+        const int Writers = 4;
+        const int AppendsPerWriter = 40;
+        var session = await CreateSessionAsync();
+
+        var writers = Task.WhenAll(Enumerable.Range(0, Writers).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < AppendsPerWriter; i++)
+            {
+                await Store.AppendEventsAsync(session.SessionId, [Turn(i), Turn(i)], CancellationToken);
+            }
+        }, CancellationToken)));
+        do
+        {
+            // What a client replaying the log sees: numbers 1..n, and never one event of a two-event append alone.
+            var seqs = (await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken)).Select(e => e.Seq).ToList();
+            Assert.Equal(Enumerable.Range(1, seqs.Count).Select(i => (long)i), seqs);
+            Assert.True(seqs.Count % 2 == 0, $"A read saw {seqs.Count} events: half of an append.");
+        }
+        while (!writers.IsCompleted);
+        await writers;
+
+        Assert.Equal(Writers * AppendsPerWriter * 2, await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).CountAsync(CancellationToken));
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task AppendEvents_EveryEventType_RoundTripsAsIdenticalJson()
     {
         var session = await CreateSessionAsync();

@@ -27,6 +27,63 @@ public abstract partial class AgentStoreConformanceTests
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task AppendTranscript_ConcurrentTasksOnOneFile_KeepsEveryPieceWholeAndEachWritersOrder()
+    {
+        const int Tasks = 6;
+        const int PiecesPerTask = 15;
+        var session = await CreateSessionAsync();
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Each piece is one line naming its writer and index, padded to differing lengths, so the loaded file shows
+        // whether a piece was lost, doubled or torn by another.
+        var writers = Enumerable.Range(0, Tasks).Select(t => Task.Run(async () =>
+        {
+            await start.Task.WaitAsync(CancellationToken);
+            for (var i = 0; i < PiecesPerTask; i++)
+            {
+                var line = $"{t}:{i}:{new string((char)('a' + t), 1 + ((t * 997 + i * 131) % 3000))}\n";
+                await Store.AppendTranscriptAsync(session.SessionId, "main.jsonl", Encoding.UTF8.GetBytes(line), CancellationToken);
+            }
+        }, CancellationToken)).ToArray();
+        start.SetResult();
+        await Task.WhenAll(writers);
+
+        var file = Assert.Single(await Store.LoadTranscriptAsync(session.SessionId, CancellationToken));
+        var pieces = Encoding.UTF8.GetString(file.Content).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split(':'))
+            .ToList();
+        Assert.Equal(Tasks * PiecesPerTask, pieces.Count);
+        Assert.All(pieces, p => Assert.Equal(1 + ((int.Parse(p[0]) * 997 + int.Parse(p[1]) * 131) % 3000), p[2].Length));
+        Assert.All(pieces, p => Assert.True(p[2].All(c => c == (char)('a' + int.Parse(p[0]))), "A piece was torn by another."));
+        foreach (var t in Enumerable.Range(0, Tasks))
+        {
+            Assert.Equal(Enumerable.Range(0, PiecesPerTask), pieces.Where(p => p[0] == $"{t}").Select(p => int.Parse(p[1])));
+        }
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Listings_NamesWhoseUtf8AndUtf16OrdersDiffer_AreOrderedOrdinally()
+    {
+        // U+FF21 comes before U+1F680 in UTF-8 byte order but after it (a surrogate pair from U+D83D) in UTF-16 order;
+        // every store lists by string.CompareOrdinal, so a store sorting by bytes alone is caught.
+        string[] names = ["\uFF21.txt", "🚀.txt", "a.txt"];
+        string[] expected = [.. names.Order(StringComparer.Ordinal)];
+        Assert.Equal(["a.txt", "🚀.txt", "\uFF21.txt"], expected);
+        var session = await CreateSessionAsync();
+
+        foreach (var name in names)
+        {
+            await Store.SaveWorkspaceFileAsync(session.SessionId, FileInfo(name, [1], Epoch), new byte[] { 1 }, CancellationToken);
+            await Store.AppendTranscriptAsync(session.SessionId, name, new byte[] { 1 }, CancellationToken);
+            await Store.SaveProfileAsync(Profile(name, name), CancellationToken);
+        }
+
+        Assert.Equal(expected, (await Store.ListWorkspaceFilesAsync(session.SessionId, CancellationToken)).Select(f => f.Path));
+        Assert.Equal(expected, (await Store.LoadTranscriptAsync(session.SessionId, CancellationToken)).Select(f => f.RelativePath));
+        Assert.Equal(expected, (await Store.ListProfilesAsync(CancellationToken)).Select(p => p.Id));
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task AppendTranscript_SeveralFiles_LoadsEachConcatenatedOrderedByPath()
     {
         var session = await CreateSessionAsync();

@@ -65,6 +65,9 @@ internal static class StoreTestData
             new TurnStartedEvent { TurnId = "t1", Timestamp = at },
             new TurnCompletedEvent { TurnId = "t1", Timestamp = at },
             new TurnFailedEvent { TurnId = "t2", Error = "boom", Timestamp = at },
+            new FileCreatedEvent { Path = "src/新しい.py", Size = 12, Hash = new string('a', 64), Content = "print('hi')\n", Timestamp = at },
+            new FileModifiedEvent { Path = "data/big.bin", Size = 1 << 20, Hash = new string('b', 64), Timestamp = at },
+            new FileDeletedEvent { Path = "gone.txt", Timestamp = at },
             new ErrorEvent { Message = "oops", Code = "internal", Timestamp = at },
         ];
     }
