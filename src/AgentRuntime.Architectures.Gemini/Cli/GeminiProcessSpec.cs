@@ -1,0 +1,81 @@
+using System.Text.Json.Nodes;
+using AgentRuntime.Sandboxes;
+
+namespace AgentRuntime.Architectures.Gemini.Cli;
+
+/// <summary>How the Gemini CLI is started in the sandbox (verified with 0.61.0).</summary>
+internal static class GeminiProcessSpec
+{
+    /// <summary>Where the CLI reads its user settings, under the home.</summary>
+    public const string SettingsPath = ".gemini/settings.json";
+
+    /// <summary>Where the CLI reads the user's context (its global <c>GEMINI.md</c>), added to its system instruction.</summary>
+    public const string ContextPath = ".gemini/GEMINI.md";
+
+    /// <summary><c>gemini --acp [--model m]</c>, a JavaScript entry point run with the sandbox's <c>node</c>.</summary>
+    public static SandboxProcessSpec Build(GeminiCliOptions options, AgentConnectContext context)
+    {
+        var cli = options.CliPath ?? "gemini";
+        var script = ResolveLinks(cli);
+        var runWithNode = Path.GetExtension(script) is ".js" or ".mjs" or ".cjs";
+        var arguments = new List<string>();
+        if (runWithNode)
+        {
+            arguments.Add(script);
+        }
+
+        arguments.Add("--acp");
+        if ((context.Profile.Model ?? options.Model) is { Length: > 0 } model)
+        {
+            arguments.AddRange(["--model", model]);
+        }
+
+        var environment = new Dictionary<string, string>
+        {
+            ["HOME"] = context.Sandbox.HomePath,
+            ["GEMINI_API_KEY"] = options.ApiKey ?? "",
+            // The sandbox is the trust boundary; without this the CLI runs an untrusted folder in a restricted mode.
+            ["GEMINI_CLI_TRUST_WORKSPACE"] = "true",
+            // Otherwise the CLI starts itself again in a child node (to raise its heap limit): twice the start-up time,
+            // and a process tree for the sandbox's memory limit to count twice.
+            ["GEMINI_CLI_NO_RELAUNCH"] = "true",
+        };
+        if (options.BaseUrl is { Length: > 0 } baseUrl)
+        {
+            environment["GOOGLE_GEMINI_BASE_URL"] = baseUrl;
+        }
+
+        return new SandboxProcessSpec
+        {
+            Command = runWithNode ? "node" : cli,
+            Arguments = arguments,
+            Environment = environment,
+            WorkingDirectory = context.Sandbox.WorkspacePath,
+            ReadOnlyPaths = CommandInstallation.RootsOf(cli),
+        };
+    }
+
+    /// <summary>
+    /// The user settings: API-key authentication (the CLI asks for a method otherwise), no usage statistics, telemetry
+    /// or update checks (the sandbox may have no way out, and they are not the session's business).
+    /// </summary>
+    public static string Settings() => new JsonObject
+    {
+        ["security"] = new JsonObject { ["auth"] = new JsonObject { ["selectedType"] = "gemini-api-key" } },
+        ["privacy"] = new JsonObject { ["usageStatisticsEnabled"] = false },
+        ["telemetry"] = new JsonObject { ["enabled"] = false },
+        ["general"] = new JsonObject { ["enableAutoUpdate"] = false, ["enableAutoUpdateNotification"] = false },
+    }.ToJsonString();
+
+    private static string ResolveLinks(string path)
+    {
+        try
+        {
+            return Path.IsPathRooted(path) ? new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path : path;
+        }
+        catch (IOException)
+        {
+            return path;
+        }
+    }
+}

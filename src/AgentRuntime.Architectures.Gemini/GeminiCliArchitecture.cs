@@ -1,0 +1,124 @@
+using System.Text;
+using AgentRuntime.Architectures.Acp.Connection;
+using AgentRuntime.Architectures.Gemini.Cli;
+using AgentRuntime.Architectures.Gemini.Hosting;
+using AgentRuntime.Architectures.Gemini.Sessions;
+using AgentRuntime.Sandboxes;
+using AgentRuntime.Sessions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentRuntime.Architectures.Gemini;
+
+/// <summary>
+/// The <c>gemini-cli</c> architecture: the Gemini CLI started in the sandbox with <c>--acp</c> and driven over the
+/// Agent Client Protocol like any ACP agent, kept alive between turns. What is Gemini's own: its settings file and
+/// environment, its tool names, the tool output it leaves out of ACP (read from its session file), and its session
+/// files, which are persisted, resumed with <c>session/load</c> and parsed back into blocks.
+/// </summary>
+internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> options, TimeProvider time, ILogger<GeminiCliArchitecture> logger)
+    : IAgentArchitecture
+{
+    public const string ArchitectureName = "gemini-cli";
+
+    public const string AgentName = "The Gemini CLI";
+
+    private const string MissingApiKey = "No Gemini API key is configured. Set AgentRuntime:Gemini:ApiKey or GEMINI_API_KEY.";
+
+    public string Name => ArchitectureName;
+
+    public ArchitectureAvailability GetAvailability()
+    {
+        var settings = options.Value;
+        if (settings.CliPath is null || !GeminiCliLocator.Exists(settings.CliPath, Environment.GetEnvironmentVariable("PATH")))
+        {
+            var where = settings.CliPath is null
+                ? $"no {GeminiCliLocator.PinnedRelativePath} above the application or working directory and no 'gemini' on PATH"
+                : $"'{settings.CliPath}' does not exist";
+            return new ArchitectureAvailability(Name, false, $"The Gemini CLI was not found ({where}). Install agents/ or set {GeminiCliOptions.SectionName}:CliPath.");
+        }
+
+        if (settings.ApiKey is null)
+        {
+            return new ArchitectureAvailability(Name, false, MissingApiKey);
+        }
+
+        return new ArchitectureAvailability(Name, true, null);
+    }
+
+    public IReadOnlyList<string> GetTranscriptDirectories(ISandbox sandbox, SessionRecord session) =>
+        [GeminiProjectPaths.ProjectDirectory(sandbox.WorkspacePath)];
+
+    public async Task<IAgentConnection> ConnectAsync(AgentConnectContext context, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (string.IsNullOrEmpty(settings.ApiKey))
+        {
+            throw new AgentException(MissingApiKey, "missing_api_key");
+        }
+
+        if (GetAvailability() is { Available: false, Reason: { } reason })
+        {
+            throw new AgentException(reason, "cli_not_found");
+        }
+
+        var sandbox = context.Sandbox;
+        await PrepareHomeAsync(sandbox, context.Profile.SystemPrompt, cancellationToken).ConfigureAwait(false);
+        var chats = GeminiProjectPaths.ChatsDirectory(sandbox.WorkspacePath);
+        var resume = GeminiSessionFiles.Latest(await GeminiSessionFiles.ReadAsync(sandbox, chats, null, cancellationToken).ConfigureAwait(false))?.SessionId;
+        if (context.Resume && resume is null)
+        {
+            LogNothingToResume(logger, context.Session.SessionId, chats);
+        }
+
+        var spec = GeminiProcessSpec.Build(settings, context);
+        LogStarting(logger, context.Session.SessionId, spec.Command, resume);
+        var model = context.Profile.Model ?? settings.Model;
+        return await AcpLauncher.StartAsync(new AcpLaunch
+        {
+            AgentName = AgentName,
+            Sandbox = sandbox,
+            Process = spec,
+            SessionId = context.Session.SessionId,
+            Totals = context.Session.Metadata,
+            TurnTimeout = settings.TurnTimeout,
+            ResumeSessionId = resume,
+            // The CLI reads and writes its workspace itself; serving fs/* would only add round trips.
+            ServeFileSystem = false,
+            AllowedTools = context.Profile.AllowedTools,
+            ToolName = GeminiToolCalls.ToolName,
+            Model = model,
+            SetModel = false,
+            ToolDetails = acpSessionId => new GeminiToolDetailsSource(sandbox, chats, acpSessionId),
+        }, time, logger, cancellationToken).ConfigureAwait(false);
+    }
+
+    public ParsedTranscript ParseTranscript(IReadOnlyList<NativeTranscriptFile> files, SessionRecord session) =>
+        GeminiTranscriptParser.Parse(files, session);
+
+    // The settings the CLI needs to run unattended, the profile's system prompt as the user's context file, and the
+    // markers that keep the project's directory (and so its sessions) where the runtime persists and restores it.
+    private static async Task PrepareHomeAsync(ISandbox sandbox, string? systemPrompt, CancellationToken cancellationToken)
+    {
+        await sandbox.WriteFileAsync(SandboxRoot.Home, GeminiProcessSpec.SettingsPath, Encoding.UTF8.GetBytes(GeminiProcessSpec.Settings()), cancellationToken).ConfigureAwait(false);
+        if (systemPrompt is { Length: > 0 })
+        {
+            await sandbox.WriteFileAsync(SandboxRoot.Home, GeminiProcessSpec.ContextPath, Encoding.UTF8.GetBytes(systemPrompt), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await sandbox.DeleteFileAsync(SandboxRoot.Home, GeminiProcessSpec.ContextPath, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var marker in GeminiProjectPaths.ProjectRootMarkers(sandbox.WorkspacePath))
+        {
+            await sandbox.WriteFileAsync(SandboxRoot.Home, marker, Encoding.UTF8.GetBytes(sandbox.WorkspacePath), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: starting the Gemini CLI with {Command} (resuming: {Resume})")]
+    private static partial void LogStarting(ILogger logger, string sessionId, string command, string? resume);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: asked to resume but {Chats} holds no session to resume; starting a new one")]
+    private static partial void LogNothingToResume(ILogger logger, string sessionId, string chats);
+}
