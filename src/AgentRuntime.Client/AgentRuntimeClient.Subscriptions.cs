@@ -25,24 +25,10 @@ public sealed partial class AgentRuntimeClient
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentOutOfRangeException.ThrowIfNegative(afterSeq);
-        var last = afterSeq;
+        var cursor = new SeqCursor(afterSeq);
         var events = ResumableStream.ReadAsync(
-            token => OpenSessionStreamAsync(sessionId, last, token),
-            e =>
-            {
-                if (e.Seq <= last)
-                {
-                    return ItemStep.Skip;
-                }
-
-                if (e.Seq != last + 1)
-                {
-                    return ItemStep.Resubscribe;
-                }
-
-                last = e.Seq;
-                return ItemStep.Yield;
-            },
+            token => OpenSessionStreamAsync(sessionId, cursor.Last, token),
+            cursor.Accept,
             (failure, token) => ShouldResumeSessionAsync(sessionId, failure, token),
             _reconnect,
             cancellationToken);

@@ -1,0 +1,61 @@
+using AgentRuntime.Host;
+using AgentRuntime.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AgentRuntime.Client.Tests.Support;
+
+/// <summary>
+/// The real runnable host (SQLite, local sandboxes, the real Claude Code CLI) on Kestrel at 127.0.0.1 port 0, pointed
+/// at a scripted model server and a fresh data directory; disposing it stops both and removes the directory.
+/// </summary>
+internal sealed class RuntimeServer : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    private readonly string _dataDirectory;
+
+    private RuntimeServer(WebApplication app, ScriptedModelServer model, string dataDirectory, Uri baseAddress)
+    {
+        App = app;
+        Model = model;
+        _dataDirectory = dataDirectory;
+        BaseAddress = baseAddress;
+    }
+
+    public WebApplication App { get; }
+
+    public ScriptedModelServer Model { get; }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<RuntimeServer> StartAsync(CancellationToken cancellationToken)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "agent-runtime-client-tests", Guid.NewGuid().ToString("N"));
+        var model = await ScriptedModelServer.StartAsync(cancellationToken).WaitAsync(Timeout, cancellationToken);
+        var app = RuntimeHost.CreateApp(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AgentRuntime:DataDirectory"] = dataDirectory,
+            ["AgentRuntime:Claude:BaseUrl"] = model.BaseUrl,
+            ["AgentRuntime:Claude:ApiKey"] = "sk-ant-test-key",
+            ["Logging:LogLevel:Default"] = "Warning",
+        }));
+        await app.StartAsync(cancellationToken).WaitAsync(Timeout, cancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new RuntimeServer(app, model, dataDirectory, new Uri(address));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync(CancellationToken.None).WaitAsync(Timeout);
+        await App.DisposeAsync();
+        await Model.DisposeAsync();
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
+}
