@@ -161,10 +161,18 @@ internal sealed partial class SessionActor
             healthy = false;
         }
 
-        var status = healthy ? SandboxStatus.Ready : SandboxStatus.Unhealthy;
+        // An agent that died between turns leaves a sandbox nobody is using; like one that died mid-turn, it is retired.
+        var agentDied = _turn is null && _connection is { Exited.IsCompleted: true };
+        var status = healthy && !agentDied ? SandboxStatus.Ready : SandboxStatus.Unhealthy;
         if (status != info.Status)
         {
             await SetSandboxAsync(info with { Status = status, LastHealthCheck = _services.Time.GetUtcNow() }, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (status == SandboxStatus.Unhealthy && _turn is null)
+        {
+            await CloseSandboxAsync(emitStatus: true).ConfigureAwait(false);
+            return;
         }
         else
         {
