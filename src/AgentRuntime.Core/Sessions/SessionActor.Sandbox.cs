@@ -168,16 +168,15 @@ internal sealed partial class SessionActor
         {
             await SetSandboxAsync(info with { Status = status, LastHealthCheck = _services.Time.GetUtcNow() }, CancellationToken.None).ConfigureAwait(false);
         }
-
-        if (status == SandboxStatus.Unhealthy && _turn is null)
-        {
-            await CloseSandboxAsync(emitStatus: true).ConfigureAwait(false);
-            return;
-        }
         else
         {
             // A health check that changes nothing is not an event; it only refreshes what GET shows.
             _runtime = _runtime with { Sandbox = info with { LastHealthCheck = _services.Time.GetUtcNow() } };
+        }
+
+        if (status == SandboxStatus.Unhealthy && _turn is null)
+        {
+            await CloseSandboxAsync(emitStatus: true).ConfigureAwait(false);
         }
     }
 
