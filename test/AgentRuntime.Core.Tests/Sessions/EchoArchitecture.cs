@@ -21,6 +21,17 @@ internal sealed class EchoArchitecture : IAgentArchitecture
 
     public int Connections { get; private set; }
 
+    private readonly List<Connection> _open = [];
+
+    /// <summary>Makes every connection exit, as a crashed agent would.</summary>
+    public void CrashAll()
+    {
+        foreach (var connection in _open)
+        {
+            connection.Crash();
+        }
+    }
+
     public ArchitectureAvailability GetAvailability() => new(Name, true, null);
 
     public IReadOnlyList<string> GetTranscriptDirectories(ISandbox sandbox, SessionRecord session) => [".echo"];
@@ -28,7 +39,9 @@ internal sealed class EchoArchitecture : IAgentArchitecture
     public Task<IAgentConnection> ConnectAsync(AgentConnectContext context, CancellationToken cancellationToken)
     {
         Connections++;
-        return Task.FromResult<IAgentConnection>(new Connection(context.Sandbox));
+        var connection = new Connection(context.Sandbox);
+        _open.Add(connection);
+        return Task.FromResult<IAgentConnection>(connection);
     }
 
     public ParsedTranscript ParseTranscript(IReadOnlyList<NativeTranscriptFile> files, SessionRecord session) =>
@@ -41,6 +54,8 @@ internal sealed class EchoArchitecture : IAgentArchitecture
         private readonly TaskCompletionSource _exited = new();
 
         public Task Exited => _exited.Task;
+
+        public void Crash() => _exited.TrySetResult();
 
         public async IAsyncEnumerable<SessionEvent> RunTurnAsync(AgentTurn turn, [EnumeratorCancellation] CancellationToken cancellationToken)
         {

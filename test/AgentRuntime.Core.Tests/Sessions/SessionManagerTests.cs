@@ -64,6 +64,25 @@ public sealed class SessionManagerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task HealthCheck_AfterTheAgentDiedBetweenTurns_MarksTheSandboxUnhealthyAndRetiresIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var session = await CreateSessionAsync(ct);
+        var events = Collect(session.SessionId, ct);
+        await SendAndWaitAsync(session.SessionId, "one", events, ct);
+
+        _architecture.CrashAll();
+        _time.Advance(_options.HealthCheckInterval);
+
+        await WaitUntilAsync(() => events.OfType<StatusEvent>().Any(e => e.Runtime.Sandbox?.Status == SandboxStatus.Terminated), ct);
+        Assert.Equal(
+            [SandboxStatus.Starting, SandboxStatus.Ready, SandboxStatus.Unhealthy, SandboxStatus.Terminated],
+            events.OfType<StatusEvent>().Select(e => e.Runtime.Sandbox!.Status));
+        await SendAndWaitAsync(session.SessionId, "two", events, ct);
+        Assert.Equal(1, events.OfType<StatusEvent>().Last().Runtime.Sandbox!.RestartCount);
+    }
+
+    [Fact]
     public async Task SandboxBeforeTheTimeout_StaysOpenAcrossTurns()
     {
         var ct = TestContext.Current.CancellationToken;
