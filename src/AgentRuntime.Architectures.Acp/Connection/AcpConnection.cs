@@ -80,12 +80,14 @@ internal sealed partial class AcpConnection : IAgentConnection
                 // drain below reads everything the agent said in the turn.
                 while (_client.Inbound.TryRead(out var item))
                 {
-                    foreach (var e in _mapper.Map(item))
+                    // A finished call's details are recorded by the time the agent says anything more, so its result
+                    // is shown before what comes next, where it belongs.
+                    foreach (var e in await ResolveToolResultsAsync(linked.Token).ConfigureAwait(false))
                     {
                         yield return e;
                     }
 
-                    foreach (var e in await ResolveToolResultsAsync(linked.Token).ConfigureAwait(false))
+                    foreach (var e in _mapper.Map(item))
                     {
                         yield return e;
                     }

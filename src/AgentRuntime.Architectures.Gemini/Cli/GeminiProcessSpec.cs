@@ -39,6 +39,10 @@ internal static class GeminiProcessSpec
             // Otherwise the CLI starts itself again in a child node (to raise its heap limit): twice the start-up time,
             // and a process tree for the sandbox's memory limit to count twice.
             ["GEMINI_CLI_NO_RELAUNCH"] = "true",
+            // V8 reserves about 10 GB of address space per WebAssembly memory for its bounds-check guard pages, more
+            // than the sandbox's address-space limit allows (the CLI's HTTP parser is WebAssembly); without the trap
+            // handler it checks bounds explicitly and reserves only what it uses.
+            ["NODE_OPTIONS"] = "--disable-wasm-trap-handler",
         };
         if (options.BaseUrl is { Length: > 0 } baseUrl)
         {
