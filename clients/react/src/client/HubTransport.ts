@@ -1,0 +1,27 @@
+import type { SessionEvent } from "../types/events.js";
+import type { SessionListChange } from "../types/sessions.js";
+
+/** Receives one server-to-client stream: items, then `complete` or `error` (never both). */
+export interface StreamObserver<T> {
+  next(item: T): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/** Ends a stream; no callback runs after it. */
+export interface StreamHandle {
+  dispose(): void;
+}
+
+/**
+ * The hub's two streams (docs/protocol.md, "SignalR hub"). {@link SignalRTransport} is the real one; tests pass
+ * their own to the provider.
+ */
+export interface HubTransport {
+  /** `SubscribeSession(sessionId, afterSeq)`: the logged events after `afterSeq`, then live ones. */
+  subscribeSession(sessionId: string, afterSeq: number, observer: StreamObserver<SessionEvent>): StreamHandle;
+  /** `SubscribeSessionList()`: created, updated and deleted sessions. */
+  subscribeSessionList(observer: StreamObserver<SessionListChange>): StreamHandle;
+  /** Closes the connection. */
+  stop(): Promise<void>;
+}

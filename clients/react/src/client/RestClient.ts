@@ -1,0 +1,90 @@
+import type {
+  AgentProfile,
+  AgentProfileSummary,
+  ArchitectureAvailability,
+  CreateSessionRequest,
+  HealthReport,
+  TurnAccepted,
+} from "../types/api.js";
+import type { SessionEvent } from "../types/events.js";
+import type { SessionDetail, SessionListItem } from "../types/sessions.js";
+import { AgentRuntimeApiError } from "./AgentRuntimeApiError.js";
+
+/** Settings of a {@link RestClient}. */
+export interface RestClientOptions {
+  /** The server's address, such as `http://127.0.0.1:5080`. */
+  apiUrl: string;
+  /** Sent as `Authorization: Bearer`; the server does not check one today. */
+  apiKey?: string;
+  /** The fetch to use; the global one by default. */
+  fetch?: typeof fetch;
+}
+
+/** Typed calls for the REST API (docs/protocol.md, "REST"). Error answers throw {@link AgentRuntimeApiError}. */
+export class RestClient {
+  private readonly baseUrl: string;
+  private readonly apiKey: string | undefined;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: RestClientOptions) {
+    this.baseUrl = options.apiUrl.replace(/\/+$/, "");
+    this.apiKey = options.apiKey;
+    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  health(signal?: AbortSignal): Promise<HealthReport> {
+    return this.request("GET", "/api/health", undefined, signal);
+  }
+
+  architectures(signal?: AbortSignal): Promise<ArchitectureAvailability[]> {
+    return this.request("GET", "/api/architectures", undefined, signal);
+  }
+
+  listProfiles(signal?: AbortSignal): Promise<AgentProfileSummary[]> {
+    return this.request("GET", "/api/profiles", undefined, signal);
+  }
+
+  getProfile(profileId: string, signal?: AbortSignal): Promise<AgentProfile> {
+    return this.request("GET", `/api/profiles/${encodeURIComponent(profileId)}`, undefined, signal);
+  }
+
+  createSession(body: CreateSessionRequest, signal?: AbortSignal): Promise<SessionListItem> {
+    return this.request("POST", "/api/sessions", body, signal);
+  }
+
+  async listSessions(signal?: AbortSignal): Promise<SessionListItem[]> {
+    return (await this.request<{ sessions: SessionListItem[] }>("GET", "/api/sessions", undefined, signal)).sessions;
+  }
+
+  getSession(sessionId: string, signal?: AbortSignal): Promise<SessionDetail> {
+    return this.request("GET", `/api/sessions/${encodeURIComponent(sessionId)}`, undefined, signal);
+  }
+
+  async deleteSession(sessionId: string, signal?: AbortSignal): Promise<void> {
+    await this.request("DELETE", `/api/sessions/${encodeURIComponent(sessionId)}`, undefined, signal);
+  }
+
+  /** Sends the user's message; resolves to the id of the turn that answers it. */
+  async sendMessage(sessionId: string, content: string, signal?: AbortSignal): Promise<string> {
+    const accepted = await this.request<TurnAccepted>("POST", `/api/sessions/${encodeURIComponent(sessionId)}/messages`, { content }, signal);
+    return accepted.turnId;
+  }
+
+  /** The session's logged events after `afterSeq`. */
+  getEvents(sessionId: string, afterSeq = 0, signal?: AbortSignal): Promise<SessionEvent[]> {
+    return this.request("GET", `/api/sessions/${encodeURIComponent(sessionId)}/events?after=${afterSeq}`, undefined, signal);
+  }
+
+  private async request<T>(method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    if (signal) init.signal = signal;
+    const response = await this.fetchImpl(`${this.baseUrl}${path}`, init);
+    if (!response.ok) throw await AgentRuntimeApiError.fromResponse(response);
+    const text = await response.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+}

@@ -1,0 +1,97 @@
+import {
+  HubConnectionBuilder,
+  HubConnectionState,
+  LogLevel,
+  type HubConnection,
+  type IHttpConnectionOptions,
+  type ISubscription,
+} from "@microsoft/signalr";
+import type { SessionEvent } from "../types/events.js";
+import type { SessionListChange } from "../types/sessions.js";
+import type { HubTransport, StreamHandle, StreamObserver } from "./HubTransport.js";
+
+/** Settings of a {@link SignalRTransport}. */
+export interface SignalRTransportOptions {
+  /** The hub's address, such as `http://127.0.0.1:5080/hubs/sessions`. */
+  hubUrl: string;
+  /** Sent as the access token (`Authorization: Bearer`, or `access_token` in the query where browsers allow no header). */
+  apiKey?: string;
+  /** Passed to `withUrl`, e.g. to choose transports. */
+  connectionOptions?: IHttpConnectionOptions;
+  /** SignalR's own logging; warnings by default. */
+  logLevel?: LogLevel;
+}
+
+/**
+ * The hub over one SignalR connection shared by every stream. It does not reconnect by itself: a stream that broke
+ * reports an error, its owner subscribes again after its cursor, and the first subscription to come back starts the
+ * connection again. That keeps resuming in one place, the owner, which knows the cursor.
+ */
+export class SignalRTransport implements HubTransport {
+  private readonly connection: HubConnection;
+  private starting: Promise<void> | null = null;
+
+  constructor(options: SignalRTransportOptions) {
+    const connectionOptions: IHttpConnectionOptions = { ...options.connectionOptions };
+    if (options.apiKey) {
+      const apiKey = options.apiKey;
+      connectionOptions.accessTokenFactory = () => apiKey;
+    }
+    this.connection = new HubConnectionBuilder()
+      .withUrl(options.hubUrl, connectionOptions)
+      .configureLogging(options.logLevel ?? LogLevel.Warning)
+      .build();
+  }
+
+  subscribeSession(sessionId: string, afterSeq: number, observer: StreamObserver<SessionEvent>): StreamHandle {
+    return this.stream(() => this.connection.stream<SessionEvent>("SubscribeSession", sessionId, afterSeq), observer);
+  }
+
+  subscribeSessionList(observer: StreamObserver<SessionListChange>): StreamHandle {
+    return this.stream(() => this.connection.stream<SessionListChange>("SubscribeSessionList"), observer);
+  }
+
+  async stop(): Promise<void> {
+    await this.connection.stop();
+  }
+
+  private stream<T>(open: () => { subscribe(observer: StreamObserver<T>): ISubscription<T> }, observer: StreamObserver<T>): StreamHandle {
+    let disposed = false;
+    let subscription: ISubscription<T> | null = null;
+    this.connected().then(
+      () => {
+        if (disposed) return;
+        subscription = open().subscribe({
+          next: (item) => !disposed && observer.next(item),
+          error: (error) => !disposed && observer.error(error),
+          complete: () => !disposed && observer.complete(),
+        });
+      },
+      (error: unknown) => !disposed && observer.error(error),
+    );
+    return {
+      dispose: () => {
+        disposed = true;
+        subscription?.dispose();
+      },
+    };
+  }
+
+  private async connected(): Promise<void> {
+    while (this.connection.state !== HubConnectionState.Connected) {
+      if (!this.starting) {
+        this.starting = this.start().finally(() => (this.starting = null));
+      }
+      await this.starting;
+    }
+  }
+
+  private async start(): Promise<void> {
+    if (this.connection.state === HubConnectionState.Disconnected) {
+      await this.connection.start();
+    } else if (this.connection.state !== HubConnectionState.Connected) {
+      // Connecting or disconnecting: let it settle, then look again.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import type { IHttpConnectionOptions } from "@microsoft/signalr";
+import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
+import type { HubTransport } from "../client/HubTransport.js";
+import { RestClient } from "../client/RestClient.js";
+import { SignalRTransport } from "../client/SignalRTransport.js";
+import { AgentService } from "../state/AgentService.js";
+import type { ReconnectPolicy } from "../state/reconnect.js";
+
+/** Settings of the {@link AgentServiceProvider}. */
+export interface AgentServiceConfig {
+  /** The server's address, such as `http://127.0.0.1:5080`. */
+  apiUrl: string;
+  /** The hub's address, such as `http://127.0.0.1:5080/hubs/sessions`. */
+  hubUrl: string;
+  /** Sent as `Authorization: Bearer` (and as the hub's access token); the server does not check one today. */
+  apiKey?: string;
+  /** The most often components re-render for a streaming session; 50 ms by default. */
+  notifyIntervalMs?: number;
+  /** Pauses and attempt limit for resubscribing after a drop. */
+  reconnect?: ReconnectPolicy;
+  /** Passed to SignalR's `withUrl`, e.g. `{ transport: HttpTransportType.WebSockets, skipNegotiation: true }`. */
+  hubConnectionOptions?: IHttpConnectionOptions;
+  /** Replaces the SignalR hub, for tests. */
+  transport?: HubTransport;
+  /** Replaces the global fetch for REST calls. */
+  fetch?: typeof fetch;
+}
+
+/** Props of the {@link AgentServiceProvider}: the config, flat (`apiUrl`, `hubUrl`, `apiKey`) or as `config`. */
+export type AgentServiceProviderProps = (AgentServiceConfig | { config: AgentServiceConfig }) & { children?: ReactNode };
+
+const AgentServiceContext = createContext<AgentService | null>(null);
+
+/**
+ * Connects the hooks below it to one agent runtime server: one REST client, one hub connection, and the state of every
+ * session they follow. Changing `apiUrl`, `hubUrl` or `apiKey` starts over with a new connection.
+ */
+export function AgentServiceProvider(props: AgentServiceProviderProps) {
+  const config = "config" in props ? props.config : props;
+  const { apiUrl, hubUrl, apiKey } = config;
+  const [service, setService] = useState<AgentService | null>(null);
+
+  useEffect(() => {
+    const created = new AgentService({
+      rest: new RestClient({ apiUrl, apiKey, fetch: config.fetch }),
+      transport:
+        config.transport ?? new SignalRTransport({ hubUrl, apiKey, connectionOptions: config.hubConnectionOptions }),
+      notifyIntervalMs: config.notifyIntervalMs,
+      reconnect: config.reconnect,
+    });
+    setService(created);
+    return () => {
+      setService(null);
+      void created.dispose();
+    };
+    // The other settings are read once per connection, like the connection options they are.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [apiUrl, hubUrl, apiKey]);
+
+  return service ? <AgentServiceContext.Provider value={service}>{props.children}</AgentServiceContext.Provider> : null;
+}
+
+/** The service of the nearest {@link AgentServiceProvider}; throws outside one. */
+export function useAgentService(): AgentService {
+  const service = useContext(AgentServiceContext);
+  if (!service) throw new Error("Agent runtime hooks must be used inside an <AgentServiceProvider>.");
+  return service;
+}

@@ -1,0 +1,85 @@
+// Sessions as docs/protocol.md ("REST") defines them. Absent optional values are omitted on the wire, not null.
+import type { ConversationBlock } from "./blocks.js";
+
+/** The agent architectures. */
+export type Architecture = "claude-agent-sdk" | "gemini-cli";
+
+/** Whether a session is answering a message. */
+export type TurnState = "idle" | "running";
+
+/** Where a sandbox stands. `starting` has an empty `sandboxId` until the provider assigns it. */
+export type SandboxStatus = "starting" | "ready" | "unhealthy" | "terminated";
+
+/** A session's sandbox. */
+export interface SandboxInfo {
+  sandboxId: string;
+  status: SandboxStatus;
+  restartCount: number;
+  lastHealthCheck?: string;
+}
+
+/** Whether a session is in the server's memory and what its sandbox is doing. */
+export interface SessionRuntime {
+  isLoaded: boolean;
+  /** Null or absent when no sandbox is running. */
+  sandbox?: SandboxInfo | null;
+}
+
+/** Token counts. */
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationInputTokens: number;
+  cacheReadInputTokens: number;
+}
+
+/** Running totals of a conversation. */
+export interface SessionMetadata {
+  usage: TokenUsage;
+  costUSD: number;
+  model?: string;
+}
+
+/** A session as the list shows it. */
+export interface SessionListItem {
+  sessionId: string;
+  architecture: Architecture;
+  agentProfileRef: string;
+  name?: string;
+  createdAt: string;
+  lastActivity: string;
+  turnState: TurnState;
+  runtime: SessionRuntime;
+}
+
+/** The blocks of one subagent's thread; `id` is the subagent id. */
+export interface SubagentThread {
+  id: string;
+  blocks: ConversationBlock[];
+}
+
+/** A file of a session's workspace. */
+export interface WorkspaceFileInfo {
+  path: string;
+  size: number;
+  hash: string;
+  modifiedAt: string;
+}
+
+/** A session with its conversation, as `GET /api/sessions/{id}` returns it. */
+export interface SessionDetail extends SessionListItem {
+  blocks: ConversationBlock[];
+  subagents: SubagentThread[];
+  workspaceFiles: WorkspaceFileInfo[];
+  metadata?: SessionMetadata;
+  /** The seq of the last logged event; subscribe after it to follow the session. */
+  lastSeq: number;
+}
+
+/** A change to the session list, pushed by the hub's `SubscribeSessionList`. */
+export interface SessionListChange {
+  kind: "created" | "updated" | "deleted";
+  sessionId: string;
+  /** The session as it is now; absent when deleted. */
+  session?: SessionListItem;
+}
