@@ -3,8 +3,9 @@ using AgentRuntime.Hosting;
 namespace AgentRuntime.Host;
 
 /// <summary>
-/// Builds the runnable server on its embedded defaults: SQLite under the data directory, local sandboxes, the Claude
-/// Code architecture. Tests build it the same way, with their own settings layered on top.
+/// Builds the runnable server on its embedded defaults — SQLite under the data directory, local bubblewrap sandboxes,
+/// the Claude Code, Gemini CLI and generic ACP architectures, the web UI at <c>/</c> — with the store chosen by
+/// <c>AgentRuntime:Store</c>. Tests build it the same way, with their own settings layered on top.
 /// </summary>
 public static class RuntimeHost
 {
@@ -12,14 +13,36 @@ public static class RuntimeHost
     public static WebApplication CreateApp(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
-        builder.Services.AddAgentRuntime()
-            .UseSqlite()
-            .AddLocalSandbox()
-            .AddClaudeCode();
         configure?.Invoke(builder);
+
+        var runtime = builder.Services.AddAgentRuntime();
+        UseConfiguredStore(runtime, builder.Configuration["AgentRuntime:Store"]);
+        runtime.AddLocalSandbox()
+            .AddClaudeCode()
+            .AddGeminiCli()
+            .AddAcpAgent();
 
         var app = builder.Build();
         app.MapAgentRuntime();
+        WebUi.Map(app, builder.Configuration["AgentRuntime:WebRoot"]);
         return app;
+    }
+
+    private static void UseConfiguredStore(IAgentRuntimeBuilder runtime, string? store)
+    {
+        switch (store?.ToLowerInvariant())
+        {
+            case null or "" or "sqlite":
+                runtime.UseSqlite();
+                break;
+            case "postgres" or "postgresql":
+                runtime.UsePostgres();
+                break;
+            case "memory":
+                // The core's in-memory store: nothing survives a restart. For trying things out and tests.
+                break;
+            default:
+                throw new InvalidOperationException($"AgentRuntime:Store '{store}' is not a store this server has; use sqlite, postgres or memory.");
+        }
     }
 }
