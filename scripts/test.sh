@@ -4,6 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/setup.sh"
+bash "$root/scripts/setup-postgres.sh"
 cd "$root"
 
 results="$root/artifacts/test-results"
