@@ -71,6 +71,11 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
             LogNothingToResume(logger, context.Session.SessionId, chats);
         }
 
+        if (resume is not null)
+        {
+            await KeepFromBeingOverwrittenAsync(sandbox, chats, resume, cancellationToken).ConfigureAwait(false);
+        }
+
         var spec = GeminiProcessSpec.Build(settings, context);
         LogStarting(logger, context.Session.SessionId, spec.Command, resume);
         var model = context.Profile.Model ?? settings.Model;
@@ -115,6 +120,31 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
             await sandbox.WriteFileAsync(SandboxRoot.Home, marker, Encoding.UTF8.GetBytes(sandbox.WorkspacePath), cancellationToken).ConfigureAwait(false);
         }
     }
+
+    // On session/load the CLI first starts a fresh file for the session, named session-<minute>-<id>.jsonl, and if the
+    // conversation's own file has that name (it was created in the same minute) it appends a reset to it, wiping the
+    // conversation before reading it (0.61.0). A conversation file whose minute is now is renamed out of the way; the
+    // CLI finds it by content and goes on appending to it under its new name.
+    private async Task KeepFromBeingOverwrittenAsync(ISandbox sandbox, string chats, string sessionId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        foreach (var file in await GeminiSessionFiles.ReadAsync(sandbox, chats, sessionId, cancellationToken).ConfigureAwait(false))
+        {
+            if (GeminiProjectPaths.CreatedMinute(file.RelativePath) is { } minute
+                && (now - minute).Duration() < TimeSpan.FromMinutes(2)
+                && GeminiConversation.Parse(file.Content, file.RelativePath) is { IsResumable: true } conversation
+                && conversation.SessionId == sessionId)
+            {
+                var renamed = file.RelativePath[..^".jsonl".Length] + "-resumed.jsonl";
+                await sandbox.WriteFileAsync(SandboxRoot.Home, renamed, file.Content, cancellationToken).ConfigureAwait(false);
+                await sandbox.DeleteFileAsync(SandboxRoot.Home, file.RelativePath, cancellationToken).ConfigureAwait(false);
+                LogRenamed(logger, file.RelativePath, renamed);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Renamed {From} to {To} so that the Gemini CLI does not reset it when loading the session")]
+    private static partial void LogRenamed(ILogger logger, string from, string to);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: starting the Gemini CLI with {Command} (resuming: {Resume})")]
     private static partial void LogStarting(ILogger logger, string sessionId, string command, string? resume);

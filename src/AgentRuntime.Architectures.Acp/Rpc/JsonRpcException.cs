@@ -41,7 +41,16 @@ internal sealed class JsonRpcException(int code, string message, JsonNode? data 
     {
         var code = error is JsonObject o && o["code"] is JsonValue c && c.TryGetValue<int>(out var value) ? value : InternalError;
         var message = error is JsonObject m && m["message"] is JsonValue t && t.TryGetValue<string>(out var text) ? text : error?.ToJsonString() ?? "unknown error";
-        return new JsonRpcException(code, message, (error as JsonObject)?["data"]?.DeepClone());
+        // Agents put the cause in data (the ACP SDKs answer "Internal error" with data.details); it belongs in the message.
+        var data = (error as JsonObject)?["data"]?.DeepClone();
+        var details = data switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            JsonObject d when d["details"] is JsonValue dv && dv.TryGetValue<string>(out var s) => s,
+            _ => data.ToJsonString(),
+        };
+        return new JsonRpcException(code, details is null || message.Contains(details, StringComparison.Ordinal) ? message : $"{message}: {details}", data);
     }
 }
 

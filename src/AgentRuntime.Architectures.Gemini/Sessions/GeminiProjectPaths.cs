@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace AgentRuntime.Architectures.Gemini.Sessions;
@@ -37,8 +38,23 @@ internal static partial class GeminiProjectPaths
             return false;
         }
 
-        return sessionId is null || Path.GetFileNameWithoutExtension(name).EndsWith("-" + sessionId[..Math.Min(8, sessionId.Length)], StringComparison.Ordinal);
+        return sessionId is null || Path.GetFileNameWithoutExtension(name).Contains("-" + sessionId[..Math.Min(8, sessionId.Length)], StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The minute in the name the CLI gives a session file it creates (<c>session-2026-11-23T20-17-d0244f61.jsonl</c>),
+    /// or <see langword="null"/> for another name.
+    /// </summary>
+    public static DateTimeOffset? CreatedMinute(string relativePath)
+    {
+        var match = CreatedName().Match(relativePath[(relativePath.LastIndexOf('/') + 1)..]);
+        return match.Success && DateTimeOffset.TryParseExact(match.Groups[1].Value, "yyyy-MM-dd'T'HH-mm", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var minute)
+            ? minute
+            : null;
+    }
+
+    [GeneratedRegex(@"^session-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2})-[^-.]{1,8}\.jsonl$")]
+    private static partial Regex CreatedName();
 
     [GeneratedRegex("[^a-z0-9]+")]
     private static partial Regex NonAlphanumeric();

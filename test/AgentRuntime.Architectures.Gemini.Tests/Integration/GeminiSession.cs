@@ -18,7 +18,7 @@ internal sealed class GeminiSession : IAsyncDisposable
 {
     public const string Model = "gemini-2.5-flash";
     public static readonly TimeSpan TurnTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
 
     private readonly ServiceProvider _services;
     private readonly string _root;
