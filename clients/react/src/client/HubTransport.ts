@@ -1,8 +1,10 @@
 import type { SessionEvent } from "../types/events.js";
 import type { SessionListChange } from "../types/sessions.js";
 
-/** Receives one server-to-client stream: items, then `complete` or `error` (never both). */
+/** Receives one server-to-client stream: `opened`, items, then `complete` or `error` (never both). */
 export interface StreamObserver<T> {
+  /** The subscription was sent to the server over a connected hub. */
+  opened?(): void;
   next(item: T): void;
   error(error: unknown): void;
   complete(): void;

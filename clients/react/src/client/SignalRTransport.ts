@@ -66,6 +66,7 @@ export class SignalRTransport implements HubTransport {
           error: (error) => !disposed && observer.error(error),
           complete: () => !disposed && observer.complete(),
         });
+        observer.opened?.();
       },
       (error: unknown) => !disposed && observer.error(error),
     );

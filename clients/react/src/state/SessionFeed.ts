@@ -85,6 +85,9 @@ export class SessionFeed {
   private subscribe(): void {
     const generation = ++this.generation;
     this.handle = this.transport.subscribeSession(this.sessionId, this.store.state.lastSeq, {
+      opened: () => {
+        if (generation === this.generation) this.store.dispatch({ type: "connection", connection: "live" });
+      },
       next: (event) => {
         if (generation !== this.generation) return;
         const before = this.store.state.lastSeq;

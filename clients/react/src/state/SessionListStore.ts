@@ -69,6 +69,8 @@ export class SessionListStore {
   private connect(): void {
     const generation = ++this.generation;
     this.handle = this.transport.subscribeSessionList({
+      // Read the list once the subscription is on its way, so a change is either in the list read or streamed after it.
+      opened: () => generation === this.generation && void this.refresh(),
       next: (change) => {
         if (generation !== this.generation) return;
         this.attempt = 0;
@@ -78,11 +80,12 @@ export class SessionListStore {
       error: (error) => generation === this.generation && this.retry(generation, describeError(error)),
       complete: () => generation === this.generation && this.retry(generation, undefined),
     });
-    void this.refresh();
   }
 
   private retry(generation: number, error: string | undefined): void {
     this.handle = null;
+    // Without the hub, the list can still be read once.
+    if (this.state.isLoading) void this.refresh();
     if (++this.attempt > this.reconnect.maxAttempts) {
       this.set({ ...this.state, error: error ?? "The session list stream keeps ending." });
       return;

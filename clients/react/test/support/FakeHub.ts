@@ -24,6 +24,7 @@ export class FakeHub implements HubTransport {
   subscribeSessionList(observer: StreamObserver<SessionListChange>): StreamHandle {
     const stream = { afterSeq: 0, observer, disposed: false };
     this.listStreams.push(stream);
+    observer.opened?.();
     return { dispose: () => (stream.disposed = true) };
   }
 

@@ -1,4 +1,4 @@
-import type { ConversationBlock } from "../../src/types/blocks.js";
+import type { AssistantTextBlock } from "../../src/types/blocks.js";
 import type { SessionEvent } from "../../src/types/events.js";
 import type { SessionDetail } from "../../src/types/sessions.js";
 
@@ -19,7 +19,7 @@ export class EventFactory {
 
 export const timestamp = "2026-11-23T19:00:00.000Z";
 
-export function text(id: string, content = ""): ConversationBlock {
+export function text(id: string, content = ""): AssistantTextBlock {
   return { type: "assistant_text", id, timestamp, content };
 }
 
