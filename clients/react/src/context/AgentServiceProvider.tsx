@@ -1,4 +1,4 @@
-import type { IHttpConnectionOptions } from "@microsoft/signalr";
+import type { IHttpConnectionOptions, LogLevel } from "@microsoft/signalr";
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import type { HubTransport } from "../client/HubTransport.js";
 import { RestClient } from "../client/RestClient.js";
@@ -20,6 +20,8 @@ export interface AgentServiceConfig {
   reconnect?: ReconnectPolicy;
   /** Passed to SignalR's `withUrl`, e.g. `{ transport: HttpTransportType.WebSockets, skipNegotiation: true }`. */
   hubConnectionOptions?: IHttpConnectionOptions;
+  /** SignalR's own logging to the console; warnings by default (a dropped connection logs an error). */
+  hubLogLevel?: LogLevel;
   /** Replaces the SignalR hub, for tests. */
   transport?: HubTransport;
   /** Replaces the global fetch for REST calls. */
@@ -44,7 +46,7 @@ export function AgentServiceProvider(props: AgentServiceProviderProps) {
     const created = new AgentService({
       rest: new RestClient({ apiUrl, apiKey, fetch: config.fetch }),
       transport:
-        config.transport ?? new SignalRTransport({ hubUrl, apiKey, connectionOptions: config.hubConnectionOptions }),
+        config.transport ?? new SignalRTransport({ hubUrl, apiKey, connectionOptions: config.hubConnectionOptions, logLevel: config.hubLogLevel }),
       notifyIntervalMs: config.notifyIntervalMs,
       reconnect: config.reconnect,
     });
