@@ -1,1 +1,167 @@
-Console.WriteLine("Benchmarks: see README.md in this folder.");
+// Prints the persistence figures quoted in README.md and docs/persistence.md: event append throughput, and the write
+// cost of one turn as the transcript grows, for SQLite and PostgreSQL. Not a timed test: it measures for fixed
+// durations and stops by itself (about a minute and a half on two cores).
+using System.Globalization;
+using System.Runtime.InteropServices;
+using AgentRuntime.Benchmarks;
+using AgentRuntime.Hosting;
+using AgentRuntime.Persistence;
+using AgentRuntime.Persistence.Postgres;
+using AgentRuntime.Persistence.Sqlite;
+using AgentRuntime.Testing;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+// A hard stop, so a wedged database cannot keep the benchmark running.
+using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+var cancellationToken = deadline.Token;
+var phase = TimeSpan.FromSeconds(args.Contains("--quick") ? 1 : 3);
+
+Console.WriteLine($"# Agent runtime persistence benchmark");
+Console.WriteLine();
+Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}; " +
+    $"one 4 KB write + fsync in the temporary directory takes {FsyncMilliseconds():0.00} ms (median), the floor under every durable commit.");
+
+var results = new List<(string Store, AppendThroughput Single, AppendThroughput Batch, TurnCost[] Turns)>();
+var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
+try
+{
+    var databasePath = Path.Combine(directory, "bench.db");
+    using (var sqlite = new SqliteAgentStore(
+        Options.Create(new SqliteStoreOptions { Path = databasePath }),
+        Options.Create(new AgentRuntimeOptions { DataDirectory = directory })))
+    {
+        await sqlite.InitializeAsync(cancellationToken);
+        var synchronous = await SqlitePragmaAsync(databasePath, "synchronous", cancellationToken);
+        var label = $"SQLite {SqliteVersion()} (WAL, synchronous={(synchronous == "2" ? "FULL" : synchronous == "1" ? "NORMAL" : synchronous)})";
+        results.Add(await RunAsync(label, sqlite, cancellationToken));
+    }
+
+    // Durable: fsync and synchronous_commit on, as a production server runs, so the two stores pay for the same promise.
+    await using var server = await PostgresServer.StartAsync(new PostgresServerOptions { Durable = true }, cancellationToken);
+    var connectionString = await server.CreateDatabaseAsync("bench", cancellationToken);
+    await using (var postgres = new PostgresAgentStore(Options.Create(new PostgresStoreOptions { ConnectionString = connectionString })))
+    {
+        await postgres.InitializeAsync(cancellationToken);
+        results.Add(await RunAsync($"PostgreSQL {PostgresVersion(server)} (loopback TCP, fsync on)", postgres, cancellationToken));
+    }
+
+    // The same server with commits acknowledged before their WAL is flushed (a crash may lose the last moments, never
+    // consistency): what remains is the cost of the round trips and the work, without the disk's flush latency.
+    await using (var postgres = new PostgresAgentStore(Options.Create(new PostgresStoreOptions { ConnectionString = connectionString + ";Options=-c synchronous_commit=off" })))
+    {
+        await postgres.InitializeAsync(cancellationToken);
+        results.Add(await RunAsync($"PostgreSQL {PostgresVersion(server)} (loopback TCP, synchronous_commit=off)", postgres, cancellationToken));
+    }
+}
+finally
+{
+    Directory.Delete(directory, recursive: true);
+}
+
+Console.WriteLine();
+Console.WriteLine("## Event appends (one writer, back to back)");
+Console.WriteLine();
+Console.WriteLine("| store | single appends | p50 / p99 per call | batches of 64 | p50 / p99 per batch |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+foreach (var r in results)
+{
+    Console.WriteLine($"| {r.Store} | {r.Single.EventsPerSecond:N0} events/s | {r.Single.P50Milliseconds:0.00} / {r.Single.P99Milliseconds:0.00} ms " +
+        $"| {r.Batch.EventsPerSecond:N0} events/s | {r.Batch.P50Milliseconds:0.00} / {r.Batch.P99Milliseconds:0.00} ms |");
+}
+
+Console.WriteLine();
+Console.WriteLine($"## One turn's writes as the transcript grows (median of {StoreBenchmark.TurnsPerSize} turns)");
+Console.WriteLine();
+Console.WriteLine($"A turn: {StoreBenchmark.TurnEvents().Count} events appended one by one as they stream, then one append of the turn's " +
+    $"{StoreBenchmark.TurnTranscriptBytes / 1024} KB of new transcript.");
+Console.WriteLine();
+Console.WriteLine("| transcript before the turn | " + string.Join(" | ", results.Select(r => ShortName(r.Store))) + " |");
+Console.WriteLine("| --- |" + string.Concat(Enumerable.Repeat(" ---: |", results.Count)));
+for (var i = 0; i < StoreBenchmark.TranscriptSizes.Length; i++)
+{
+    Console.WriteLine($"| {Size(StoreBenchmark.TranscriptSizes[i])} | " + string.Join(" | ", results.Select(r => $"{r.Turns[i].TurnMilliseconds:0.0} ms")) + " |");
+}
+
+Console.WriteLine();
+Console.WriteLine("## The turn's transcript write: appending the new bytes (what the stores do) or rewriting the whole file");
+Console.WriteLine();
+Console.WriteLine("| transcript before the turn | " + string.Join(" | ", results.Select(r => $"{ShortName(r.Store)}: append / rewrite")) + " |");
+Console.WriteLine("| --- |" + string.Concat(Enumerable.Repeat(" ---: |", results.Count)));
+for (var i = 0; i < StoreBenchmark.TranscriptSizes.Length; i++)
+{
+    Console.WriteLine($"| {Size(StoreBenchmark.TranscriptSizes[i])} | " +
+        string.Join(" | ", results.Select(r => $"{r.Turns[i].TranscriptAppendMilliseconds:0.00} ms / {r.Turns[i].RewriteMilliseconds:0.0} ms")) + " |");
+}
+
+return;
+
+async Task<(string, AppendThroughput, AppendThroughput, TurnCost[])> RunAsync(string label, IAgentStore store, CancellationToken cancellationToken)
+{
+    var benchmark = new StoreBenchmark(store, phase);
+    Console.Error.WriteLine($"{label}: single appends...");
+    var single = await benchmark.MeasureAppendsAsync(1, cancellationToken);
+    Console.Error.WriteLine($"{label}: batches of 64...");
+    var batch = await benchmark.MeasureAppendsAsync(64, cancellationToken);
+    var turns = new List<TurnCost>();
+    foreach (var size in StoreBenchmark.TranscriptSizes)
+    {
+        Console.Error.WriteLine($"{label}: turns at {Size(size)}...");
+        turns.Add(await benchmark.MeasureTurnAsync(size, cancellationToken));
+    }
+
+    return (label, single, batch, [.. turns]);
+}
+
+static string ShortName(string label) => label.Contains("synchronous_commit=off", StringComparison.Ordinal)
+    ? "PostgreSQL, async commit"
+    : label.Split(' ')[0];
+
+static double FsyncMilliseconds()
+{
+    var path = Path.Combine(Path.GetTempPath(), $"agent-runtime-fsync-{Guid.NewGuid():N}");
+    try
+    {
+        using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        var block = new byte[4096];
+        var times = new List<double>();
+        for (var i = 0; i < 50; i++)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            file.Write(block);
+            file.Flush(flushToDisk: true);
+            times.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        return times.Order().ElementAt(times.Count / 2);
+    }
+    finally
+    {
+        File.Delete(path);
+    }
+}
+
+static string Size(int bytes) => bytes >= 1024 * 1024 ? $"{bytes / (1024 * 1024)} MB" : $"{bytes / 1024} KB";
+
+static string SqliteVersion()
+{
+    using var connection = new SqliteConnection("Data Source=:memory:");
+    connection.Open();
+    return connection.ServerVersion;
+}
+
+static async Task<string> SqlitePragmaAsync(string path, string pragma, CancellationToken cancellationToken)
+{
+    // A fresh connection reports the library's default, which is what the store's connections run with.
+    await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+    await connection.OpenAsync(cancellationToken);
+    await using var command = connection.CreateCommand();
+    command.CommandText = $"PRAGMA {pragma};";
+    return Convert.ToString(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture)!;
+}
+
+static string PostgresVersion(PostgresServer server) =>
+    File.ReadAllText(Path.Combine(server.DataDirectory, "PG_VERSION")).Trim();

@@ -37,48 +37,42 @@ internal sealed partial class PostgresAgentStore
             return [];
         }
 
-        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-
-        // Reserves seqs last + 1 .. last + count. The UPDATE locks the session's row until the commit, so a concurrent
-        // append (from this process or another) waits here and then numbers after these; a rollback releases the
-        // reservation with the rows, so no gap is left either.
-        long last;
-        await using (var reserve = new NpgsqlCommand("UPDATE sessions SET last_seq = last_seq + $2 WHERE session_id = $1 RETURNING last_seq;", connection))
-        {
-            reserve.Parameters.Add(Parameter(sessionId));
-            reserve.Parameters.Add(Parameter((long)count));
-            last = await reserve.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long l ? l : throw SessionNotFound(sessionId);
-        }
-
-        var stamped = new SessionEvent[count];
-        var seqs = new long[count];
+        // The payload is the event without its number and session, which are columns: it can then be written before
+        // the number is known, and the whole append is one statement, one round trip and one commit. The UPDATE
+        // reserves last + 1 .. last + count and locks the session's row until that commit, so a concurrent append
+        // (from this process or another) waits and then numbers after these; a failed append rolls back its
+        // reservation with its rows, so no gap is left either. No row back means no session.
         var times = new DateTime[count];
         var payloads = new string[count];
         for (var i = 0; i < count; i++)
         {
-            var e = events[i] with { Seq = last - count + i + 1, SessionId = sessionId };
-            stamped[i] = e;
-            seqs[i] = e.Seq;
-            times[i] = e.Timestamp.UtcDateTime;
-            payloads[i] = JsonSerializer.Serialize(e, AgentRuntimeJsonContext.Default.SessionEvent);
+            times[i] = events[i].Timestamp.UtcDateTime;
+            payloads[i] = JsonSerializer.Serialize(events[i] with { Seq = 0, SessionId = "" }, AgentRuntimeJsonContext.Default.SessionEvent);
         }
 
-        // One statement for the whole batch: the arrays travel as parameters and unnest back into rows.
-        await using (var insert = new NpgsqlCommand("""
-            INSERT INTO events (session_id, seq, type, occurred_at, payload)
-            SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::text[]);
-            """, connection))
+        // A data-modifying WITH runs to completion whether or not the outer SELECT reads it.
+        await using var command = _dataSource.CreateCommand("""
+            WITH reserved AS (
+                UPDATE sessions SET last_seq = last_seq + cardinality($2::text[]) WHERE session_id = $1 RETURNING last_seq
+            ), inserted AS (
+                INSERT INTO events (session_id, seq, type, occurred_at, payload)
+                SELECT $1, reserved.last_seq - cardinality($2::text[]) + e.ordinal, e.type, e.occurred_at, e.payload
+                FROM reserved, unnest($2::text[], $3::timestamptz[], $4::text[]) WITH ORDINALITY AS e (type, occurred_at, payload, ordinal)
+            )
+            SELECT last_seq FROM reserved;
+            """);
+        command.Parameters.Add(Parameter(sessionId));
+        command.Parameters.Add(Parameter(types));
+        command.Parameters.Add(Parameter(times));
+        command.Parameters.Add(Parameter(payloads));
+        var last = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long l ? l : throw SessionNotFound(sessionId);
+
+        var stamped = new SessionEvent[count];
+        for (var i = 0; i < count; i++)
         {
-            insert.Parameters.Add(Parameter(sessionId));
-            insert.Parameters.Add(Parameter(seqs));
-            insert.Parameters.Add(Parameter(types));
-            insert.Parameters.Add(Parameter(times));
-            insert.Parameters.Add(Parameter(payloads));
-            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            stamped[i] = events[i] with { Seq = last - count + i + 1, SessionId = sessionId };
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return stamped;
     }
 
@@ -93,14 +87,15 @@ internal sealed partial class PostgresAgentStore
     private async IAsyncEnumerable<SessionEvent> ReadEventsCoreAsync(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // One statement, so one snapshot: the rows stream in as the consumer reads and never show half an append.
-        await using var command = _dataSource.CreateCommand("SELECT payload FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq;");
+        await using var command = _dataSource.CreateCommand("SELECT seq, payload FROM events WHERE session_id = $1 AND seq > $2 ORDER BY seq;");
         command.Parameters.Add(Parameter(sessionId));
         command.Parameters.Add(Parameter(afterSeq));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            yield return JsonSerializer.Deserialize(reader.GetString(0), AgentRuntimeJsonContext.Default.SessionEvent)
+            var e = JsonSerializer.Deserialize(reader.GetString(1), AgentRuntimeJsonContext.Default.SessionEvent)
                 ?? throw new InvalidDataException($"Event payload of session '{sessionId}' is the JSON null.");
+            yield return e with { Seq = reader.GetInt64(0), SessionId = sessionId };
         }
     }
 

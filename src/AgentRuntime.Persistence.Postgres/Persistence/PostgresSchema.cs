@@ -16,8 +16,9 @@ internal static class PostgresSchema
     [
         // 1: the initial schema, the same tables as the SQLite store's with three differences:
         // - sessions.last_seq numbers each log. An append increments it (which locks the row until commit) and inserts
-        //   the events in the same transaction, so concurrent appends, from any number of processes, queue on the row
-        //   and can neither reuse a seq nor leave a gap.
+        //   the events in the same statement, so concurrent appends, from any number of processes, queue on the row
+        //   and can neither reuse a seq nor leave a gap. events.payload is the event's JSON without its seq and
+        //   sessionId (written as 0 and ""), which the columns hold and a read puts back.
         // - transcript_files.chunk_count does the same for a transcript file's chunks, locking that file's row only.
         // - child rows go with their session by ON DELETE CASCADE.
         // Timestamps are ISO-8601 round-trip ("O") text because timestamptz keeps neither the offset nor 100 ns
