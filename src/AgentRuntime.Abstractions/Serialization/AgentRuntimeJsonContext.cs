@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using AgentRuntime.Api;
 using AgentRuntime.Architectures;
 using AgentRuntime.Blocks;
 using AgentRuntime.Events;
@@ -33,6 +34,13 @@ namespace AgentRuntime.Serialization;
 [JsonSerializable(typeof(IReadOnlyList<AgentProfileSummary>))]
 [JsonSerializable(typeof(ArchitectureAvailability))]
 [JsonSerializable(typeof(IReadOnlyList<ArchitectureAvailability>))]
+[JsonSerializable(typeof(CreateSessionBody))]
+[JsonSerializable(typeof(SendMessageBody))]
+[JsonSerializable(typeof(TurnAccepted))]
+[JsonSerializable(typeof(SessionList))]
+[JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(FileWritten))]
+[JsonSerializable(typeof(IReadOnlyList<WorkspaceFileInfo>))]
 [JsonSerializable(typeof(JsonObject))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class AgentRuntimeJsonContext : JsonSerializerContext;

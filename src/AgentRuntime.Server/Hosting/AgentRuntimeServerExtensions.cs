@@ -20,7 +20,6 @@ public static class AgentRuntimeServerExtensions
         services.Configure<JsonOptions>(options =>
         {
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default);
-            options.SerializerOptions.TypeInfoResolverChain.Insert(1, ApiJsonContext.Default);
         });
         services.AddSignalR().AddJsonProtocol(options =>
         {

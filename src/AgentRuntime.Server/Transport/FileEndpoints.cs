@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using AgentRuntime.Api;
 using AgentRuntime.Events;
 using AgentRuntime.Hosting;
 using AgentRuntime.Sessions;
@@ -106,10 +107,3 @@ internal static class FileEndpoints
         return buffer.ToArray();
     }
 }
-
-/// <summary>Answer of <c>PUT /api/sessions/{id}/files/{path}</c>.</summary>
-/// <param name="Path">The stored path.</param>
-/// <param name="Size">Its size in bytes.</param>
-/// <param name="Created">Whether the file is new.</param>
-/// <param name="Changed">Whether the content changed (false when the same bytes were there).</param>
-public sealed record FileWritten(string Path, long Size, bool Created, bool Changed);

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using AgentRuntime.Api;
 using AgentRuntime.Events;
 using AgentRuntime.Profiles;
 using AgentRuntime.Serialization;
@@ -33,7 +34,7 @@ internal static class SessionEndpoints
         var sessionsApi = api.MapGroup("/sessions");
         sessionsApi.MapPost("/", async (HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
         {
-            var body = await RequestBodies.ReadAsync(request, ApiJsonContext.Default.CreateSessionBody, ct);
+            var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.CreateSessionBody, ct);
             var created = await sessions.CreateSessionAsync(new CreateSessionRequest
             {
                 AgentProfileRef = body.AgentProfileRef ?? "",
@@ -53,7 +54,7 @@ internal static class SessionEndpoints
                 : ProblemMapping.Problem(StatusCodes.Status404NotFound, "Session not found", $"Session '{id}' was not found."));
         sessionsApi.MapPost("/{id}/messages", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
         {
-            var body = await RequestBodies.ReadAsync(request, ApiJsonContext.Default.SendMessageBody, ct);
+            var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.SendMessageBody, ct);
             var turnId = await sessions.SendMessageAsync(id, body.Content ?? "", ct);
             return TypedResults.Accepted($"/api/sessions/{id}", new TurnAccepted(turnId));
         });

@@ -3,7 +3,7 @@ using AgentRuntime.Host;
 using AgentRuntime.Serialization;
 using AgentRuntime.Sessions;
 using AgentRuntime.Testing;
-using AgentRuntime.Transport;
+using AgentRuntime.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -73,7 +73,7 @@ internal sealed class RunningServer : IAsyncDisposable
     {
         var response = await Http.PostAsJsonAsync($"/api/sessions/{sessionId}/messages", new { content });
         response.EnsureSuccessStatusCode();
-        return (await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.TurnAccepted))!.TurnId;
+        return (await response.Content.ReadFromJsonAsync(AgentRuntimeJsonContext.Default.TurnAccepted))!.TurnId;
     }
 
     public async Task<SessionDetail> GetSessionAsync(string sessionId) =>
