@@ -85,7 +85,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.StartTimeout);
-        var binaries = await PostgresBinaries.FindAsync(options.BinDirectory, cancellationToken).ConfigureAwait(false);
+        var binaries = await PostgresBinaries.FindAsync(options.BinDirectory, timeout.Token).ConfigureAwait(false);
 
         // Created 0700; under root it is handed to the server user, who must own the data directory and the socket.
         var root = Directory.CreateTempSubdirectory("agent-runtime-pg-").FullName;
@@ -113,7 +113,16 @@ public sealed partial class PostgresServer : IAsyncDisposable
                 var server = await TryStartAsync(binaries, root, options, FreePort(), timeout.Token).ConfigureAwait(false);
                 if (server is not null)
                 {
-                    server.StartWatchdog();
+                    try
+                    {
+                        server.StartWatchdog();
+                    }
+                    catch
+                    {
+                        await server.DisposeAsync().ConfigureAwait(false);
+                        throw;
+                    }
+
                     return server;
                 }
 
@@ -284,7 +293,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
             var lines = File.ReadAllLines(Path.Combine(DataDirectory, "postmaster.pid"));
             return lines.Length >= 8 && lines[7].Trim() == "ready";
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }
@@ -297,7 +306,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
             var first = File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).FirstOrDefault();
             return int.TryParse(first, CultureInfo.InvariantCulture, out var pid) ? pid : null;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
