@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of the repository: installs what the tests need, builds, runs all test projects,
-# and prints one closing line "N passed, N failed, N skipped".
+# Runs every test of the repository: installs what the tests need, builds, runs all .NET test projects and the
+# TypeScript packages' tests, and prints one closing line "N passed, N failed, N skipped".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/setup.sh"
@@ -17,6 +17,9 @@ for project in test/*.Tests/*.Tests.csproj; do
   dotnet test "$project" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$results" --blame-hang-timeout 15m || status=$?
 done
 
+# The TypeScript packages: the React hooks (vitest) against the Release build of the server.
+bash "$root/scripts/test-react.sh" "$results" || status=$?
+
 node - "$results" <<'JS'
 const fs = require("fs"), path = require("path");
 const dir = process.argv[2];
@@ -28,6 +31,15 @@ for (const file of fs.readdirSync(dir).filter(f => f.endsWith(".trx"))) {
   passed += count("passed");
   failed += count("failed") + count("error") + count("timeout") + count("aborted");
   skipped += count("notExecuted");
+}
+for (const file of fs.readdirSync(dir).filter(f => f.endsWith(".junit.xml"))) {
+  const suites = /<testsuites\b([^>]*)>/.exec(fs.readFileSync(path.join(dir, file), "utf8"));
+  if (!suites) continue;
+  const count = name => Number((new RegExp(`\\b${name}="(\\d+)"`).exec(suites[1]) || [0, 0])[1]);
+  const bad = count("failures") + count("errors");
+  passed += count("tests") - bad - count("skipped");
+  failed += bad;
+  skipped += count("skipped");
 }
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 JS
