@@ -87,12 +87,16 @@ internal sealed class GeminiConversation
         return new GeminiConversation(metadata, messages.Values.ToList());
     }
 
-    /// <summary>A message's content as text: a string as is, text parts joined (function calls and responses left out).</summary>
+    /// <summary>
+    /// A message's content as text: a string as is, text parts joined. Function calls and responses are left out, and
+    /// so are thought parts: the CLI rewrites a resumed conversation with the model's thoughts among the parts, while
+    /// the message's <c>thoughts</c> keep them too.
+    /// </summary>
     public static string ContentText(JsonNode? content) => content switch
     {
         JsonValue value when value.TryGetValue<string>(out var text) => text,
-        JsonArray parts => string.Concat(parts.Select(p => AcpJson.String(p, "text"))),
-        JsonObject part => AcpJson.String(part, "text") ?? "",
+        JsonArray parts => string.Concat(parts.Where(p => AcpJson.Bool(p, "thought") != true).Select(p => AcpJson.String(p, "text"))),
+        JsonObject part when AcpJson.Bool(part, "thought") != true => AcpJson.String(part, "text") ?? "",
         _ => "",
     };
 

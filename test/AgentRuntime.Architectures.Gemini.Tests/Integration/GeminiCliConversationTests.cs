@@ -23,7 +23,7 @@ public sealed class GeminiCliConversationTests
 
         TestContext.Current.TestOutputHelper?.WriteLine($"first turn (with CLI start) {firstTurn.TotalMilliseconds:F0} ms, second turn {secondTurn.TotalMilliseconds:F0} ms");
         Assert.False(connection.Exited.IsCompleted);
-        Assert.Equal("You told me PAPAYA.", Events.LastText(second));
+        Assert.Equal("You told me PAPAYA.", TurnEvents.LastText(second));
         var requests = gemini.Server.ConversationRequests;
         Assert.Equal(2, requests.Count);
         Assert.Contains("Remember the word PAPAYA", requests[1].TextsOf("user"));
@@ -43,7 +43,7 @@ public sealed class GeminiCliConversationTests
             GeminiReply.Text("You said KIWI."));
         await using (var connection = await gemini.ConnectAsync())
         {
-            Assert.Equal("Noted: KIWI.", Events.LastText(await GeminiSession.RunTurnAsync(connection, "Remember KIWI")));
+            Assert.Equal("Noted: KIWI.", TurnEvents.LastText(await GeminiSession.RunTurnAsync(connection, "Remember KIWI")));
         }
 
         var persisted = await gemini.ReadTranscriptAsync();
@@ -54,7 +54,7 @@ public sealed class GeminiCliConversationTests
         TestContext.Current.TestOutputHelper?.WriteLine($"first turn of the resumed process (with CLI start) {watch.Elapsed.TotalMilliseconds:F0} ms");
 
         Assert.Contains(persisted, f => f.RelativePath.StartsWith(".gemini/tmp/workspace/chats/session-", StringComparison.Ordinal));
-        Assert.Equal("You said KIWI.", Events.LastText(answer));
+        Assert.Equal("You said KIWI.", TurnEvents.LastText(answer));
         Assert.DoesNotContain(answer.OfType<BlockStartEvent>(), e => e.Block is UserMessageBlock);
         var request = gemini.Server.ConversationRequests[^1];
         Assert.Contains("Remember KIWI", request.TextsOf("user"));

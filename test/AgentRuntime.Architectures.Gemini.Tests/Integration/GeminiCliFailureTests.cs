@@ -78,7 +78,7 @@ public sealed class GeminiCliFailureTests
         Assert.Equal("agent_error", error.Code);
         Assert.Contains("scripted failure", error.Message, StringComparison.Ordinal);
         Assert.False(connection.Exited.IsCompleted);
-        Assert.Equal("Recovered.", Events.LastText(await GeminiSession.RunTurnAsync(connection, "again")));
+        Assert.Equal("Recovered.", TurnEvents.LastText(await GeminiSession.RunTurnAsync(connection, "again")));
     }
 
     [Fact]
@@ -105,7 +105,7 @@ public sealed class GeminiCliFailureTests
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"cancelling took {watch.Elapsed}");
         Assert.False(connection.Exited.IsCompleted);
-        Assert.Equal("Still here.", Events.LastText(await GeminiSession.RunTurnAsync(connection, "Are you there?")));
+        Assert.Equal("Still here.", TurnEvents.LastText(await GeminiSession.RunTurnAsync(connection, "Are you there?")));
         Assert.Null(await gemini.Sandbox.ReadFileAsync(SandboxRoot.Workspace, "late.txt", Token).WaitAsync(Bound, Token));
     }
 

@@ -33,7 +33,7 @@ public sealed class GeminiCliProfileTests
             GeminiReply.Text("Done."));
         await using var connection = await gemini.ConnectAsync(profile: GeminiSession.Profile with { AllowedTools = ["write_file"] });
 
-        var projection = Events.Project(await GeminiSession.RunTurnAsync(connection, "Write two files"));
+        var projection = TurnEvents.Project(await GeminiSession.RunTurnAsync(connection, "Write two files"));
 
         var tools = projection.Blocks.OfType<ToolUseBlock>().ToList();
         var shell = tools.Single(t => t.ToolName == "run_shell_command");

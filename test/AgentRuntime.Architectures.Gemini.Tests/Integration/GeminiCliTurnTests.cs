@@ -51,7 +51,7 @@ public sealed class GeminiCliTurnTests
             GeminiReply.Text("The file is written."));
         await using var connection = await gemini.ConnectAsync();
 
-        var projection = Events.Project(await GeminiSession.RunTurnAsync(connection, "Write a.txt"));
+        var projection = TurnEvents.Project(await GeminiSession.RunTurnAsync(connection, "Write a.txt"));
 
         var file = await gemini.Sandbox.ReadFileAsync(SandboxRoot.Workspace, "a.txt", Token).WaitAsync(TimeSpan.FromSeconds(5), Token);
         Assert.Equal("made-by-shell\n", Encoding.UTF8.GetString(file!));
@@ -63,7 +63,7 @@ public sealed class GeminiCliTurnTests
         Assert.NotNull(result.DurationMs);
         Assert.Equal(
             ["thinking", "assistant_text", "tool_use", "tool_result", "assistant_text"],
-            projection.Blocks.Where(b => b is not SystemBlock).Select(Events.Kind));
+            projection.Blocks.Where(b => b is not SystemBlock).Select(TurnEvents.Kind));
         Assert.Equal("**Planning**\nA shell command will do.", projection.Blocks.OfType<ThinkingBlock>().Single().Content);
         Assert.Contains("made-by-shell", gemini.Server.ConversationRequests[1].FunctionResponses.Single()["response"]!.ToJsonString(), StringComparison.Ordinal);
     }

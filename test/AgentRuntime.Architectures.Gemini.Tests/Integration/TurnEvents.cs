@@ -5,7 +5,7 @@ using AgentRuntime.Sessions;
 namespace AgentRuntime.Architectures.Gemini.Tests.Integration;
 
 /// <summary>Folding and reading a turn's events.</summary>
-internal static class Events
+internal static class TurnEvents
 {
     public static ConversationProjection Project(IEnumerable<SessionEvent> events)
     {
