@@ -16,6 +16,7 @@ public sealed partial class AgentRuntimeClient
     /// reconnects and subscribes again after the last seq it yielded; a duplicate is skipped and a gap makes it
     /// subscribe again from there, so the caller never sees either. The stream ends when the session is deleted,
     /// and throws after <see cref="AgentRuntimeClientOptions.MaxReconnectAttempts"/> failed attempts in a row.
+    /// It first reads the session over REST, so an unknown session fails at once.
     /// </summary>
     /// <param name="sessionId">The session.</param>
     /// <param name="afterSeq">The last seq already seen; 0 to start from the beginning of the log.</param>
@@ -25,13 +26,19 @@ public sealed partial class AgentRuntimeClient
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentOutOfRangeException.ThrowIfNegative(afterSeq);
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+
+        // An unknown session fails here, with the server's problem details. Later, the session going missing can only
+        // mean it was deleted while followed (the hub then ends the stream or refuses it, depending on the moment),
+        // and the subscription simply ends.
+        await GetSessionAsync(sessionId, lifetime.Token).ConfigureAwait(false);
         var cursor = new SeqCursor(afterSeq);
         var events = ResumableStream.ReadAsync(
             token => OpenSessionStreamAsync(sessionId, cursor.Last, token),
             cursor.Accept,
             (failure, token) => ShouldResumeSessionAsync(sessionId, failure, token),
             _reconnect,
-            cancellationToken);
+            lifetime.Token);
         await foreach (var e in events.ConfigureAwait(false))
         {
             yield return e;
@@ -45,13 +52,20 @@ public sealed partial class AgentRuntimeClient
     /// <see cref="ListSessionsAsync"/> when it matters.
     /// </summary>
     /// <param name="cancellationToken">Ends the subscription.</param>
-    public IAsyncEnumerable<SessionListChange> SubscribeSessionListAsync(CancellationToken cancellationToken = default) =>
-        ResumableStream.ReadAsync(
+    public async IAsyncEnumerable<SessionListChange> SubscribeSessionListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+        var changes = ResumableStream.ReadAsync(
             OpenSessionListStreamAsync,
             _ => ItemStep.Yield,
             (failure, _) => Task.FromResult(failure is not HubException),
             _reconnect,
-            cancellationToken);
+            lifetime.Token);
+        await foreach (var change in changes.ConfigureAwait(false))
+        {
+            yield return change;
+        }
+    }
 
     private async IAsyncEnumerable<SessionEvent> OpenSessionStreamAsync(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -72,9 +86,10 @@ public sealed partial class AgentRuntimeClient
     }
 
     /// <summary>
-    /// Decides what a subscription that ended means. The hub ends a session's stream when the session is deleted and
-    /// when the server unloads it (at shutdown); it refuses one for an unknown session or a subscriber that fell
-    /// behind. The session's existence tells these apart, so this asks the REST API rather than reading messages.
+    /// Decides what a subscription that ended means. The hub ends a session's stream, or refuses a new one, when the
+    /// session is deleted; it ends it too when the server unloads the session (at shutdown), and refuses a subscriber
+    /// that fell behind. The session's existence tells these apart, so this asks the REST API rather than reading
+    /// error messages.
     /// </summary>
     private async Task<bool> ShouldResumeSessionAsync(string sessionId, Exception? failure, CancellationToken cancellationToken)
     {
@@ -91,13 +106,7 @@ public sealed partial class AgentRuntimeClient
         }
         catch (AgentRuntimeApiException ex) when (IsNotFound(ex))
         {
-            // Deleted while followed: the stream is simply over. Refused from the start: say why.
-            if (failure is null)
-            {
-                return false;
-            }
-
-            throw;
+            return false;
         }
         catch (HttpRequestException)
         {

@@ -26,6 +26,7 @@ public sealed partial class AgentRuntimeClient : IAsyncDisposable
     private readonly string? _apiKey;
     private readonly ReconnectPolicy _reconnect;
     private readonly HubConnectionHolder _hub;
+    private readonly CancellationTokenSource _lifetime = new();
 
     /// <summary>Creates a client for the server at <paramref name="baseAddress"/>.</summary>
     /// <param name="baseAddress">The server's address, such as <c>http://127.0.0.1:5080</c>.</param>
@@ -147,10 +148,21 @@ public sealed partial class AgentRuntimeClient : IAsyncDisposable
     public Task<IReadOnlyList<SessionEvent>> GetEventsAsync(string sessionId, long afterSeq = 0, CancellationToken cancellationToken = default) =>
         GetAsync($"api/sessions/{Escape(sessionId)}/events?after={afterSeq}", AgentRuntimeJsonContext.Default.IReadOnlyListSessionEvent, cancellationToken);
 
-    /// <summary>Closes the hub connection (ending its subscriptions) and the HTTP client if the client created it.</summary>
+    /// <summary>
+    /// Ends the subscriptions in progress (their enumerations throw <see cref="OperationCanceledException"/>), closes the
+    /// hub connection, and disposes the HTTP client if the client created it.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (_lifetime.IsCancellationRequested)
+        {
+            return;
+        }
+
+        // Before the connection goes: a subscription whose stream breaks must not take it for a drop and reconnect.
+        await _lifetime.CancelAsync().ConfigureAwait(false);
         await _hub.DisposeAsync().ConfigureAwait(false);
+        _lifetime.Dispose();
         if (_ownsHttp)
         {
             _http.Dispose();

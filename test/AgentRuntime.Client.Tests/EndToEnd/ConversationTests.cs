@@ -93,6 +93,23 @@ public sealed class ConversationTests : ClientTest
         Assert.Contains("no-such-session", error.Detail);
     }
 
+    [Fact]
+    public async Task Dispose_WhileSubscribed_EndsTheSubscriptionInsteadOfReconnecting()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var session = await Client.CreateSessionAsync("default", "claude-agent-sdk", cancellationToken: ct).WaitAsync(RuntimeServer.Timeout, ct);
+        var client = new AgentRuntimeClient(Server.BaseAddress);
+        var events = Collect(token => client.SubscribeAsync(session.SessionId, 0, token));
+        var changes = Collect(client.SubscribeSessionListAsync);
+        await Client.SendMessageAsync(session.SessionId, "Hello", ct).WaitAsync(RuntimeServer.Timeout, ct);
+        await events.WaitForAsync<TurnStartedEvent>();
+
+        await client.DisposeAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => events.Completion.WaitAsync(TimeSpan.FromSeconds(10), ct));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => changes.Completion.WaitAsync(TimeSpan.FromSeconds(10), ct));
+    }
+
     private async Task WaitForListSubscriptionAsync(StreamCollector<SessionListChange> changes, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + RuntimeServer.Timeout;
