@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds the web UI into web/dist, which the server serves at / (AgentRuntime:WebRoot, or found as web/dist upward).
+# Installs the pinned npm packages of the hooks package (clients/react) and of web/ with `npm ci` when their lock files
+# changed since the last install, builds the hooks package (web depends on it as file:../clients/react), then the app.
+# Safe to run again: installs are skipped when up to date; the two builds take about half a minute.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# npm writes node_modules/.package-lock.json on every install: older than the lock (or package.json) means stale.
+install_packages() {
+  local dir="$1" stamp="$1/node_modules/.package-lock.json"
+  if [[ -f "$stamp" && ! "$dir/package-lock.json" -nt "$stamp" && ! "$dir/package.json" -nt "$stamp" ]]; then
+    return 0
+  fi
+  echo "Installing the pinned packages of ${dir#"$root"/} (npm ci)..."
+  if (cd "$dir" && npm ci --no-audit --no-fund); then
+    return 0
+  fi
+  # A lock file that leaves out platform packages the registry here does not serve makes `npm ci` refuse it as out of
+  # sync with package.json. Install exactly what the lock file pins instead, without rewriting it, and say so.
+  echo "warning: npm ci failed in ${dir#"$root"/}; installing the versions its lock file pins with 'npm install --no-save'." >&2
+  (cd "$dir" && npm install --no-save --no-audit --no-fund)
+}
+
+install_packages "$root/clients/react"
+install_packages "$root/web"
+
+started=$SECONDS
+echo "Building the hooks package and the web UI..."
+(cd "$root/web" && npm run --silent build)
+echo "Built web/dist in $((SECONDS - started)) s."

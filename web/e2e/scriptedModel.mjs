@@ -1,0 +1,138 @@
+// A stand-in for the Anthropic Messages API on 127.0.0.1, for the real Claude Code CLI. A conversation request is one
+// that offers tools: the first of a turn is answered with thinking, text and a Bash tool call that writes hello.txt; the
+// one that carries the tool's result is answered with text. Requests without tools (titles and the like) get "OK".
+// Text is streamed in small pieces with pauses, so the page can be seen filling in.
+import { createServer } from "node:http";
+
+export const FIRST_TEXT = "I'll create **hello.txt** with a greeting, then check that it is there.";
+export const FINAL_TEXT = [
+  "Done — `hello.txt` now holds one line:",
+  "",
+  "```",
+  "hello",
+  "```",
+  "",
+  "- written with `echo` in the workspace",
+  "- you can open it in the **Workspace** panel",
+].join("\n");
+export const BASH_INPUT = { command: "echo hello > hello.txt", description: "x" };
+
+export class ScriptedModel {
+  /** @type {{ path: string; tools: boolean; hasToolResult: boolean }[]} */
+  requests = [];
+  baseUrl = "";
+  #server;
+  #count = 0;
+
+  static async start() {
+    const model = new ScriptedModel();
+    model.#server = createServer((request, response) => {
+      model.#handle(request, response).catch(() => response.destroy());
+    });
+    await new Promise((resolve) => model.#server.listen(0, "127.0.0.1", resolve));
+    model.baseUrl = `http://127.0.0.1:${model.#server.address().port}`;
+    return model;
+  }
+
+  async stop() {
+    this.#server.closeAllConnections();
+    await new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(request, response) {
+    const chunks = [];
+    for await (const chunk of request) chunks.push(chunk);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    let body = {};
+    try {
+      body = raw ? JSON.parse(raw) : {};
+    } catch {
+      body = {};
+    }
+    const path = (request.url ?? "/").split("?")[0];
+    if (request.method === "POST" && path === "/v1/messages/count_tokens") {
+      return json(response, { input_tokens: Math.max(1, Math.floor(raw.length / 4)) });
+    }
+    if (request.method !== "POST" || path !== "/v1/messages") {
+      if (request.method === "HEAD") return response.end();
+      return json(response, {});
+    }
+
+    const tools = Array.isArray(body.tools) && body.tools.length > 0;
+    const hasToolResult = lastUserMessageHasToolResult(body.messages);
+    this.requests.push({ path, tools, hasToolResult });
+    const id = `msg_web${String(++this.#count).padStart(4, "0")}`;
+    const model = body.model ?? "claude-scripted";
+
+    /** @type {{ type: string; text?: string; thinking?: string; name?: string; input?: object; id?: string }[]} */
+    let content;
+    let stopReason = "end_turn";
+    if (!tools) {
+      content = [{ type: "text", text: "OK" }];
+    } else if (hasToolResult) {
+      content = [{ type: "text", text: FINAL_TEXT }];
+    } else {
+      content = [
+        { type: "thinking", thinking: "The user wants a file. A single echo into hello.txt does it; then I will report back." },
+        { type: "text", text: FIRST_TEXT },
+        { type: "tool_use", id: `toolu_web${String(this.#count).padStart(4, "0")}`, name: "Bash", input: BASH_INPUT },
+      ];
+      stopReason = "tool_use";
+    }
+    const usage = { input_tokens: 1200, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+
+    if (!body.stream) {
+      return json(response, {
+        id, type: "message", role: "assistant", model, stop_reason: stopReason, stop_sequence: null,
+        content: content.map((c) => (c.type === "thinking" ? { ...c, signature: "sig" } : c)),
+        usage: { ...usage, output_tokens: 40 },
+      });
+    }
+
+    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const send = (event, data) => response.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+    const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    const streamed = tools; // the side requests need no show
+    send("message_start", { message: { id, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage } });
+    for (const [index, block] of content.entries()) {
+      if (block.type === "text") {
+        send("content_block_start", { index, content_block: { type: "text", text: "" } });
+        for (const piece of split(block.text, streamed ? 12 : 1)) {
+          if (streamed) await pause(110);
+          send("content_block_delta", { index, delta: { type: "text_delta", text: piece } });
+        }
+      } else if (block.type === "thinking") {
+        send("content_block_start", { index, content_block: { type: "thinking", thinking: "", signature: "" } });
+        for (const piece of split(block.thinking, 3)) send("content_block_delta", { index, delta: { type: "thinking_delta", thinking: piece } });
+        send("content_block_delta", { index, delta: { type: "signature_delta", signature: "sig" } });
+      } else {
+        send("content_block_start", { index, content_block: { type: "tool_use", id: block.id, name: block.name, input: {} } });
+        for (const piece of split(JSON.stringify(block.input), 3)) {
+          send("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: piece } });
+        }
+      }
+      send("content_block_stop", { index });
+    }
+    send("message_delta", { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 42 } });
+    send("message_stop", {});
+    response.end();
+  }
+}
+
+function lastUserMessageHasToolResult(messages) {
+  if (!Array.isArray(messages)) return false;
+  const last = [...messages].reverse().find((m) => m?.role === "user");
+  return Array.isArray(last?.content) && last.content.some((c) => c?.type === "tool_result");
+}
+
+function json(response, body) {
+  response.writeHead(200, { "content-type": "application/json" });
+  response.end(JSON.stringify(body));
+}
+
+function split(text, pieces) {
+  const size = Math.max(1, Math.ceil(text.length / pieces));
+  const result = [];
+  for (let start = 0; start < text.length; start += size) result.push(text.slice(start, start + size));
+  return result;
+}
