@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs the agent runtime on its embedded defaults (SQLite and sandboxes under ./.data, local sandboxes,
-# the Claude Code CLI) at http://127.0.0.1:5080, or at the addresses given with --urls.
+# Runs the agent runtime with its web UI on its embedded defaults (SQLite and sandboxes under ./.data, bubblewrap
+# sandboxes, the Claude Code and Gemini CLIs) at http://127.0.0.1:5080, or at the addresses given with --urls.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/setup.sh"
+bash "$root/scripts/build-web.sh"
 cd "$root"
 args=("$@")
 if [[ " ${args[*]-} " != *" --urls "* ]]; then

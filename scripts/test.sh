@@ -11,6 +11,7 @@ results="$root/artifacts/test-results"
 rm -rf "$results"
 mkdir -p "$results"
 dotnet build AgentRuntime.slnx -c Release
+bash "$root/scripts/build-web.sh"
 status=0
 for project in test/*.Tests/*.Tests.csproj; do
   name="$(basename "$project" .csproj)"
@@ -19,6 +20,8 @@ done
 
 # The TypeScript packages: the React hooks (vitest) against the Release build of the server.
 bash "$root/scripts/test-react.sh" "$results" || status=$?
+# The web UI in headless Chromium against the real server.
+bash "$root/scripts/test-web.sh" "$results" || status=$?
 
 node - "$results" <<'JS'
 const fs = require("fs"), path = require("path");
