@@ -33,11 +33,27 @@ if [[ ! -x "$root/agents/node_modules/.bin/claude" ]] || ! command -v bwrap >/de
 fi
 
 reporters=(--test-reporter=spec --test-reporter-destination=stdout)
+junit=""
 if [[ $# -gt 0 ]]; then
   mkdir -p "$1"
-  reporters+=(--test-reporter=junit "--test-reporter-destination=$(cd "$1" && pwd)/web.junit.xml")
+  junit="$(cd "$1" && pwd)/web.junit.xml"
+  reporters+=(--test-reporter=junit "--test-reporter-destination=$junit")
 fi
 
 cd "$root/web"
+status=0
 # Every wait in the test is bounded; the outer timeout only guards against a hang in the runner itself.
-timeout --kill-after=15s 300s node --test --test-timeout=150000 "${reporters[@]}" e2e/
+timeout --kill-after=15s 300s node --test --test-timeout=150000 "${reporters[@]}" e2e/ || status=$?
+
+if [[ -n "$junit" && -f "$junit" ]]; then
+  # Node's JUnit reporter leaves the root <testsuites> without totals; add them, as other JUnit writers do.
+  node - "$junit" <<'JS'
+const fs = require("fs");
+const file = process.argv[2];
+const xml = fs.readFileSync(file, "utf8");
+const count = (pattern) => (xml.match(pattern) || []).length;
+const tests = count(/<testcase\b/g), failures = count(/<failure\b/g), skipped = count(/<skipped\b/g);
+fs.writeFileSync(file, xml.replace(/<testsuites>/, `<testsuites tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}">`));
+JS
+fi
+exit $status

@@ -1,7 +1,7 @@
 // The web UI end to end: the real server (Release build) serving web/dist, the real Claude Code CLI in its sandbox,
 // a scripted model, and headless Chromium. Screenshots go to artifacts/web/.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { launchBrowser } from "./browser.mjs";
@@ -20,6 +20,7 @@ describe("web UI on the real server", () => {
   /** @type {RuntimeServer} */ let server;
   /** @type {Awaited<ReturnType<typeof launchBrowser>>} */ let browser;
   /** @type {import("playwright-core").Page} */ let page;
+  let appLoaded = false;
   let sessionId = "";
   let conversationBeforeReload = [];
   const pageErrors = [];
@@ -40,6 +41,7 @@ describe("web UI on the real server", () => {
   };
 
   before(async () => {
+    rmSync(artifacts, { recursive: true, force: true });
     mkdirSync(artifacts, { recursive: true });
     model = await ScriptedModel.start();
     server = await RuntimeServer.start(model.baseUrl);
@@ -60,15 +62,21 @@ describe("web UI on the real server", () => {
     step("app", async () => {
       const response = await page.goto(server.baseUrl);
       assert.equal(response?.status(), 200);
+      // The app's own files are served as themselves, not as the SPA fallback's index.html.
+      const script = await page.locator("script[type=module]").getAttribute("src");
+      const asset = await fetch(new URL(script, server.baseUrl));
+      assert.match(asset.headers.get("content-type") ?? "", /javascript/, `GET ${script} answered ${asset.headers.get("content-type")}`);
       await page.waitForSelector(sel("connection", '[data-state="connected"]'));
       await page.getByText("Start a new session").waitFor();
       await shot("01-home");
+      appLoaded = true;
     }),
   );
 
   it(
     "creates a session from a profile and an available architecture",
-    step("create", async () => {
+    step("create", async (t) => {
+      if (!appLoaded) return t.skip("the app did not load");
       await page.click(sel("new-session-link"));
       await page.waitForURL(/\/new$/);
       await page.waitForSelector(sel("profile-option"));
@@ -115,6 +123,8 @@ describe("web UI on the real server", () => {
       await page.fill(sel("composer-input"), "Create hello.txt containing hello, then tell me what you did.");
       await page.click(sel("send"));
       await page.locator(sel("user-message")).getByText("Create hello.txt").waitFor();
+      await page.locator(`${sel("assistant-text")}[data-streaming="true"]`).first().waitFor({ timeout: TURN_WAIT });
+      await shot("03-streaming");
 
       const bash = page.locator(`${sel("tool-card")}[data-tool="Bash"]`);
       await page.locator(`${sel("tool-card")}[data-tool="Bash"][data-status="success"]`).waitFor({ timeout: TURN_WAIT });
@@ -134,6 +144,7 @@ describe("web UI on the real server", () => {
       t.diagnostic(`answer lengths seen while streaming: ${JSON.stringify(seen.lengths)}`);
       t.diagnostic(`sandbox progress shown: banner ${seen.sandboxStarting}, chip ${seen.startingChip}`);
       assert.ok(seen.streaming, "no answer was ever shown as streaming");
+      assert.ok(seen.sandboxStarting, "the sandbox's start was never shown");
       assert.ok(
         seen.lengths.some((lengths) => lengths.filter((n) => n > 0).length >= 3),
         `the answers did not grow in steps: ${JSON.stringify(seen.lengths)}`,
@@ -174,12 +185,12 @@ describe("web UI on the real server", () => {
       await item.locator(`${sel("sandbox-state")}[data-state="ready"]`).waitFor();
 
       conversationBeforeReload = await conversation(page);
-      await shot("03-conversation");
+      await shot("04-conversation");
 
       await bash.locator(".card-header").click();
       assert.match(await bash.locator(sel("tool-input")).innerText(), /"command": "echo hello > hello.txt"/);
       await thinking.locator("summary").click();
-      await shot("04-tool-and-thinking-open");
+      await shot("05-tool-and-thinking-open");
       assert.deepEqual(pageErrors, []);
     }),
   );
@@ -195,7 +206,7 @@ describe("web UI on the real server", () => {
       assert.deepEqual(await conversation(page), conversationBeforeReload);
       await page.locator(`${sel("file-row")}[data-path="hello.txt"]`).waitFor();
       await page.locator(".session-title", { hasText: "Web UI end to end" }).waitFor();
-      await shot("05-after-reload");
+      await shot("06-after-reload");
       assert.deepEqual(pageErrors, []);
     }),
   );
@@ -211,16 +222,16 @@ describe("web UI on the real server", () => {
       // The session list slides away (a short transition) behind the menu button.
       await page.waitForFunction(() => document.querySelector(".sidebar").getBoundingClientRect().right <= 0);
       await page.locator(".menu-button").waitFor();
-      await shot("06-narrow-chat");
+      await shot("07-narrow-chat");
 
       await page.click(sel("files-tab"));
       await page.locator(`${sel("file-row")}[data-path="hello.txt"]`).waitFor();
-      await shot("07-narrow-files");
+      await shot("08-narrow-files");
 
       await page.click(".menu-button");
       await page.locator(`${sel("session-item")}[data-session-id="${sessionId}"]`).waitFor();
       await page.waitForFunction(() => document.querySelector(".sidebar").getBoundingClientRect().left >= 0);
-      await shot("08-narrow-sessions");
+      await shot("09-narrow-sessions");
       await page.click(".scrim", { position: { x: 370, y: 400 } });
       await page.setViewportSize({ width: 1280, height: 800 });
     }),
@@ -228,13 +239,14 @@ describe("web UI on the real server", () => {
 
   it(
     "shows that it is reconnecting when the server goes away",
-    step("reconnect", async () => {
+    step("reconnect", async (t) => {
+      if (!appLoaded) return t.skip("the app did not load");
       await page.locator(sel("connection", '[data-state="connected"]')).waitFor();
       // A short grace: with a browser subscribed, the server's graceful stop waits out its whole shutdown timeout
       // (30 s), because open hub streams do not end when it begins to stop.
       await server.stop(3_000);
       await page.locator(sel("connection", '[data-state="reconnecting"]')).waitFor();
-      await shot("09-reconnecting");
+      await shot("10-reconnecting");
     }),
   );
 });

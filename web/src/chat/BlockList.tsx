@@ -10,14 +10,10 @@ const TRANSIENT_SUBTYPES = new Set(["status", "thinking_tokens", "task_progress"
 
 export const isTransient = (block: ConversationBlock) => block.type === "system" && TRANSIENT_SUBTYPES.has(block.subtype);
 
-/** The newest progress notice of the current turn (since the last user message). */
+/** The newest progress notice, while it is news: nothing but other notices came after it. */
 export function currentProgress(blocks: ConversationBlock[]): string | undefined {
-  for (let i = blocks.length - 1; i >= 0; i--) {
-    const block = blocks[i];
-    if (!block || block.type === "user_message") return undefined;
-    if (block.type === "system" && isTransient(block)) return block.message;
-  }
-  return undefined;
+  const last = blocks[blocks.length - 1];
+  return last && isTransient(last) && last.type === "system" ? last.message : undefined;
 }
 
 export interface BlockListProps {
