@@ -104,13 +104,13 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
         switch (kind)
         {
             case "agent_message_chunk":
-                Stream(StreamKind.Text, AcpJson.ContentText(update["content"]), events);
+                Stream(StreamKind.Text, update, events);
                 break;
             case "agent_thought_chunk":
-                Stream(StreamKind.Thinking, AcpJson.ContentText(update["content"]), events);
+                Stream(StreamKind.Thinking, update, events);
                 break;
             case "user_message_chunk":
-                Stream(StreamKind.User, AcpJson.ContentText(update["content"]), events);
+                Stream(StreamKind.User, update, events);
                 break;
             case "tool_call" or "tool_call_update":
                 Tool(update, events);
@@ -146,13 +146,16 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
         }
     }
 
-    private void Stream(StreamKind kind, string text, List<SessionEvent> events)
+    // Chunks of one kind in a row are one message, unless the agent tells messages apart by messageId.
+    private void Stream(StreamKind kind, JsonObject update, List<SessionEvent> events)
     {
-        if (_open is null || _open.Kind != kind)
+        var text = AcpJson.ContentText(update["content"]);
+        var messageId = AcpJson.String(update, "messageId");
+        if (_open is null || _open.Kind != kind || (messageId is not null && _open.MessageId is not null && messageId != _open.MessageId))
         {
             Close(events);
             var id = NextId();
-            _open = new OpenBlock(kind, kind switch
+            _open = new OpenBlock(kind, messageId, kind switch
             {
                 StreamKind.Text => new AssistantTextBlock { Id = id, Timestamp = Now, Content = "", Model = options.Model ?? Totals.Model },
                 StreamKind.Thinking => new ThinkingBlock { Id = id, Timestamp = Now, Content = "" },
@@ -233,9 +236,11 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
         User,
     }
 
-    private sealed class OpenBlock(StreamKind kind, ConversationBlock block)
+    private sealed class OpenBlock(StreamKind kind, string? messageId, ConversationBlock block)
     {
         public StreamKind Kind { get; } = kind;
+
+        public string? MessageId { get; } = messageId;
 
         public ConversationBlock Block { get; } = block;
 

@@ -16,9 +16,15 @@ internal static class AcpJson
             return null;
         }
 
+        // A parsed value converts to any number type; one built in code only to its own.
         if (value.TryGetValue<long>(out var l))
         {
             return l;
+        }
+
+        if (value.TryGetValue<int>(out var i))
+        {
+            return i;
         }
 
         return value.TryGetValue<double>(out var d) ? (long)d : null;
