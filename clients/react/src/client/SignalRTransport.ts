@@ -30,6 +30,7 @@ export interface SignalRTransportOptions {
 export class SignalRTransport implements HubTransport {
   private readonly connection: HubConnection;
   private starting: Promise<void> | null = null;
+  private stopped = false;
 
   constructor(options: SignalRTransportOptions) {
     const connectionOptions: IHttpConnectionOptions = { ...options.connectionOptions };
@@ -52,6 +53,7 @@ export class SignalRTransport implements HubTransport {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.connection.stop();
   }
 
@@ -80,6 +82,8 @@ export class SignalRTransport implements HubTransport {
 
   private async connected(): Promise<void> {
     while (this.connection.state !== HubConnectionState.Connected) {
+      // A subscription retrying after the provider unmounted must not bring the connection back.
+      if (this.stopped) throw new Error("The hub connection was stopped.");
       if (!this.starting) {
         this.starting = this.start().finally(() => (this.starting = null));
       }

@@ -82,6 +82,7 @@ export class AgentService {
       entry.store.dispose();
     }
     this.sessions.clear();
+    this.sessionList.dispose();
     await this.transport.stop();
   }
 

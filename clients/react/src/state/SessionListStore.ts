@@ -48,6 +48,13 @@ export class SessionListStore {
     };
   }
 
+  /** Stops following for good. */
+  dispose(): void {
+    this.refs = 0;
+    this.disconnect();
+    this.listeners.clear();
+  }
+
   /** Reads the list again. */
   async refresh(): Promise<void> {
     const generation = this.generation;
