@@ -18,10 +18,14 @@ public static class AcpAgentRuntimeBuilderExtensions
     public static IAgentRuntimeBuilder AddAcpAgent(this IAgentRuntimeBuilder builder, Action<AcpAgentOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<AcpAgentOptions>()
-            .BindConfiguration(AcpAgentOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        // Binding the section twice would append its Args and TranscriptDirectories twice.
+        var registered = builder.Services.Any(d => d.ServiceType == typeof(IAgentArchitecture) && d.ImplementationType == typeof(AcpArchitecture));
+        var options = builder.Services.AddOptions<AcpAgentOptions>();
+        if (!registered)
+        {
+            options.BindConfiguration(AcpAgentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        }
+
         if (configure is not null)
         {
             options.Configure(configure);
