@@ -17,8 +17,9 @@ internal static partial class WebUi
         var files = new PhysicalFileProvider(root);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
-        // The UI routes on the client; any path that is not the API, the hub or a file gets the app.
-        app.MapFallbackToFile("{*path:regex(^(?!api/|hubs/).*$)}", "index.html", new StaticFileOptions { FileProvider = files });
+        // The UI routes on the client: any path that is not the API, the hub or a file (nonfile: no dot in the last
+        // segment, so /assets/*.js reach the static files) gets the app.
+        app.MapFallbackToFile("{*path:nonfile:regex(^(?!api/|hubs/).*$)}", "index.html", new StaticFileOptions { FileProvider = files });
     }
 
     private static string? Locate(string? configuredRoot)

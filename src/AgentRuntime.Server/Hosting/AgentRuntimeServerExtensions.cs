@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using AgentRuntime.Serialization;
 using AgentRuntime.Transport;
 using Microsoft.AspNetCore.Builder;
@@ -17,13 +18,16 @@ public static class AgentRuntimeServerExtensions
     public static IAgentRuntimeBuilder AddAgentRuntime(this IServiceCollection services, Action<AgentRuntimeOptions>? configure = null)
     {
         services.AddProblemDetails();
+        // The context's own options (omit nulls) do not travel with its resolver into ASP.NET Core's options.
         services.Configure<JsonOptions>(options =>
         {
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default);
+            options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         services.AddSignalR().AddJsonProtocol(options =>
         {
             options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default);
+            options.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         return services.AddAgentRuntimeCore(configure);
     }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using AgentRuntime.Events;
 using AgentRuntime.Sessions;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Hosting;
 
 namespace AgentRuntime.Transport;
 
@@ -9,7 +10,7 @@ namespace AgentRuntime.Transport;
 /// The SignalR hub at <c>/hubs/sessions</c>: streams a session's log and then its live events, and the session-list
 /// changes. Both are server-to-client streams, so a dropped connection simply subscribes again from its last seq.
 /// </summary>
-internal sealed class SessionsHub(IAgentSessionManager sessions) : Hub
+internal sealed class SessionsHub(IAgentSessionManager sessions, IHostApplicationLifetime lifetime) : Hub
 {
     /// <summary>The events after <paramref name="afterSeq"/>, then live ones; no gap and no duplicate at the seam.</summary>
     public async IAsyncEnumerable<SessionEvent> SubscribeSession(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -24,7 +25,9 @@ internal sealed class SessionsHub(IAgentSessionManager sessions) : Hub
             throw new HubException($"Session '{sessionId}' was not found.");
         }
 
-        var events = sessions.SubscribeAsync(sessionId, afterSeq, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        // Streams end when the server stops, so shutdown does not wait out its timeout on open subscriptions.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        var events = sessions.SubscribeAsync(sessionId, afterSeq, stopping.Token).GetAsyncEnumerator(stopping.Token);
         await using (events)
         {
             while (true)
@@ -35,6 +38,10 @@ internal sealed class SessionsHub(IAgentSessionManager sessions) : Hub
                     {
                         yield break;
                     }
+                }
+                catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+                {
+                    yield break;
                 }
                 catch (SubscriberLaggedException ex)
                 {
@@ -51,6 +58,28 @@ internal sealed class SessionsHub(IAgentSessionManager sessions) : Hub
     }
 
     /// <summary>Changes to the session list as they happen.</summary>
-    public IAsyncEnumerable<SessionListChange> SubscribeSessionList(CancellationToken cancellationToken) =>
-        sessions.SubscribeSessionListAsync(cancellationToken);
+    public async IAsyncEnumerable<SessionListChange> SubscribeSessionList([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
+        var changes = sessions.SubscribeSessionListAsync(stopping.Token).GetAsyncEnumerator(stopping.Token);
+        await using (changes)
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await changes.MoveNextAsync())
+                    {
+                        yield break;
+                    }
+                }
+                catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
+                {
+                    yield break;
+                }
+
+                yield return changes.Current;
+            }
+        }
+    }
 }
