@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Serialization.Metadata;
+using AgentRuntime.Api;
 using AgentRuntime.Architectures;
 using AgentRuntime.Client.Internal;
 using AgentRuntime.Events;
@@ -71,7 +72,7 @@ public sealed partial class AgentRuntimeClient : IAsyncDisposable
     /// <summary><c>GET /api/health</c>: whether the server is up, and its clock.</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
     public Task<HealthReport> GetHealthAsync(CancellationToken cancellationToken = default) =>
-        GetAsync("api/health", ClientJsonContext.Default.HealthReport, cancellationToken);
+        GetAsync("api/health", AgentRuntimeJsonContext.Default.HealthReport, cancellationToken);
 
     /// <summary><c>GET /api/architectures</c>: the agent architectures and whether this server can run each now.</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
@@ -94,21 +95,27 @@ public sealed partial class AgentRuntimeClient : IAsyncDisposable
     /// <param name="agentProfileRef">The profile's id, such as <c>default</c>.</param>
     /// <param name="architecture">The architecture, such as <c>claude-agent-sdk</c>.</param>
     /// <param name="name">An optional display name.</param>
+    /// <param name="files">Files to write into the workspace before the first turn: path → text.</param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The new session as the list shows it.</returns>
     /// <exception cref="AgentRuntimeApiException">400 for an unknown profile or architecture.</exception>
-    public Task<SessionListItem> CreateSessionAsync(string agentProfileRef, string architecture, string? name = null, CancellationToken cancellationToken = default) =>
+    public Task<SessionListItem> CreateSessionAsync(
+        string agentProfileRef,
+        string architecture,
+        string? name = null,
+        IReadOnlyDictionary<string, string>? files = null,
+        CancellationToken cancellationToken = default) =>
         SendAsync(
             HttpMethod.Post,
             "api/sessions",
-            JsonContent.Create(new CreateSessionBody(agentProfileRef, architecture, name), ClientJsonContext.Default.CreateSessionBody),
+            JsonContent.Create(new CreateSessionBody(agentProfileRef, architecture, name, files), AgentRuntimeJsonContext.Default.CreateSessionBody),
             AgentRuntimeJsonContext.Default.SessionListItem,
             cancellationToken);
 
     /// <summary><c>GET /api/sessions</c>: every session, most recently active first.</summary>
     /// <param name="cancellationToken">Cancels the request.</param>
     public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(CancellationToken cancellationToken = default) =>
-        (await GetAsync("api/sessions", ClientJsonContext.Default.SessionListBody, cancellationToken).ConfigureAwait(false)).Sessions;
+        (await GetAsync("api/sessions", AgentRuntimeJsonContext.Default.SessionList, cancellationToken).ConfigureAwait(false)).Sessions;
 
     /// <summary><c>GET /api/sessions/{id}</c>: a session with its blocks, subagents, files, metadata and last seq.</summary>
     /// <param name="sessionId">The session.</param>
@@ -136,8 +143,8 @@ public sealed partial class AgentRuntimeClient : IAsyncDisposable
         (await SendAsync(
             HttpMethod.Post,
             $"api/sessions/{Escape(sessionId)}/messages",
-            JsonContent.Create(new SendMessageBody(content), ClientJsonContext.Default.SendMessageBody),
-            ClientJsonContext.Default.TurnAcceptedBody,
+            JsonContent.Create(new SendMessageBody(content), AgentRuntimeJsonContext.Default.SendMessageBody),
+            AgentRuntimeJsonContext.Default.TurnAccepted,
             cancellationToken).ConfigureAwait(false)).TurnId;
 
     /// <summary><c>GET /api/sessions/{id}/events?after=N</c>: the session's logged events after a seq.</summary>

@@ -13,7 +13,7 @@ public sealed class ConversationTests : ClientTest
     public async Task Conversation_CreateSubscribeSendGetDelete_StreamsBlocksAndEndsWithTheSession()
     {
         var ct = TestContext.Current.CancellationToken;
-        var session = await Client.CreateSessionAsync("default", "claude-agent-sdk", "client test", ct).WaitAsync(RuntimeServer.Timeout, ct);
+        var session = await Client.CreateSessionAsync("default", "claude-agent-sdk", "client test", cancellationToken: ct).WaitAsync(RuntimeServer.Timeout, ct);
         Assert.Equal(TurnState.Idle, session.TurnState);
         Assert.Equal("client test", session.Name);
         var events = Collect(token => Client.SubscribeAsync(session.SessionId, 0, token));
@@ -117,7 +117,7 @@ public sealed class ConversationTests : ClientTest
         while (changes.Items.Count == 0)
         {
             Assert.True(DateTime.UtcNow < deadline, "the session list subscription never saw a change");
-            var probe = await Client.CreateSessionAsync("default", "claude-agent-sdk", "probe", ct).WaitAsync(RuntimeServer.Timeout, ct);
+            var probe = await Client.CreateSessionAsync("default", "claude-agent-sdk", "probe", cancellationToken: ct).WaitAsync(RuntimeServer.Timeout, ct);
             await Task.Delay(200, ct);
             await Client.DeleteSessionAsync(probe.SessionId, ct).WaitAsync(RuntimeServer.Timeout, ct);
         }
