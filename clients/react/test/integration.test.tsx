@@ -7,6 +7,7 @@ import {
   AgentServiceProvider,
   isAssistantTextBlock,
   isUserMessageBlock,
+  RestClient,
   useAgentSession,
   useEvents,
   useMessages,
@@ -71,6 +72,11 @@ describe("hooks against the real server", () => {
         sessionId = await result.current.agent.createSession("default", "claude-agent-sdk", "react test");
       });
       await waitFor(() => expect(result.current.agent.status).toBe("ready"), { timeout: STREAM_TIMEOUT });
+      const rest = new RestClient({ apiUrl: server.baseUrl });
+      await rest.writeFile(sessionId, "notes/todo.txt", "buy milk");
+      await waitFor(() => expect(result.current.files.getContent("notes/todo.txt")).toBe("buy milk"), { timeout: STREAM_TIMEOUT });
+      expect(result.current.events.events.map((e) => e.type)).toContain("session:file:created");
+      expect(await result.current.files.readFile("notes/todo.txt")).toBe("buy milk");
 
       await act(async () => {
         await result.current.messages.sendMessage("Say forty words");

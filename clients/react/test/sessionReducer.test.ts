@@ -113,8 +113,28 @@ describe("sessionReducer", () => {
     expect(state.lastError).toEqual({ message: "sandbox died", code: "sandbox_lost" });
   });
 
+  it("file events keep the workspace list and the carried text current", () => {
+    const f = new EventFactory();
+    const created = apply([
+      f.make("session:file:created", { path: "b.txt", size: 2, hash: "h1", content: "hi" }),
+      f.make("session:file:created", { path: "a.bin", size: 9, hash: "h2" }),
+    ]);
+    expect(created.workspaceFiles.map((x) => x.path)).toEqual(["a.bin", "b.txt"]);
+    expect(created.fileContents).toEqual({ "b.txt": "hi" });
+
+    const modified = apply([f.make("session:file:modified", { path: "b.txt", size: 3, hash: "h3", content: "hey" })], created);
+    expect(modified.workspaceFiles.find((x) => x.path === "b.txt")).toMatchObject({ size: 3, hash: "h3" });
+    expect(modified.fileContents["b.txt"]).toBe("hey");
+
+    const grown = apply([f.make("session:file:modified", { path: "b.txt", size: 99999, hash: "h4" })], modified);
+    expect(grown.fileContents["b.txt"]).toBeUndefined();
+
+    const deleted = apply([f.make("session:file:deleted", { path: "b.txt", size: 0, hash: "" })], grown);
+    expect(deleted.workspaceFiles.map((x) => x.path)).toEqual(["a.bin"]);
+  });
+
   it("an event type it does not know still advances the cursor and is kept raw", () => {
-    const unknown = { seq: 1, sessionId: "s1", timestamp, type: "session:file:created", path: "a.txt" } as unknown as SessionEvent;
+    const unknown = { seq: 1, sessionId: "s1", timestamp, type: "session:sandbox:future", path: "a.txt" } as unknown as SessionEvent;
     const state = apply([unknown]);
     expect(state.lastSeq).toBe(1);
     expect(state.events).toEqual([unknown]);

@@ -3,11 +3,12 @@ import type {
   AgentProfileSummary,
   ArchitectureAvailability,
   CreateSessionRequest,
+  FileWritten,
   HealthReport,
   TurnAccepted,
 } from "../types/api.js";
 import type { SessionEvent } from "../types/events.js";
-import type { SessionDetail, SessionListItem } from "../types/sessions.js";
+import type { SessionDetail, SessionListItem, WorkspaceFileInfo } from "../types/sessions.js";
 import { AgentRuntimeApiError } from "./AgentRuntimeApiError.js";
 
 /** Settings of a {@link RestClient}. */
@@ -75,6 +76,48 @@ export class RestClient {
     return this.request("GET", `/api/sessions/${encodeURIComponent(sessionId)}/events?after=${afterSeq}`, undefined, signal);
   }
 
+  /** The workspace's files as last stored. */
+  listFiles(sessionId: string, signal?: AbortSignal): Promise<WorkspaceFileInfo[]> {
+    return this.request("GET", `/api/sessions/${encodeURIComponent(sessionId)}/files`, undefined, signal);
+  }
+
+  /** A file's content as text (fetch binary files as bytes with {@link readFileBytes}). */
+  async readFile(sessionId: string, path: string, signal?: AbortSignal): Promise<string> {
+    return (await this.send("GET", filePath(sessionId, path), undefined, undefined, signal)).text();
+  }
+
+  /** A file's content as bytes. */
+  async readFileBytes(sessionId: string, path: string, signal?: AbortSignal): Promise<ArrayBuffer> {
+    return (await this.send("GET", filePath(sessionId, path), undefined, undefined, signal)).arrayBuffer();
+  }
+
+  /** Writes a file into the workspace; the agent sees it on its next turn. */
+  async writeFile(sessionId: string, path: string, content: string | Blob | ArrayBuffer | Uint8Array, signal?: AbortSignal): Promise<FileWritten> {
+    const response = await this.send("PUT", filePath(sessionId, path), content as BodyInit, "application/octet-stream", signal);
+    return (await response.json()) as FileWritten;
+  }
+
+  async deleteFile(sessionId: string, path: string, signal?: AbortSignal): Promise<void> {
+    await this.send("DELETE", filePath(sessionId, path), undefined, undefined, signal);
+  }
+
+  /** The address of a zip of the stored workspace, for a download link. */
+  workspaceZipUrl(sessionId: string): string {
+    return `${this.baseUrl}/api/sessions/${encodeURIComponent(sessionId)}/files.zip`;
+  }
+
+  private async send(method: string, path: string, body: BodyInit | undefined, contentType: string | undefined, signal: AbortSignal | undefined): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (contentType) headers["content-type"] = contentType;
+    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) init.body = body;
+    if (signal) init.signal = signal;
+    const response = await this.fetchImpl(`${this.baseUrl}${path}`, init);
+    if (!response.ok) throw await AgentRuntimeApiError.fromResponse(response);
+    return response;
+  }
+
   private async request<T>(method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -87,4 +130,13 @@ export class RestClient {
     const text = await response.text();
     return (text ? JSON.parse(text) : undefined) as T;
   }
+}
+
+/** A workspace file's address; a `.` or `..` segment is refused, since URL resolution would send it elsewhere. */
+function filePath(sessionId: string, path: string): string {
+  const segments = path.split("/");
+  if (segments.some((s) => s === "." || s === "..")) {
+    throw new Error(`The path '${path}' has a '.' or '..' segment; workspace paths stay inside the workspace.`);
+  }
+  return `/api/sessions/${encodeURIComponent(sessionId)}/files/${segments.map(encodeURIComponent).join("/")}`;
 }

@@ -3,6 +3,8 @@ import { useAgentService } from "../context/AgentServiceProvider.js";
 import type { WorkspaceFileInfo } from "../types/sessions.js";
 import { useSessionState } from "./useSessionState.js";
 
+const NO_FILES: WorkspaceFileInfo[] = [];
+
 /** What {@link useWorkspaceFiles} returns. */
 export interface UseWorkspaceFilesResult {
   /** The workspace's files as last persisted (path, size, hash, modifiedAt). */
@@ -12,11 +14,15 @@ export interface UseWorkspaceFilesResult {
   /** Reads the list again. */
   refresh: () => Promise<void>;
   getFile: (path: string) => WorkspaceFileInfo | undefined;
+  /** A file's text as its last file event carried it (small UTF-8 files), without a request. */
+  getContent: (path: string) => string | undefined;
+  /** A file's text: the carried content when there is one, else read from the server. */
+  readFile: (path: string) => Promise<string>;
 }
 
 /**
- * A session's workspace files. The server persists them at the end of each turn and reports them in the session's
- * detail, so the list is read when the hook mounts and again whenever a turn ends.
+ * A session's workspace files, live: read when the hook mounts, then kept current by the session's
+ * `session:file:*` events (which carry the text of small files), and read again whenever a turn ends.
  */
 export function useWorkspaceFiles(sessionId: string | undefined): UseWorkspaceFilesResult {
   const service = useAgentService();
@@ -50,7 +56,18 @@ export function useWorkspaceFiles(sessionId: string | undefined): UseWorkspaceFi
     void refresh();
   }, [refresh]);
 
-  const files = state?.workspaceFiles ?? [];
+  const files = state?.workspaceFiles ?? NO_FILES;
+  const contents = state?.fileContents;
   const getFile = useCallback((path: string) => files.find((f) => f.path === path), [files]);
-  return { files, isLoading, error, refresh, getFile };
+  const getContent = useCallback((path: string) => contents?.[path], [contents]);
+  const readFile = useCallback(
+    async (path: string) => {
+      const inline = contents?.[path];
+      if (inline !== undefined) return inline;
+      if (!sessionId) throw new Error("useWorkspaceFiles: there is no session to read from.");
+      return service.rest.readFile(sessionId, path);
+    },
+    [contents, service, sessionId],
+  );
+  return { files, isLoading, error, refresh, getFile, getContent, readFile };
 }

@@ -81,6 +81,21 @@ function applyEvent(state: SessionState, event: SessionEvent): SessionState {
       return withTurn(base, { state: "idle", turnId: event.turnId });
     case "session:turn:failed":
       return withTurn(base, { state: "idle", turnId: event.turnId, error: event.error });
+    case "session:file:created":
+    case "session:file:modified": {
+      const file = { path: event.path, size: event.size, hash: event.hash, modifiedAt: event.timestamp };
+      const others = base.workspaceFiles.filter((f) => f.path !== event.path);
+      const { [event.path]: _old, ...contents } = base.fileContents;
+      return {
+        ...base,
+        workspaceFiles: [...others, file].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+        fileContents: event.content === undefined ? contents : { ...contents, [event.path]: event.content },
+      };
+    }
+    case "session:file:deleted": {
+      const { [event.path]: _gone, ...contents } = base.fileContents;
+      return { ...base, workspaceFiles: base.workspaceFiles.filter((f) => f.path !== event.path), fileContents: contents };
+    }
     case "error":
       return { ...base, lastError: event.code === undefined ? { message: event.message } : { message: event.message, code: event.code } };
     default:

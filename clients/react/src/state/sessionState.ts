@@ -29,6 +29,8 @@ export interface SessionState {
   /** The last `error` event. */
   lastError?: { message: string; code?: string };
   workspaceFiles: WorkspaceFileInfo[];
+  /** The text of small UTF-8 files as their file events carried it, by path. */
+  fileContents: Record<string, string>;
   /** The raw events applied since this client started following the session (the newest {@link MAX_RAW_EVENTS}). */
   events: SessionEvent[];
   /** Set when an event arrived past `lastSeq + 1`: events were missed and the subscription must restart after `lastSeq`. */
@@ -55,6 +57,7 @@ export function initialSessionState(sessionId: string): SessionState {
     threadMetadata: {},
     turn: { state: "idle" },
     workspaceFiles: [],
+    fileContents: {},
     events: [],
     gap: null,
     connection: "idle",

@@ -34,6 +34,18 @@ export interface CreateSessionRequest {
   agentProfileRef: string;
   architecture: Architecture;
   name?: string;
+  /** Files written into the workspace before the first turn: path → text. */
+  files?: Record<string, string>;
+}
+
+/** `PUT /api/sessions/{id}/files/{path}`. */
+export interface FileWritten {
+  path: string;
+  size: number;
+  /** Whether the file is new. */
+  created: boolean;
+  /** Whether the content changed (false when the same bytes were there). */
+  changed: boolean;
 }
 
 /** `POST /api/sessions/{id}/messages` answers `202` with the turn's id. */

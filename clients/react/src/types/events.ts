@@ -73,6 +73,33 @@ export interface TurnFailedEvent extends EventBase {
   error: string;
 }
 
+/** A workspace file changed: the agent wrote or deleted it, or a client uploaded or deleted it. */
+interface FileEventBase extends EventBase {
+  /** Relative to the workspace, with forward slashes. */
+  path: string;
+  /** Bytes (0 when deleted). */
+  size: number;
+  /** SHA-256 of the content, lower-case hex (empty when deleted). */
+  hash: string;
+  /** The text of a UTF-8 file up to 64 KiB; absent for binary and larger files, which are fetched by path. */
+  content?: string;
+}
+
+/** A file appeared in the workspace. */
+export interface FileCreatedEvent extends FileEventBase {
+  type: "session:file:created";
+}
+
+/** A file of the workspace changed. */
+export interface FileModifiedEvent extends FileEventBase {
+  type: "session:file:modified";
+}
+
+/** A file left the workspace. */
+export interface FileDeletedEvent extends FileEventBase {
+  type: "session:file:deleted";
+}
+
 /** An error not tied to a block. */
 export interface ErrorEvent extends EventBase {
   type: "error";
@@ -91,6 +118,9 @@ export type SessionEvent =
   | TurnStartedEvent
   | TurnCompletedEvent
   | TurnFailedEvent
+  | FileCreatedEvent
+  | FileModifiedEvent
+  | FileDeletedEvent
   | ErrorEvent;
 
 /** The `type` of an event. */
