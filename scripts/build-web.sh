@@ -13,25 +13,7 @@ install_packages() {
     return 0
   fi
   echo "Installing the pinned packages of ${dir#"$root"/} (npm ci)..."
-  if (cd "$dir" && npm ci --no-audit --no-fund); then
-    return 0
-  fi
-  # A lock file that leaves out platform packages the registry here does not serve makes `npm ci` refuse it as out of
-  # sync with package.json. Install exactly what the lock file pins instead, without rewriting it, and say so.
-  echo "warning: npm ci failed in ${dir#"$root"/}; installing the versions its lock file pins with 'npm install --no-save'." >&2
-  (cd "$dir" && npm install --no-save --no-audit --no-fund)
-}
-
-# The build is up to date when web/dist/index.html (written last) is newer than every input of both packages.
-up_to_date() {
-  local built="$root/web/dist/index.html"
-  [[ -f "$built" && -z "${FORCE_WEB_BUILD:-}" ]] || return 1
-  local changed
-  changed="$(find "$root/web/src" "$root/web/index.html" "$root/web/package.json" "$root/web/package-lock.json" \
-    "$root/web/vite.config.ts" "$root/web/tsconfig.json" "$root/clients/react/src" "$root/clients/react/package.json" \
-    "$root/clients/react/package-lock.json" "$root/clients/react/tsconfig.json" "$root/clients/react/tsconfig.build.json" \
-    -newer "$built" -print -quit)"
-  [[ -z "$changed" ]]
+  (cd "$dir" && npm ci --no-audit --no-fund)
 }
 
 install_packages "$root/clients/react"
