@@ -31,7 +31,7 @@ public sealed class AcpConnectionTests
         Assert.Equal("""{"readTextFile":true,"writeTextFile":true}""", init!["params"]!["clientCapabilities"]!["fs"]!.ToJsonString());
         Assert.Equal(1, init["params"]!["protocolVersion"]!.GetValue<int>());
         Assert.Equal("""{"cwd":"/sandbox/workspace","mcpServers":[]}""", created!["params"]!.ToJsonString());
-        var state = await harness.Sandbox.ReadFileAsync(SandboxRoot.Home, ".agent-runtime/acp/session.json", Token);
+        var state = await harness.Sandbox.ReadFileAsync(SandboxRoot.Home, ".agent-runtime/acp/session.json", Token).WaitAsync(AcpAgentHarness.Bound, Token);
         Assert.Equal("""{"acpSessionId":"acp-42"}""", Encoding.UTF8.GetString(state!));
         Assert.Equal([".agent-runtime/acp"], harness.Architecture.GetTranscriptDirectories(harness.Sandbox, harness.Session));
     }
@@ -67,7 +67,7 @@ public sealed class AcpConnectionTests
     public async Task RunTurn_AgentCallsTheClient_FilesAreServedFromTheWorkspaceAndPermissionFollowsTheProfile()
     {
         await using var harness = new AcpAgentHarness();
-        await harness.Sandbox.WriteFileAsync(SandboxRoot.Workspace, "src/a.txt", "one\ntwo\nthree"u8.ToArray(), Token);
+        await harness.Sandbox.WriteFileAsync(SandboxRoot.Workspace, "src/a.txt", "one\ntwo\nthree"u8.ToArray(), Token).WaitAsync(AcpAgentHarness.Bound, Token);
         var connection = await harness.ConnectAsync(profile: new Profiles.AgentProfile { Id = "p", Name = "P", AllowedTools = ["edit"] });
         var answers = new Dictionary<long, JsonObject>();
 
@@ -90,7 +90,7 @@ public sealed class AcpConnectionTests
 
         Assert.Equal("two", answers[100]["result"]!["content"]!.GetValue<string>());
         Assert.Equal("{}", answers[101]["result"]!.ToJsonString());
-        Assert.Equal("new"u8.ToArray(), await harness.Sandbox.ReadFileAsync(SandboxRoot.Workspace, "src/b.txt", Token));
+        Assert.Equal("new"u8.ToArray(), await harness.Sandbox.ReadFileAsync(SandboxRoot.Workspace, "src/b.txt", Token).WaitAsync(AcpAgentHarness.Bound, Token));
         Assert.Equal(-32602, answers[102]["error"]!["code"]!.GetValue<int>());
         Assert.Equal("allow", answers[103]["result"]!["outcome"]!["optionId"]!.GetValue<string>());
         Assert.Equal("reject", answers[104]["result"]!["outcome"]!["optionId"]!.GetValue<string>());
@@ -169,7 +169,7 @@ public sealed class AcpConnectionTests
     public async Task ConnectAsync_Resume_LoadsTheRememberedSessionAndLeavesItsReplayOut()
     {
         await using var harness = new AcpAgentHarness();
-        await harness.Sandbox.WriteFileAsync(SandboxRoot.Home, ".agent-runtime/acp/session.json", """{"acpSessionId":"acp-7"}"""u8.ToArray(), Token);
+        await harness.Sandbox.WriteFileAsync(SandboxRoot.Home, ".agent-runtime/acp/session.json", """{"acpSessionId":"acp-7"}"""u8.ToArray(), Token).WaitAsync(AcpAgentHarness.Bound, Token);
         JsonObject? load = null;
         var connection = await harness.ConnectAsync(resume: true, agentSide: async () =>
         {
@@ -197,11 +197,11 @@ public sealed class AcpConnectionTests
     public async Task ConnectAsync_ResumeButTheAgentCannotLoad_StartsANewSession()
     {
         await using var harness = new AcpAgentHarness();
-        await harness.Sandbox.WriteFileAsync(SandboxRoot.Home, ".agent-runtime/acp/session.json", """{"acpSessionId":"acp-7"}"""u8.ToArray(), Token);
+        await harness.Sandbox.WriteFileAsync(SandboxRoot.Home, ".agent-runtime/acp/session.json", """{"acpSessionId":"acp-7"}"""u8.ToArray(), Token).WaitAsync(AcpAgentHarness.Bound, Token);
 
         await harness.ConnectAsync(resume: true, agentSide: () => harness.HandshakeAsync("acp-8", loadSession: false));
 
-        var state = await harness.Sandbox.ReadFileAsync(SandboxRoot.Home, ".agent-runtime/acp/session.json", Token);
+        var state = await harness.Sandbox.ReadFileAsync(SandboxRoot.Home, ".agent-runtime/acp/session.json", Token).WaitAsync(AcpAgentHarness.Bound, Token);
         Assert.Equal("""{"acpSessionId":"acp-8"}""", Encoding.UTF8.GetString(state!));
     }
 
