@@ -42,13 +42,19 @@ internal sealed partial class SessionActor
         LogSandboxStarted(SessionId, sandbox.Id, restartCount);
         _ = sandbox.Terminated.ContinueWith(_ => Post(() => OnSandboxTerminatedAsync(sandbox)), TaskScheduler.Default);
         ArmHealthTimer();
-        await SetSandboxAsync(new SandboxInfo
+        _runtime = _runtime with { Sandbox = _runtime.Sandbox! with { SandboxId = sandbox.Id } };
+    }
+
+    /// <summary>
+    /// Reports a starting sandbox ready: once its agent is connected (ready to take work, as clients show it), or once
+    /// the turn is over if the agent could not start, since the sandbox itself is up.
+    /// </summary>
+    private async Task MarkSandboxReadyAsync(CancellationToken cancellationToken)
+    {
+        if (_sandbox is not null && _runtime.Sandbox is { Status: SandboxStatus.Starting } info)
         {
-            SandboxId = sandbox.Id,
-            Status = SandboxStatus.Ready,
-            RestartCount = restartCount,
-            LastHealthCheck = _services.Time.GetUtcNow(),
-        }, cancellationToken).ConfigureAwait(false);
+            await SetSandboxAsync(info with { Status = SandboxStatus.Ready, LastHealthCheck = _services.Time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<IAgentConnection> EnsureConnectionAsync(CancellationToken cancellationToken)

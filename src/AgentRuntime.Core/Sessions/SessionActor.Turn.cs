@@ -30,6 +30,7 @@ internal sealed partial class SessionActor
 
             await EnsureSandboxAsync(cancellationToken).ConfigureAwait(false);
             var connection = await EnsureConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await MarkSandboxReadyAsync(cancellationToken).ConfigureAwait(false);
             await PumpAsync(connection.RunTurnAsync(new AgentTurn(turnId, content), cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -126,6 +127,7 @@ internal sealed partial class SessionActor
             events.Add(new TurnCompletedEvent { TurnId = turnId });
         }
 
+        await MarkSandboxReadyAsync(CancellationToken.None).ConfigureAwait(false);
         _turn = null;
         _turnCancellation?.Dispose();
         _turnCancellation = null;
