@@ -65,15 +65,16 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
         var sandbox = context.Sandbox;
         await PrepareHomeAsync(sandbox, context.Profile.SystemPrompt, cancellationToken).ConfigureAwait(false);
         var chats = GeminiProjectPaths.ChatsDirectory(sandbox.WorkspacePath);
-        var resume = GeminiSessionFiles.Latest(await GeminiSessionFiles.ReadAsync(sandbox, chats, null, cancellationToken).ConfigureAwait(false))?.SessionId;
+        var latest = GeminiSessionFiles.LatestWithFile(await GeminiSessionFiles.ReadAsync(sandbox, chats, null, cancellationToken).ConfigureAwait(false));
+        var resume = latest?.Conversation.SessionId;
         if (context.Resume && resume is null)
         {
             LogNothingToResume(logger, context.Session.SessionId, chats);
         }
 
-        if (resume is not null)
+        if (latest is { File: var file })
         {
-            await KeepFromBeingOverwrittenAsync(sandbox, chats, resume, cancellationToken).ConfigureAwait(false);
+            await KeepFromBeingOverwrittenAsync(sandbox, file, cancellationToken).ConfigureAwait(false);
         }
 
         var spec = GeminiProcessSpec.Build(settings, context);
@@ -125,22 +126,23 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
     // conversation's own file has that name (it was created in the same minute) it appends a reset to it, wiping the
     // conversation before reading it (0.61.0). A conversation file whose minute is now is renamed out of the way; the
     // CLI finds it by content and goes on appending to it under its new name.
-    private async Task KeepFromBeingOverwrittenAsync(ISandbox sandbox, string chats, string sessionId, CancellationToken cancellationToken)
+    private async Task KeepFromBeingOverwrittenAsync(ISandbox sandbox, NativeTranscriptFile file, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        foreach (var file in await GeminiSessionFiles.ReadAsync(sandbox, chats, sessionId, cancellationToken).ConfigureAwait(false))
+        if (GeminiProjectPaths.CreatedMinute(file.RelativePath) is not { } minute || (time.GetUtcNow() - minute).Duration() >= TimeSpan.FromMinutes(2))
         {
-            if (GeminiProjectPaths.CreatedMinute(file.RelativePath) is { } minute
-                && (now - minute).Duration() < TimeSpan.FromMinutes(2)
-                && GeminiConversation.Parse(file.Content, file.RelativePath) is { IsResumable: true } conversation
-                && conversation.SessionId == sessionId)
-            {
-                var renamed = file.RelativePath[..^".jsonl".Length] + "-resumed.jsonl";
-                await sandbox.WriteFileAsync(SandboxRoot.Home, renamed, file.Content, cancellationToken).ConfigureAwait(false);
-                await sandbox.DeleteFileAsync(SandboxRoot.Home, file.RelativePath, cancellationToken).ConfigureAwait(false);
-                LogRenamed(logger, file.RelativePath, renamed);
-            }
+            return;
         }
+
+        var stem = file.RelativePath[..^".jsonl".Length] + "-resumed";
+        var renamed = stem + ".jsonl";
+        for (var n = 2; await sandbox.ReadFileAsync(SandboxRoot.Home, renamed, cancellationToken).ConfigureAwait(false) is not null; n++)
+        {
+            renamed = $"{stem}-{n}.jsonl";
+        }
+
+        await sandbox.WriteFileAsync(SandboxRoot.Home, renamed, file.Content, cancellationToken).ConfigureAwait(false);
+        await sandbox.DeleteFileAsync(SandboxRoot.Home, file.RelativePath, cancellationToken).ConfigureAwait(false);
+        LogRenamed(logger, file.RelativePath, renamed);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Renamed {From} to {To} so that the Gemini CLI does not reset it when loading the session")]

@@ -10,11 +10,15 @@ internal static class GeminiSessionFiles
     /// The session the CLI resumes as <c>latest</c>: of the resumable ones, the last updated (files of one session
     /// are told apart by that too, as the CLI does). The sandbox home holds one runtime session's files only.
     /// </summary>
-    public static GeminiConversation? Latest(IEnumerable<NativeTranscriptFile> files) =>
+    public static GeminiConversation? Latest(IEnumerable<NativeTranscriptFile> files) => LatestWithFile(files)?.Conversation;
+
+    /// <summary>As <see cref="Latest"/>, with the file it was read from.</summary>
+    public static (GeminiConversation Conversation, NativeTranscriptFile File)? LatestWithFile(IEnumerable<NativeTranscriptFile> files) =>
         files.Where(f => GeminiProjectPaths.IsSessionFile(f.RelativePath))
-            .Select(f => GeminiConversation.Parse(f.Content, f.RelativePath))
-            .Where(c => c.SessionId is not null && c.IsResumable)
-            .OrderBy(c => c.LastUpdated, StringComparer.Ordinal)
+            .Select(f => (Conversation: GeminiConversation.Parse(f.Content, f.RelativePath), File: f))
+            .Where(c => c.Conversation.SessionId is not null && c.Conversation.IsResumable)
+            .OrderBy(c => c.Conversation.LastUpdated, StringComparer.Ordinal)
+            .Select(c => ((GeminiConversation, NativeTranscriptFile)?)c)
             .LastOrDefault();
 
     /// <summary>The session files in a sandbox directory, optionally only those of one session.</summary>
