@@ -93,6 +93,7 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
             ServeFileSystem = false,
             AllowedTools = context.Profile.AllowedTools,
             ToolName = GeminiToolCalls.ToolName,
+            ThoughtSeparator = GeminiTranscriptParser.ThoughtSeparator,
             Model = model,
             SetModel = false,
             ToolDetails = acpSessionId => new GeminiToolDetailsSource(sandbox, chats, acpSessionId),

@@ -44,6 +44,9 @@ internal sealed record AcpLaunch
     /// <summary>The agent's way of naming the tool behind a call.</summary>
     public Func<JsonObject, string?>? ToolName { get; init; }
 
+    /// <summary>Put between whole thoughts of one thinking block (see <see cref="AcpMapperOptions.ThoughtSeparator"/>).</summary>
+    public string? ThoughtSeparator { get; init; }
+
     /// <summary>The model to use, when one is set.</summary>
     public string? Model { get; init; }
 

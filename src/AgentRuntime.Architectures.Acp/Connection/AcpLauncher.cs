@@ -60,6 +60,7 @@ internal static partial class AcpLauncher
                 AgentName = launch.AgentName,
                 ToolName = launch.ToolName,
                 DeferToolResults = launch.ToolDetails is not null,
+                ThoughtSeparator = launch.ThoughtSeparator,
                 Model = launch.Model,
             });
             return new AcpConnection(

@@ -168,6 +168,11 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
             }
         }
 
+        else if (kind == StreamKind.Thinking && options.ThoughtSeparator is { } separator && _open.Text.Length > 0 && text.Length > 0)
+        {
+            text = separator + text;
+        }
+
         _open.Text.Append(text);
         if (kind != StreamKind.User && text.Length > 0)
         {
@@ -262,6 +267,12 @@ internal sealed record AcpMapperOptions
     /// <see cref="IAcpToolDetailsSource"/> knows more than ACP said) instead of being shown at once.
     /// </summary>
     public bool DeferToolResults { get; init; }
+
+    /// <summary>
+    /// Put between thought chunks of one block when the agent sends each thought whole rather than streaming one
+    /// (the Gemini CLI sends one chunk per thought summary); <see langword="null"/> to join them as they come.
+    /// </summary>
+    public string? ThoughtSeparator { get; init; }
 
     /// <summary>The configured model, shown on text blocks until the agent reports one.</summary>
     public string? Model { get; init; }

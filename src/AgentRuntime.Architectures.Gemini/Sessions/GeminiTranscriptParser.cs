@@ -17,11 +17,15 @@ namespace AgentRuntime.Architectures.Gemini.Sessions;
 /// </summary>
 internal static class GeminiTranscriptParser
 {
+    /// <summary>The CLI sends each thought summary whole, one chunk each; a blank line keeps them apart.</summary>
+    public const string ThoughtSeparator = "\n\n";
+
     public static AcpMapperOptions MapperOptions(string? model) => new()
     {
         AgentName = GeminiCliArchitecture.AgentName,
         ToolName = GeminiToolCalls.ToolName,
         DeferToolResults = true,
+        ThoughtSeparator = ThoughtSeparator,
         Model = model,
     };
 

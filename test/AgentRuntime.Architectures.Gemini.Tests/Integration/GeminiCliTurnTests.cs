@@ -47,7 +47,7 @@ public sealed class GeminiCliTurnTests
     {
         await using var gemini = await GeminiSession.StartAsync();
         gemini.Server.Enqueue(
-            GeminiReply.Shell("echo made-by-shell > a.txt && cat a.txt", "Write a file").WithText("Let me run it.").WithThought("Planning", "A shell command will do."),
+            GeminiReply.Shell("echo made-by-shell > a.txt && cat a.txt", "Write a file").WithText("Let me run it.").WithThought("Planning", "A shell command will do.").WithThought("Reading", "The user wants a file."),
             GeminiReply.Text("The file is written."));
         await using var connection = await gemini.ConnectAsync();
 
@@ -64,7 +64,25 @@ public sealed class GeminiCliTurnTests
         Assert.Equal(
             ["thinking", "assistant_text", "tool_use", "tool_result", "assistant_text"],
             projection.Blocks.Where(b => b is not SystemBlock).Select(TurnEvents.Kind));
-        Assert.Equal("**Planning**\nA shell command will do.", projection.Blocks.OfType<ThinkingBlock>().Single().Content);
+        Assert.Equal("**Reading**\nThe user wants a file.\n\n**Planning**\nA shell command will do.", projection.Blocks.OfType<ThinkingBlock>().Single().Content);
+        var parsed = gemini.Architecture.ParseTranscript(await gemini.ReadTranscriptAsync(), gemini.Session);
+        Assert.Equal(
+            projection.Blocks.Where(b => b is not SystemBlock).Select(b => b switch
+            {
+                ThinkingBlock t => t.Content,
+                AssistantTextBlock a => a.Content,
+                ToolUseBlock t => $"{t.ToolUseId} {t.ToolName} {t.Status} {t.Input.GetRawText()}",
+                ToolResultBlock r => $"{r.ToolUseId} {r.Output} {r.IsError}",
+                _ => b.GetType().Name,
+            }),
+            parsed.Blocks.Where(b => b is not UserMessageBlock).Select(b => b switch
+            {
+                ThinkingBlock t => t.Content,
+                AssistantTextBlock a => a.Content,
+                ToolUseBlock t => $"{t.ToolUseId} {t.ToolName} {t.Status} {t.Input.GetRawText()}",
+                ToolResultBlock r => $"{r.ToolUseId} {r.Output} {r.IsError}",
+                _ => b.GetType().Name,
+            }));
         Assert.Contains("made-by-shell", gemini.Server.ConversationRequests[1].FunctionResponses.Single()["response"]!.ToJsonString(), StringComparison.Ordinal);
     }
 }
