@@ -53,9 +53,13 @@ public enum SandboxIsolation
 /// <summary>Resource limits of a sandbox's processes (setrlimit, applied with <c>prlimit</c> inside the sandbox).</summary>
 public sealed class SandboxLimits
 {
-    /// <summary>Address space per process in bytes (RLIMIT_AS); 0 for none.</summary>
+    /// <summary>
+    /// Address space per process in bytes (RLIMIT_AS); 0 for none. The default is high because the agent CLIs run on
+    /// V8/JavaScriptCore, which reserve large virtual regions up front: under 8 GiB node started 2-5 times slower.
+    /// It bounds a runaway process, not the sandbox's real memory use (that needs a cgroup).
+    /// </summary>
     [Range(0, long.MaxValue)]
-    public long MaxMemoryBytes { get; set; } = 8L * 1024 * 1024 * 1024;
+    public long MaxMemoryBytes { get; set; } = 32L * 1024 * 1024 * 1024;
 
     /// <summary>Processes of the sandbox's user (RLIMIT_NPROC); 0 for none.</summary>
     [Range(0, int.MaxValue)]
