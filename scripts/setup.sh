@@ -10,10 +10,11 @@ install_agents() {
     echo "Installing the pinned agent CLIs (npm ci in agents/)..."
     (cd "$root/agents" && npm ci --no-audit --no-fund)
   fi
-  if ! "$root/agents/node_modules/.bin/claude" --version >/dev/null 2>&1; then
-    echo "The Claude Code CLI in agents/node_modules does not run; reinstalling..." >&2
+  if ! "$root/agents/node_modules/.bin/claude" --version >/dev/null 2>&1 || ! "$root/agents/node_modules/.bin/gemini" --version >/dev/null 2>&1; then
+    echo "An agent CLI in agents/node_modules does not run; reinstalling..." >&2
     (cd "$root/agents" && rm -rf node_modules && npm ci --no-audit --no-fund)
     "$root/agents/node_modules/.bin/claude" --version >/dev/null
+    "$root/agents/node_modules/.bin/gemini" --version >/dev/null
   fi
 }
 
