@@ -1,3 +1,4 @@
+using AgentRuntime.Architectures;
 using AgentRuntime.Architectures.Claude.Cli;
 using AgentRuntime.Architectures.Claude.Hosting;
 using AgentRuntime.Architectures.Claude.StreamJson;
@@ -25,10 +26,10 @@ internal sealed partial class ClaudeCodeArchitecture(IOptions<ClaudeCodeOptions>
     public ArchitectureAvailability GetAvailability()
     {
         var settings = options.Value;
-        if (settings.CliPath is null || !ClaudeCliLocator.Exists(settings.CliPath, Environment.GetEnvironmentVariable("PATH")))
+        if (settings.CliPath is null || !AgentCliLocator.Exists(settings.CliPath, Environment.GetEnvironmentVariable("PATH")))
         {
             var where = settings.CliPath is null
-                ? $"no {ClaudeCliLocator.PinnedRelativePath} above the application or working directory and no 'claude' on PATH"
+                ? $"no {ClaudeCodeOptionsSetup.CliLocator.PinnedRelativePath} above the application or working directory and no 'claude' on PATH"
                 : $"'{settings.CliPath}' does not exist";
             return new ArchitectureAvailability(Name, false, $"The Claude Code CLI was not found ({where}). Install agents/ or set {ClaudeCodeOptions.SectionName}:CliPath.");
         }

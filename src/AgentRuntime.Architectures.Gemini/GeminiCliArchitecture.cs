@@ -1,3 +1,4 @@
+using AgentRuntime.Architectures;
 using System.Text;
 using AgentRuntime.Architectures.Acp.Connection;
 using AgentRuntime.Architectures.Gemini.Cli;
@@ -30,10 +31,10 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
     public ArchitectureAvailability GetAvailability()
     {
         var settings = options.Value;
-        if (settings.CliPath is null || !GeminiCliLocator.Exists(settings.CliPath, Environment.GetEnvironmentVariable("PATH")))
+        if (settings.CliPath is null || !AgentCliLocator.Exists(settings.CliPath, Environment.GetEnvironmentVariable("PATH")))
         {
             var where = settings.CliPath is null
-                ? $"no {GeminiCliLocator.PinnedRelativePath} above the application or working directory and no 'gemini' on PATH"
+                ? $"no {GeminiCliOptionsSetup.CliLocator.PinnedRelativePath} above the application or working directory and no 'gemini' on PATH"
                 : $"'{settings.CliPath}' does not exist";
             return new ArchitectureAvailability(Name, false, $"The Gemini CLI was not found ({where}). Install agents/ or set {GeminiCliOptions.SectionName}:CliPath.");
         }

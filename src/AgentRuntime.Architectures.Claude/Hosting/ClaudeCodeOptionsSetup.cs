@@ -1,3 +1,4 @@
+using AgentRuntime.Architectures;
 using Microsoft.Extensions.Options;
 
 namespace AgentRuntime.Architectures.Claude.Hosting;
@@ -8,13 +9,16 @@ namespace AgentRuntime.Architectures.Claude.Hosting;
 /// </summary>
 internal sealed class ClaudeCodeOptionsSetup : IPostConfigureOptions<ClaudeCodeOptions>, IValidateOptions<ClaudeCodeOptions>
 {
+    /// <summary>Finds the pinned <c>claude</c> CLI when no path is configured.</summary>
+    public static readonly AgentCliLocator CliLocator = new("claude");
+
     public void PostConfigure(string? name, ClaudeCodeOptions options)
     {
         options.ApiKey = NullIfEmpty(options.ApiKey) ?? NullIfEmpty(Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY"));
         options.BaseUrl = NullIfEmpty(options.BaseUrl) ?? NullIfEmpty(Environment.GetEnvironmentVariable("ANTHROPIC_BASE_URL"));
         options.Model = NullIfEmpty(options.Model);
         options.CliPath = NullIfEmpty(options.CliPath)
-            ?? ClaudeCliLocator.Find([AppContext.BaseDirectory, Environment.CurrentDirectory], Environment.GetEnvironmentVariable("PATH"));
+            ?? CliLocator.Find([AppContext.BaseDirectory, Environment.CurrentDirectory], Environment.GetEnvironmentVariable("PATH"));
     }
 
     public ValidateOptionsResult Validate(string? name, ClaudeCodeOptions options)

@@ -1,3 +1,4 @@
+using AgentRuntime.Architectures;
 using Microsoft.Extensions.Options;
 
 namespace AgentRuntime.Architectures.Gemini.Hosting;
@@ -8,13 +9,16 @@ namespace AgentRuntime.Architectures.Gemini.Hosting;
 /// </summary>
 internal sealed class GeminiCliOptionsSetup : IPostConfigureOptions<GeminiCliOptions>, IValidateOptions<GeminiCliOptions>
 {
+    /// <summary>Finds the pinned <c>gemini</c> CLI when no path is configured.</summary>
+    public static readonly AgentCliLocator CliLocator = new("gemini");
+
     public void PostConfigure(string? name, GeminiCliOptions options)
     {
         options.ApiKey = NullIfEmpty(options.ApiKey) ?? NullIfEmpty(Environment.GetEnvironmentVariable("GEMINI_API_KEY"));
         options.BaseUrl = NullIfEmpty(options.BaseUrl) ?? NullIfEmpty(Environment.GetEnvironmentVariable("GOOGLE_GEMINI_BASE_URL"));
         options.Model = NullIfEmpty(options.Model);
         options.CliPath = NullIfEmpty(options.CliPath)
-            ?? GeminiCliLocator.Find([AppContext.BaseDirectory, Environment.CurrentDirectory], Environment.GetEnvironmentVariable("PATH"));
+            ?? CliLocator.Find([AppContext.BaseDirectory, Environment.CurrentDirectory], Environment.GetEnvironmentVariable("PATH"));
     }
 
     public ValidateOptionsResult Validate(string? name, GeminiCliOptions options)

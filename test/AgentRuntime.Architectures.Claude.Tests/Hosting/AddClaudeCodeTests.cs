@@ -1,3 +1,4 @@
+using AgentRuntime.Architectures;
 using AgentRuntime.Architectures.Claude.Hosting;
 using AgentRuntime.Architectures.Claude.Tests.Cli;
 using AgentRuntime.Architectures.Claude.Tests.Fixtures;
@@ -103,13 +104,13 @@ public sealed class AddClaudeCodeTests
         var root = Directory.CreateTempSubdirectory("locator-");
         try
         {
-            var cli = Path.Combine(root.FullName, ClaudeCliLocator.PinnedRelativePath);
+            var cli = Path.Combine(root.FullName, ClaudeCodeOptionsSetup.CliLocator.PinnedRelativePath);
             Directory.CreateDirectory(Path.GetDirectoryName(cli)!);
             File.WriteAllText(cli, "");
             var start = Directory.CreateDirectory(Path.Combine(root.FullName, "bin", "Debug", "net10.0")).FullName;
 
-            Assert.Equal(cli, ClaudeCliLocator.Find([start], pathVariable: ""));
-            Assert.Null(ClaudeCliLocator.Find([root.Parent!.FullName], pathVariable: ""));
+            Assert.Equal(cli, ClaudeCodeOptionsSetup.CliLocator.Find([start], pathVariable: ""));
+            Assert.Null(ClaudeCodeOptionsSetup.CliLocator.Find([root.Parent!.FullName], pathVariable: ""));
         }
         finally
         {
@@ -117,7 +118,7 @@ public sealed class AddClaudeCodeTests
         }
     }
 
-    private static string PinnedCli() => ClaudeCliLocator.Find([AppContext.BaseDirectory], pathVariable: null)!;
+    private static string PinnedCli() => ClaudeCodeOptionsSetup.CliLocator.Find([AppContext.BaseDirectory], pathVariable: null)!;
 
     private static ClaudeCodeArchitecture Architecture(ClaudeCodeOptions options) =>
         new(Options.Create(options), TimeProvider.System, NullLogger<ClaudeCodeArchitecture>.Instance);

@@ -1,16 +1,20 @@
-namespace AgentRuntime.Architectures.Gemini.Hosting;
+namespace AgentRuntime.Architectures;
 
-/// <summary>Finds the Gemini CLI when <see cref="GeminiCliOptions.CliPath"/> is not set.</summary>
-internal static class GeminiCliLocator
+/// <summary>
+/// Finds an agent CLI when its path is not configured: the copy pinned by the repository's <c>agents/package.json</c>,
+/// found walking up from the application or working directory, else the named command on <c>PATH</c>.
+/// </summary>
+/// <param name="command">The CLI's command name, such as <c>claude</c> or <c>gemini</c>.</param>
+public sealed class AgentCliLocator(string command)
 {
-    /// <summary>Where the repository's <c>agents/package.json</c> installs the pinned CLI, relative to an ancestor directory.</summary>
-    public static readonly string PinnedRelativePath = Path.Combine("agents", "node_modules", ".bin", "gemini");
+    /// <summary>Where the repository installs the pinned CLI, relative to an ancestor directory.</summary>
+    public string PinnedRelativePath { get; } = Path.Combine("agents", "node_modules", ".bin", command);
 
     /// <summary>
-    /// The pinned CLI found walking up from <paramref name="startDirectories"/>, else <c>gemini</c> found on
-    /// <paramref name="pathVariable"/> (as a full path: the sandbox's own PATH is minimal), else <see langword="null"/>.
+    /// The pinned CLI found walking up from <paramref name="startDirectories"/>, else the command found on
+    /// <paramref name="pathVariable"/> (as a full path: a sandbox's own PATH is minimal), else <see langword="null"/>.
     /// </summary>
-    public static string? Find(IEnumerable<string> startDirectories, string? pathVariable)
+    public string? Find(IEnumerable<string> startDirectories, string? pathVariable)
     {
         foreach (var start in startDirectories)
         {
@@ -24,7 +28,7 @@ internal static class GeminiCliLocator
             }
         }
 
-        return FindOnPath("gemini", pathVariable);
+        return FindOnPath(command, pathVariable);
     }
 
     /// <summary>Whether <paramref name="cliPath"/> names an existing file, directly or through <paramref name="pathVariable"/>.</summary>
