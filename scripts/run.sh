@@ -7,6 +7,10 @@ source "$root/scripts/setup.sh"
 bash "$root/scripts/build-web.sh"
 cd "$root"
 args=("$@")
+# dotnet run starts the host in its project directory; keep the data in the repository's .data unless told otherwise.
+if [[ -z "${AgentRuntime__DataDirectory:-}" && " ${args[*]-} " != *"DataDirectory"* ]]; then
+  args+=(--AgentRuntime:DataDirectory "$root/.data")
+fi
 if [[ " ${args[*]-} " != *" --urls "* ]]; then
   args+=(--urls "http://127.0.0.1:5080")
 fi
