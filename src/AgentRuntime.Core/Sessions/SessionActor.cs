@@ -66,21 +66,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         return actor;
     }
 
-    public SessionListItem ToListItem(SessionRecord? record = null)
-    {
-        record ??= _record;
-        return new SessionListItem
-        {
-            SessionId = record.SessionId,
-            Architecture = record.Architecture,
-            AgentProfileRef = record.AgentProfileRef,
-            Name = record.Name,
-            CreatedAt = record.CreatedAt,
-            LastActivity = LastActivity,
-            TurnState = _turnState,
-            Runtime = _runtime,
-        };
-    }
+    public SessionListItem ToListItem() => SessionListItems.From(_record, LastActivity, _turnState, _runtime);
 
     /// <summary>Starts a turn; returns its id once the turn is running.</summary>
     public Task<string> SendMessageAsync(string content) => InvokeAsync(() =>

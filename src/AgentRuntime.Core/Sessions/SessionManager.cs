@@ -58,7 +58,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
     public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(CancellationToken cancellationToken)
     {
         var records = await services.Store.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
-        return records.Select(r => TryGetLoaded(r.SessionId) is { } actor ? actor.ToListItem(r) with { LastActivity = actor.LastActivity } : Unloaded(r))
+        return records.Select(r => TryGetLoaded(r.SessionId) is { } actor ? actor.ToListItem() : SessionListItems.Unloaded(r))
             .OrderByDescending(s => s.LastActivity)
             .ToList();
     }
@@ -268,18 +268,6 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         var known = string.Join(", ", services.Architectures.Keys.Order(StringComparer.Ordinal));
         throw new ArgumentException($"Unknown architecture '{name}'. This server has: {known}.", nameof(name));
     }
-
-    private static SessionListItem Unloaded(SessionRecord record) => new()
-    {
-        SessionId = record.SessionId,
-        Architecture = record.Architecture,
-        AgentProfileRef = record.AgentProfileRef,
-        Name = record.Name,
-        CreatedAt = record.CreatedAt,
-        LastActivity = record.LastActivity,
-        TurnState = TurnState.Idle,
-        Runtime = new SessionRuntime { IsLoaded = false },
-    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created session {SessionId} ({Architecture})")]
     private partial void LogSessionCreated(string sessionId, string architecture);
