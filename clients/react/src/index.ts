@@ -20,7 +20,7 @@ export { AgentRuntimeApiError, isNotFound } from "./client/AgentRuntimeApiError.
 export { RestClient } from "./client/RestClient.js";
 export type { RestClientOptions } from "./client/RestClient.js";
 export { SignalRTransport } from "./client/SignalRTransport.js";
-export type { SignalRTransportOptions } from "./client/SignalRTransport.js";
+export type { HubStatus, SignalRTransportOptions } from "./client/SignalRTransport.js";
 export type { HubTransport, StreamHandle, StreamObserver } from "./client/HubTransport.js";
 
 export { sessionReducer, orderOf } from "./state/sessionReducer.js";

@@ -1,8 +1,7 @@
-import { AgentServiceProvider } from "@agent-runtime/react";
+import { AgentServiceProvider, type SignalRTransport } from "@agent-runtime/react";
 import { useEffect, useState } from "react";
 import { SessionView } from "../chat/SessionView";
 import { ConnectionIndicator, HubStatusContext } from "../connection/ConnectionIndicator";
-import type { ObservedHubTransport } from "../connection/ObservedHubTransport";
 import { NewSession } from "../sessions/NewSession";
 import { SessionList } from "../sessions/SessionList";
 import { onLinkClick, useRoute } from "./router";
@@ -10,7 +9,7 @@ import { onLinkClick, useRoute } from "./router";
 export interface AppProps {
   apiUrl: string;
   hubUrl: string;
-  transport: ObservedHubTransport;
+  transport: SignalRTransport;
 }
 
 export function App({ apiUrl, hubUrl, transport }: AppProps) {

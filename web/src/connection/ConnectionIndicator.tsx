@@ -1,7 +1,7 @@
 import { createContext, useContext, useSyncExternalStore } from "react";
-import type { HubStatus, ObservedHubTransport } from "./ObservedHubTransport";
+import type { HubStatus, SignalRTransport } from "@agent-runtime/react";
 
-export const HubStatusContext = createContext<ObservedHubTransport | null>(null);
+export const HubStatusContext = createContext<SignalRTransport | null>(null);
 
 const labels: Record<HubStatus, string> = {
   connecting: "Connecting…",

@@ -10,6 +10,9 @@ import type { SessionEvent } from "../types/events.js";
 import type { SessionListChange } from "../types/sessions.js";
 import type { HubTransport, StreamHandle, StreamObserver } from "./HubTransport.js";
 
+/** Where the transport's one hub connection stands, for a reconnect indicator. */
+export type HubStatus = "connecting" | "connected" | "reconnecting";
+
 /** Settings of a {@link SignalRTransport}. */
 export interface SignalRTransportOptions {
   /** The hub's address, such as `http://127.0.0.1:5080/hubs/sessions`. */
@@ -31,6 +34,9 @@ export class SignalRTransport implements HubTransport {
   private readonly connection: HubConnection;
   private starting: Promise<void> | null = null;
   private stopped = false;
+  private readonly listeners = new Set<() => void>();
+  private current: HubStatus = "connecting";
+  private lastError: string | undefined;
 
   constructor(options: SignalRTransportOptions) {
     const connectionOptions: IHttpConnectionOptions = { ...options.connectionOptions };
@@ -42,7 +48,28 @@ export class SignalRTransport implements HubTransport {
       .withUrl(options.hubUrl, connectionOptions)
       .configureLogging(options.logLevel ?? LogLevel.Warning)
       .build();
+    this.connection.onclose((error) => {
+      this.lastError = error?.message;
+      this.set("reconnecting");
+    });
   }
+
+  /**
+   * The connection's status, for `useSyncExternalStore`: "reconnecting" from a drop until a subscription has started
+   * the connection again.
+   */
+  status = (): HubStatus => this.current;
+
+  /** Why the connection last dropped or failed to start. */
+  get error(): string | undefined {
+    return this.lastError;
+  }
+
+  /** Calls `listener` whenever {@link status} changes; returns the unsubscribe function. */
+  onChange = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
 
   subscribeSession(sessionId: string, afterSeq: number, observer: StreamObserver<SessionEvent>): StreamHandle {
     return this.stream(() => this.connection.stream<SessionEvent>("SubscribeSession", sessionId, afterSeq), observer);
@@ -93,10 +120,24 @@ export class SignalRTransport implements HubTransport {
 
   private async start(): Promise<void> {
     if (this.connection.state === HubConnectionState.Disconnected) {
-      await this.connection.start();
+      try {
+        await this.connection.start();
+        this.lastError = undefined;
+        this.set("connected");
+      } catch (error) {
+        this.lastError = error instanceof Error ? error.message : String(error);
+        if (this.current === "connected") this.set("reconnecting");
+        throw error;
+      }
     } else if (this.connection.state !== HubConnectionState.Connected) {
       // Connecting or disconnecting: let it settle, then look again.
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  private set(status: HubStatus): void {
+    if (status === this.current) return;
+    this.current = status;
+    for (const listener of [...this.listeners]) listener();
   }
 }
