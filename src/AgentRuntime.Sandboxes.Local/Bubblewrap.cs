@@ -51,7 +51,7 @@ internal static class Bubblewrap
         }
 
         Add(args, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try");
-        Add(args, identity.Network == SandboxNetwork.None ? "--unshare-net" : "--share-net");
+        Add(args, identity.Network.Mode != SandboxNetworkMode.Host ? "--unshare-net" : "--share-net");
         Add(args, "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--uid", "1000", "--gid", "1000", "--hostname", "sandbox");
         foreach (var dir in SystemDirectories.Where(Directory.Exists))
         {
@@ -131,4 +131,4 @@ internal static class Bubblewrap
 /// <param name="HomeDirectory">The home on the host.</param>
 /// <param name="HostUserId">The host user id bubblewrap runs as, when the server is root.</param>
 /// <param name="Network">Whether the sandbox has the host's network.</param>
-internal sealed record SandboxIdentity(string WorkspaceDirectory, string HomeDirectory, int? HostUserId, SandboxNetwork Network);
+internal sealed record SandboxIdentity(string WorkspaceDirectory, string HomeDirectory, int? HostUserId, SandboxNetworkPolicy Network);

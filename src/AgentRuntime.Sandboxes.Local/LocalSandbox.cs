@@ -21,7 +21,7 @@ internal sealed class LocalSandbox : ISandbox
     private readonly ConcurrentDictionary<int, LocalProcess> _processes = new();
     private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public LocalSandbox(string id, string directory, LocalSandboxOptions options, string? bubblewrap, int? hostUserId, SandboxNetwork network)
+    public LocalSandbox(string id, string directory, LocalSandboxOptions options, string? bubblewrap, int? hostUserId, SandboxNetworkPolicy network)
     {
         Id = id;
         _directory = directory;
@@ -39,6 +39,10 @@ internal sealed class LocalSandbox : ISandbox
     public string WorkspacePath { get; }
 
     public string HomePath { get; }
+
+    public Uri? ModelProxyUrl => null;
+
+    public Uri? EgressProxyUrl => null;
 
     public Task Terminated => _terminated.Task;
 

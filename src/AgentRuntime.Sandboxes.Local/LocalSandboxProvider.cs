@@ -26,6 +26,8 @@ internal sealed partial class LocalSandboxProvider : ISandboxProvider
 
     public string Name => "local";
 
+    public SandboxEnforcement Enforcement { get; } = new() { Isolation = true };
+
     public Task<ISandbox> CreateAsync(SandboxRequest request, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

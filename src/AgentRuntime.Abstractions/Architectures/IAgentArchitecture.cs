@@ -44,6 +44,12 @@ public sealed record AgentConnectContext
 
     /// <summary>Whether the conversation has earlier turns to resume.</summary>
     public required bool Resume { get; init; }
+
+    /// <summary>
+    /// How the agent reaches its model: tokens for the runtime's model proxy at <see cref="ISandbox.ModelProxyUrl"/>.
+    /// <see langword="null"/> when the sandbox has no way to a model; the agent then gets no key at all.
+    /// </summary>
+    public Gateway.IModelAccess? ModelAccess { get; init; }
 }
 
 /// <summary>Whether an architecture can run here.</summary>

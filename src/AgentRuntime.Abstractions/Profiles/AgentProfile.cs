@@ -24,8 +24,15 @@ public sealed record AgentProfile
     /// <summary>Files written into every new session's workspace before its first turn: path → text content.</summary>
     public IReadOnlyDictionary<string, string>? Files { get; init; }
 
-    /// <summary>The network the session's sandbox gets: <c>host</c> (the default) or <c>none</c>.</summary>
-    public Sandboxes.SandboxNetwork Network { get; init; } = Sandboxes.SandboxNetwork.Host;
+    /// <summary>
+    /// What the session's sandbox may reach: <c>"model-only"</c> (the default: the model through the runtime's proxy),
+    /// <c>"none"</c>, <c>{"allow": [hosts]}</c> (the model and those hosts through the egress proxy) or <c>"host"</c>
+    /// (the host's whole network; the agent is trusted).
+    /// </summary>
+    public Sandboxes.SandboxNetworkPolicy Network { get; init; } = Sandboxes.SandboxNetworkPolicy.ModelOnly;
+
+    /// <summary>A limit on model tokens or cost for each session of this profile; a session may set its own.</summary>
+    public Gateway.ModelBudget? Budget { get; init; }
 }
 
 /// <summary>A profile as <c>GET /api/profiles</c> lists it.</summary>

@@ -16,6 +16,18 @@ public interface ISandbox : IAsyncDisposable
     /// <summary>The home directory as processes inside the sandbox see it.</summary>
     string HomePath { get; }
 
+    /// <summary>
+    /// Where processes inside reach the runtime's model proxy (<c>http://127.0.0.1:port</c> as they see it), or
+    /// <see langword="null"/> when the sandbox has no way to the model (network <c>none</c>, or no gateway).
+    /// </summary>
+    Uri? ModelProxyUrl { get; }
+
+    /// <summary>
+    /// Where processes inside reach the runtime's egress proxy, for <c>HTTPS_PROXY</c>/<c>HTTP_PROXY</c>, or
+    /// <see langword="null"/> when their network is not routed through it (<c>none</c>, <c>host</c>).
+    /// </summary>
+    Uri? EgressProxyUrl { get; }
+
     /// <summary>Completes when the sandbox stops, whether terminated or dead.</summary>
     Task Terminated { get; }
 

@@ -9,6 +9,9 @@ public interface ISandboxProvider
     /// <summary>Creates and starts a sandbox for a session.</summary>
     /// <exception cref="SandboxException">The sandbox could not be created; the message says why.</exception>
     Task<ISandbox> CreateAsync(SandboxRequest request, CancellationToken cancellationToken);
+
+    /// <summary>What this provider enforces on this machine (isolation, network, memory, disk), for operators.</summary>
+    SandboxEnforcement Enforcement { get; }
 }
 
 /// <summary>What a sandbox is created for.</summary>
@@ -17,20 +20,14 @@ public sealed record SandboxRequest
     /// <summary>The session the sandbox serves.</summary>
     public required string SessionId { get; init; }
 
-    /// <summary>Whether processes may use the network (the agent must reach its model API unless it is local).</summary>
-    public SandboxNetwork Network { get; init; } = SandboxNetwork.Host;
-}
+    /// <summary>What the sandbox's processes may reach on the network.</summary>
+    public SandboxNetworkPolicy Network { get; init; } = SandboxNetworkPolicy.ModelOnly;
 
-/// <summary>The network a sandbox's processes get.</summary>
-public enum SandboxNetwork
-{
-    /// <summary>The host's network.</summary>
-    [System.Text.Json.Serialization.JsonStringEnumMemberName("host")]
-    Host,
-
-    /// <summary>No network but the sandbox's own loopback.</summary>
-    [System.Text.Json.Serialization.JsonStringEnumMemberName("none")]
-    None,
+    /// <summary>
+    /// The runtime's end of the sandbox's network (its gateway lease). Required for <c>model-only</c> and allowlist
+    /// networks; with <c>host</c> it still carries the model proxy, so keys stay out of the sandbox.
+    /// </summary>
+    public ISandboxBridge? Bridge { get; init; }
 }
 
 /// <summary>A sandbox could not be created or used.</summary>

@@ -14,6 +14,9 @@ public sealed record SessionMetadata
 
     /// <summary>The model that answered last.</summary>
     public string? Model { get; init; }
+
+    /// <summary>The session's own model budget, set with <c>PATCH /api/sessions/{id}</c>; the profile's applies when absent.</summary>
+    public Gateway.ModelBudget? Budget { get; init; }
 }
 
 /// <summary>Token counts.</summary>
