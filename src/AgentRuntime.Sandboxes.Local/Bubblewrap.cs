@@ -1,13 +1,21 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 
 namespace AgentRuntime.Sandboxes.Local;
 
 /// <summary>
 /// Builds the command line that runs one sandbox process under bubblewrap: a new empty root with the host's system
-/// directories read-only, the workspace and home the only writable paths, private <c>/tmp</c>, new pid, ipc, uts,
-/// user (and optionally network) namespaces, no capabilities, uid 1000 inside, limits applied with <c>prlimit</c>.
-/// When the server runs as root, bubblewrap itself is started as the sandbox's own unprivileged host user.
+/// directories read-only, the workspace and home the only writable paths, private <c>/tmp</c>, new pid, ipc, uts and
+/// user namespaces, no capabilities, uid 1000 inside, limits applied with <c>prlimit</c>.
+/// <para>
+/// When the server runs as root a small launcher comes first, all of it root and all of it before the agent's first
+/// instruction: <c>unshare --mount</c> gives the launch a private mount namespace, where the launcher joins the sandbox's
+/// cgroups and bind-mounts what bubblewrap must see (workspace, home, the CLI's install tree) into a staging tmpfs
+/// under the runtime directory, so bubblewrap — started as the sandbox's own unprivileged host user by
+/// <c>setpriv</c> — needs no way through the directories above them (a data directory under a 0700 directory works);
+/// <c>nsenter</c> puts it in the sandbox's network namespace.
+/// </para>
 /// </summary>
 internal static class Bubblewrap
 {
@@ -36,22 +44,12 @@ internal static class Bubblewrap
         string bubblewrap, SandboxIdentity identity, SandboxProcessSpec spec, IReadOnlyDictionary<string, string> environment, LocalSandboxOptions options)
     {
         var startInfo = new ProcessStartInfo { UseShellExecute = false };
-        var args = startInfo.ArgumentList;
-        if (identity.HostUserId is int uid)
-        {
-            startInfo.FileName = "/usr/bin/setpriv";
-            foreach (var arg in new[] { $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--", bubblewrap })
-            {
-                args.Add(arg);
-            }
-        }
-        else
-        {
-            startInfo.FileName = bubblewrap;
-        }
+        var launcher = identity.HostUserId is null ? null : new Launcher(identity);
+        var args = new List<string>();
 
         Add(args, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try");
-        Add(args, identity.Network.Mode != SandboxNetworkMode.Host ? "--unshare-net" : "--share-net");
+        // A sandbox with a namespace of its own was put in it by nsenter; bubblewrap keeps the one it is given.
+        Add(args, identity.NetworkNamespacePath is not null || identity.ShareHostNetwork ? "--share-net" : "--unshare-net");
         Add(args, "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--uid", "1000", "--gid", "1000", "--hostname", "sandbox");
         foreach (var dir in SystemDirectories.Where(Directory.Exists))
         {
@@ -74,16 +72,16 @@ internal static class Bubblewrap
         Add(args, "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp");
 
         // After the private /tmp, so that a path under /tmp is bound on top of it rather than hidden by it.
-        foreach (var path in options.ReadOnlyPaths.Concat(spec.ReadOnlyPaths).Distinct(StringComparer.Ordinal))
+        foreach (var path in options.ReadOnlyPaths.Concat(spec.ReadOnlyPaths).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal))
         {
-            var full = Path.GetFullPath(path);
-            if (Path.Exists(full))
+            if (Path.Exists(path))
             {
-                Add(args, "--ro-bind", full, full);
+                Add(args, "--ro-bind", launcher?.Stage(path) ?? path, path);
             }
         }
 
-        Add(args, "--bind", identity.WorkspaceDirectory, WorkspacePath, "--bind", identity.HomeDirectory, HomePath);
+        Add(args, "--bind", launcher?.Stage(identity.WorkspaceDirectory) ?? identity.WorkspaceDirectory, WorkspacePath);
+        Add(args, "--bind", launcher?.Stage(identity.HomeDirectory) ?? identity.HomeDirectory, HomePath);
         // The new root is a tmpfs bubblewrap made to hold the mount points; nothing may be written to it.
         Add(args, "--remount-ro", "/");
         Add(args, "--chdir", spec.WorkingDirectory ?? WorkspacePath, "--clearenv");
@@ -101,15 +99,34 @@ internal static class Bubblewrap
         AddLimit(args, "--fsize", limits.MaxFileBytes);
         args.Add("--");
         args.Add(spec.Command);
-        foreach (var argument in spec.Arguments)
+        args.AddRange(spec.Arguments);
+
+        if (launcher is null)
         {
-            args.Add(argument);
+            startInfo.FileName = bubblewrap;
+        }
+        else
+        {
+            startInfo.FileName = "/usr/bin/unshare";
+            Add(startInfo.ArgumentList, "--mount", "--propagation", "private", "--", "/bin/bash", "-c", launcher.Script(), "sandbox-launcher");
+            if (identity.NetworkNamespacePath is { } netns)
+            {
+                Add(startInfo.ArgumentList, "/usr/bin/nsenter", $"--net={netns}", "--");
+            }
+
+            var uid = identity.HostUserId!.Value.ToString(CultureInfo.InvariantCulture);
+            Add(startInfo.ArgumentList, "/usr/bin/setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--", bubblewrap);
+        }
+
+        foreach (var arg in args)
+        {
+            startInfo.ArgumentList.Add(arg);
         }
 
         return startInfo;
     }
 
-    private static void AddLimit(IList<string> args, string name, long value)
+    private static void AddLimit(List<string> args, string name, long value)
     {
         if (value > 0)
         {
@@ -117,12 +134,48 @@ internal static class Bubblewrap
         }
     }
 
-    private static void Add(IList<string> args, params string[] values)
+    private static void Add(ICollection<string> args, params string[] values)
     {
         foreach (var value in values)
         {
             args.Add(value);
         }
+    }
+
+    /// <summary>
+    /// The root part of a launch: a bash script run in the launch's private mount namespace. Only runtime-chosen paths
+    /// appear in it (quoted); the command it finally executes, with the agent's arguments, comes as "$@".
+    /// </summary>
+    private sealed class Launcher(SandboxIdentity identity)
+    {
+        private readonly List<(string Source, string Stage, bool IsDirectory)> _stages = [];
+
+        public string Stage(string source)
+        {
+            var stage = $"{identity.StageDirectory}/{_stages.Count.ToString(CultureInfo.InvariantCulture)}";
+            _stages.Add((source, stage, Directory.Exists(source)));
+            return stage;
+        }
+
+        public string Script()
+        {
+            var script = new StringBuilder("set -e\n");
+            foreach (var file in identity.CgroupProcessFiles)
+            {
+                script.Append("echo $$ > ").Append(Quote(file)).Append('\n');
+            }
+
+            script.Append("mount -t tmpfs -o mode=0755,size=64k agent-runtime-stage ").Append(Quote(identity.StageDirectory)).Append('\n');
+            foreach (var (source, stage, isDirectory) in _stages)
+            {
+                script.Append(isDirectory ? "mkdir " : "touch ").Append(Quote(stage)).Append('\n');
+                script.Append("mount --bind ").Append(Quote(source)).Append(' ').Append(Quote(stage)).Append('\n');
+            }
+
+            return script.Append("exec \"$@\"\n").ToString();
+        }
+
+        private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
     }
 }
 
@@ -130,5 +183,15 @@ internal static class Bubblewrap
 /// <param name="WorkspaceDirectory">The workspace on the host.</param>
 /// <param name="HomeDirectory">The home on the host.</param>
 /// <param name="HostUserId">The host user id bubblewrap runs as, when the server is root.</param>
-/// <param name="Network">Whether the sandbox has the host's network.</param>
-internal sealed record SandboxIdentity(string WorkspaceDirectory, string HomeDirectory, int? HostUserId, SandboxNetworkPolicy Network);
+/// <param name="NetworkNamespacePath">The sandbox's own network namespace, when it has one (made by the runtime).</param>
+/// <param name="ShareHostNetwork">Whether the sandbox uses the host's network.</param>
+/// <param name="CgroupProcessFiles">The <c>cgroup.procs</c> files the launcher joins.</param>
+/// <param name="StageDirectory">An empty directory every sandbox user can reach, for the launcher's staging tmpfs.</param>
+internal sealed record SandboxIdentity(
+    string WorkspaceDirectory,
+    string HomeDirectory,
+    int? HostUserId,
+    string? NetworkNamespacePath,
+    bool ShareHostNetwork,
+    IReadOnlyList<string> CgroupProcessFiles,
+    string StageDirectory);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using AgentRuntime.Sandboxes.Local.Linux;
 
 namespace AgentRuntime.Sandboxes.Local;
 
@@ -17,19 +18,25 @@ internal sealed class LocalSandbox : ISandbox
     private readonly string _homeDirectory;
     private readonly LocalSandboxOptions _options;
     private readonly string? _bubblewrap;
-    private readonly SandboxIdentity _identity;
+    private readonly int? _hostUserId;
+    private readonly ResourcePlan _plan;
+    private readonly SandboxRequest _request;
     private readonly ConcurrentDictionary<int, LocalProcess> _processes = new();
     private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private SandboxResources? _resources;
+    private SandboxIdentity? _identity;
 
-    public LocalSandbox(string id, string directory, LocalSandboxOptions options, string? bubblewrap, int? hostUserId, SandboxNetworkPolicy network)
+    public LocalSandbox(string id, string directory, LocalSandboxOptions options, string? bubblewrap, int? hostUserId, ResourcePlan plan, SandboxRequest request)
     {
         Id = id;
         _directory = directory;
         _options = options;
         _bubblewrap = bubblewrap;
+        _hostUserId = hostUserId;
+        _plan = plan;
+        _request = request;
         _workspaceDirectory = Path.Combine(directory, "workspace");
         _homeDirectory = Path.Combine(directory, "home");
-        _identity = new SandboxIdentity(_workspaceDirectory, _homeDirectory, hostUserId, network);
         WorkspacePath = bubblewrap is null ? _workspaceDirectory : Bubblewrap.WorkspacePath;
         HomePath = bubblewrap is null ? _homeDirectory : Bubblewrap.HomePath;
     }
@@ -40,9 +47,12 @@ internal sealed class LocalSandbox : ISandbox
 
     public string HomePath { get; }
 
-    public Uri? ModelProxyUrl => null;
+    public Uri? ModelProxyUrl => _resources?.ModelProxyUrl;
 
-    public Uri? EgressProxyUrl => null;
+    public Uri? EgressProxyUrl => _resources?.EgressProxyUrl;
+
+    /// <summary>How often the sandbox hit its memory limit.</summary>
+    public long MemoryLimitHits => _resources?.MemoryLimitHits ?? 0;
 
     public Task Terminated => _terminated.Task;
 
@@ -51,12 +61,9 @@ internal sealed class LocalSandbox : ISandbox
 
     public void Create()
     {
-        if (Directory.Exists(_directory))
-        {
-            // Left over from a process that did not shut down cleanly; the runtime restores what it persisted.
-            Directory.Delete(_directory, recursive: true);
-        }
-
+        // Left over from a process that did not shut down cleanly; the runtime restores what it persisted.
+        SandboxResources.RemoveLeftovers(_directory);
+        _resources = SandboxResources.Create(Id, _directory, _plan, _request.Network, _request.Bridge);
         Directory.CreateDirectory(_workspaceDirectory);
         Directory.CreateDirectory(_homeDirectory);
         if (!OperatingSystem.IsWindows())
@@ -66,6 +73,14 @@ internal sealed class LocalSandbox : ISandbox
         }
         GiveToSandboxUser(_workspaceDirectory);
         GiveToSandboxUser(_homeDirectory);
+        _identity = new SandboxIdentity(
+            _workspaceDirectory,
+            _homeDirectory,
+            _hostUserId,
+            _resources.NetworkNamespacePath,
+            _resources.ShareHostNetwork,
+            _resources.CgroupProcessFiles,
+            Path.Combine(_options.RuntimeDirectory, "stage"));
     }
 
     public Task<ISandboxProcess> StartProcessAsync(SandboxProcessSpec spec, CancellationToken cancellationToken)
@@ -87,12 +102,23 @@ internal sealed class LocalSandbox : ISandbox
             ["TMPDIR"] = "/tmp",
             ["USER"] = "agent",
         };
+        if (EgressProxyUrl is { } proxy)
+        {
+            // Tools read either spelling; the model proxy is on loopback and must be reached directly.
+            foreach (var name in new[] { "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy" })
+            {
+                environment[name] = proxy.ToString().TrimEnd('/');
+            }
+
+            environment["NO_PROXY"] = environment["no_proxy"] = "127.0.0.1,localhost,::1";
+        }
+
         foreach (var (name, value) in spec.Environment)
         {
             environment[name] = value;
         }
 
-        var startInfo = _bubblewrap is null ? DirectStartInfo(spec, environment, WorkspacePath) : Bubblewrap.CreateStartInfo(_bubblewrap, _identity, spec, environment, _options);
+        var startInfo = _bubblewrap is null ? DirectStartInfo(spec, environment, WorkspacePath) : Bubblewrap.CreateStartInfo(_bubblewrap, _identity!, spec, environment, _options);
         startInfo.RedirectStandardInput = true;
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
@@ -176,6 +202,11 @@ internal sealed class LocalSandbox : ISandbox
 
         await Task.WhenAll(_processes.Values.Select(p => p.DisposeAsync().AsTask())).ConfigureAwait(false);
         _processes.Clear();
+        if (_resources is not null)
+        {
+            await _resources.DisposeAsync().ConfigureAwait(false);
+        }
+
         try
         {
             Directory.Delete(_directory, recursive: true);
@@ -220,7 +251,7 @@ internal sealed class LocalSandbox : ISandbox
 
     private void GiveToSandboxUser(string path)
     {
-        if (_identity.HostUserId is int uid)
+        if (_hostUserId is int uid)
         {
             UnixFiles.ChangeOwner(path, uid, uid);
         }

@@ -33,6 +33,14 @@ public sealed class LocalSandboxOptions
     [Range(1, 1_000_000)]
     public int UserIdCount { get; set; } = 10_000;
 
+    /// <summary>
+    /// A directory of the runtime's own that every sandbox user can pass through (root-owned, not writable by others).
+    /// When the server is root, each launch mounts a small staging tmpfs on <c>stage/</c> under it, in the launch's
+    /// private mount namespace only, so bubblewrap reaches the workspace and the CLI wherever the data lives.
+    /// </summary>
+    [Required]
+    public string RuntimeDirectory { get; set; } = "/run/agent-runtime";
+
     /// <summary>Host paths every sandbox process may read, bound read-only at the same path (besides the system directories).</summary>
     public List<string> ReadOnlyPaths { get; set; } = [];
 
@@ -72,4 +80,27 @@ public sealed class SandboxLimits
     /// <summary>The largest file a process may write, in bytes (RLIMIT_FSIZE); 0 for none.</summary>
     [Range(0, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// Memory of all the sandbox's processes together, in bytes, files they write to the workspace included (its
+    /// cgroup's <c>memory.limit_in_bytes</c>); past it the kernel reclaims, then kills inside the sandbox only. 0 for none.
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long SandboxMemoryBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Processes and threads of the whole sandbox (its cgroup's <c>pids.max</c>); 0 for none.</summary>
+    [Range(0, int.MaxValue)]
+    public int SandboxProcesses { get; set; } = 1024;
+
+    /// <summary>
+    /// Disk quota of the workspace and home together, in bytes: they live on a tmpfs of this size (in memory, charged to
+    /// the sandbox's memory limit), so writing past it fails with ENOSPC. 0 for none (the sandbox directory is then a
+    /// plain directory of the host's file system).
+    /// </summary>
+    [Range(0, long.MaxValue)]
+    public long DiskBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>Files and directories the workspace and home may hold together (the tmpfs's inodes).</summary>
+    [Range(1024, long.MaxValue)]
+    public long DiskFiles { get; set; } = 262_144;
 }

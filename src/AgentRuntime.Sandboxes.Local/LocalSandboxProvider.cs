@@ -1,4 +1,5 @@
 using AgentRuntime.Hosting;
+using AgentRuntime.Sandboxes.Local.Linux;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,6 +11,7 @@ internal sealed partial class LocalSandboxProvider : ISandboxProvider
     private readonly LocalSandboxOptions _options;
     private readonly IOptions<AgentRuntimeOptions> _runtimeOptions;
     private readonly ILogger<LocalSandboxProvider> _logger;
+    private readonly ResourcePlan _plan;
     private int _nextUser;
 
     public LocalSandboxProvider(IOptions<LocalSandboxOptions> options, IOptions<AgentRuntimeOptions> runtimeOptions, ILogger<LocalSandboxProvider> logger)
@@ -18,15 +20,21 @@ internal sealed partial class LocalSandboxProvider : ISandboxProvider
         _runtimeOptions = runtimeOptions;
         _logger = logger;
         _nextUser = Random.Shared.Next(_options.UserIdCount);
+        (_plan, Enforcement) = Plan(_options);
         if (_options.Isolation == SandboxIsolation.None)
         {
             LogNoIsolation();
+        }
+
+        foreach (var note in Enforcement.Notes)
+        {
+            LogNotEnforced(note);
         }
     }
 
     public string Name => "local";
 
-    public SandboxEnforcement Enforcement { get; } = new() { Isolation = true };
+    public SandboxEnforcement Enforcement { get; }
 
     public Task<ISandbox> CreateAsync(SandboxRequest request, CancellationToken cancellationToken)
     {
@@ -47,17 +55,87 @@ internal sealed partial class LocalSandboxProvider : ISandboxProvider
             if (Environment.IsPrivilegedProcess)
             {
                 hostUserId = _options.FirstUserId + (int)((uint)Interlocked.Increment(ref _nextUser) % (uint)_options.UserIdCount);
+                Directory.CreateDirectory(Path.Combine(_options.RuntimeDirectory, "stage"));
             }
+        }
+
+        if (request.Network.UsesBridge && !_plan.NetworkNamespaces)
+        {
+            LogSharedNetwork(request.SessionId, request.Network.ToString());
         }
 
         var root = _options.RootDirectory is { Length: > 0 } configured
             ? Path.GetFullPath(configured)
             : Path.Combine(_runtimeOptions.Value.GetFullDataDirectory(), "sandboxes");
-        var sandbox = new LocalSandbox($"local-{request.SessionId[..8]}-{Guid.NewGuid().ToString("N")[..8]}", Path.Combine(root, request.SessionId), _options, bubblewrap, hostUserId, request.Network);
-        sandbox.Create();
+        var id = $"local-{request.SessionId[..8]}-{Guid.NewGuid().ToString("N")[..8]}";
+        var sandbox = new LocalSandbox(id, Path.Combine(root, request.SessionId), _options, bubblewrap, hostUserId, _plan, request);
+        try
+        {
+            sandbox.Create();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            sandbox.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw new SandboxException($"Could not create the sandbox: {ex.Message}", ex);
+        }
+        catch (SandboxException)
+        {
+            sandbox.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+
         return Task.FromResult<ISandbox>(sandbox);
+    }
+
+    /// <summary>What this machine lets the provider enforce: namespaces, cgroups and mounts all need root.</summary>
+    private static (ResourcePlan Plan, SandboxEnforcement Enforcement) Plan(LocalSandboxOptions options)
+    {
+        var notes = new List<string>();
+        var isolated = options.Isolation == SandboxIsolation.Bubblewrap;
+        var root = Environment.IsPrivilegedProcess;
+        if (!isolated)
+        {
+            notes.Add("Isolation is None: agents run on the host as the server's user, with its network.");
+        }
+        else if (!root)
+        {
+            notes.Add("The server is not root: sandboxes share the host's network (model-only and allowlists are not enforced), and have no memory limit as a whole and no disk quota.");
+        }
+
+        var cgroups = isolated && root && SandboxCgroup.Unavailable() is null;
+        if (isolated && root && SandboxCgroup.Unavailable() is { } why)
+        {
+            notes.Add($"No memory or process limit per sandbox: {why}.");
+        }
+
+        var plan = new ResourcePlan
+        {
+            DiskQuota = isolated && root && options.Limits.DiskBytes > 0,
+            DiskBytes = options.Limits.DiskBytes,
+            DiskFiles = options.Limits.DiskFiles,
+            Cgroups = cgroups,
+            MemoryBytes = options.Limits.SandboxMemoryBytes,
+            Processes = options.Limits.SandboxProcesses,
+            NetworkNamespaces = isolated && root,
+        };
+        var enforcement = new SandboxEnforcement
+        {
+            Isolation = isolated,
+            NetworkIsolation = plan.NetworkNamespaces,
+            MemoryLimit = cgroups && options.Limits.SandboxMemoryBytes > 0,
+            ProcessLimit = cgroups && options.Limits.SandboxProcesses > 0,
+            DiskQuota = plan.DiskQuota,
+            Notes = notes,
+        };
+        return (plan, enforcement);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "AgentRuntime:LocalSandbox:Isolation is None: agents run on this host WITHOUT isolation, with the server's user. Use this for development only.")]
     private partial void LogNoIsolation();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Local sandboxes: not enforced on this machine: {Note}")]
+    private partial void LogNotEnforced(string note);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId} asked for network {Network}, which needs a network namespace of its own (root); its sandbox shares the host's network")]
+    private partial void LogSharedNetwork(string sessionId, string network);
 }

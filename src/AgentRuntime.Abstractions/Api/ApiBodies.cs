@@ -26,7 +26,12 @@ public sealed record SessionList(IReadOnlyList<SessionListItem> Sessions);
 /// <summary>Answer of <c>GET /api/health</c>.</summary>
 /// <param name="Status"><c>ok</c>.</param>
 /// <param name="Time">The server's clock.</param>
-public sealed record HealthReport(string Status, DateTimeOffset Time);
+/// <param name="Sandbox">What the sandbox provider enforces on this machine, and what not.</param>
+public sealed record HealthReport(string Status, DateTimeOffset Time, Sandboxes.SandboxEnforcement? Sandbox = null);
+
+/// <summary>Body of <c>PATCH /api/sessions/{id}</c>.</summary>
+/// <param name="Budget">The session's own model budget; <see langword="null"/> to fall back to its profile's.</param>
+public sealed record UpdateSessionBody(Gateway.ModelBudget? Budget);
 
 /// <summary>Answer of <c>PUT /api/sessions/{id}/files/{path}</c>.</summary>
 /// <param name="Path">The stored path.</param>

@@ -91,6 +91,7 @@ public sealed record ModelBudget
     public long? MaxTokens { get; init; }
 
     /// <summary>US dollars, priced with the gateway's price list (<c>AgentRuntime:Gateway:Prices</c>).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("maxCostUSD")]
     public decimal? MaxCostUsd { get; init; }
 }
 

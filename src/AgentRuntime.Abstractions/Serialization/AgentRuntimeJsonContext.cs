@@ -42,6 +42,7 @@ namespace AgentRuntime.Serialization;
 [JsonSerializable(typeof(TurnAccepted))]
 [JsonSerializable(typeof(SessionList))]
 [JsonSerializable(typeof(HealthReport))]
+[JsonSerializable(typeof(UpdateSessionBody))]
 [JsonSerializable(typeof(FileWritten))]
 [JsonSerializable(typeof(IReadOnlyList<WorkspaceFileInfo>))]
 [JsonSerializable(typeof(JsonObject))]

@@ -1,3 +1,4 @@
+using AgentRuntime.Gateway;
 using AgentRuntime.Sandboxes;
 
 namespace AgentRuntime.Architectures.Claude.Cli;
@@ -5,6 +6,9 @@ namespace AgentRuntime.Architectures.Claude.Cli;
 /// <summary>The command line and environment the CLI starts with, the way the Claude Agent SDK starts it.</summary>
 internal static class ClaudeProcessSpec
 {
+    /// <summary>The Messages API the CLI would call by itself.</summary>
+    public const string DefaultBaseUrl = "https://api.anthropic.com";
+
     public static SandboxProcessSpec Build(ClaudeCodeOptions options, AgentConnectContext context, bool resume)
     {
         var arguments = new List<string>
@@ -45,7 +49,6 @@ internal static class ClaudeProcessSpec
         var environment = new Dictionary<string, string>
         {
             ["HOME"] = context.Sandbox.HomePath,
-            ["ANTHROPIC_API_KEY"] = options.ApiKey ?? "",
             ["DISABLE_TELEMETRY"] = "1",
             ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1",
             ["DISABLE_AUTOUPDATER"] = "1",
@@ -55,9 +58,18 @@ internal static class ClaudeProcessSpec
             // the CLI starts on its own; in the foreground they finish inside the turn that started them.
             ["CLAUDE_CODE_DISABLE_BACKGROUND_TASKS"] = "1",
         };
-        if (options.BaseUrl is { Length: > 0 } baseUrl)
+        // The real key never enters the sandbox: the CLI talks to the runtime's model proxy with a token of this sandbox's.
+        var upstream = new ModelUpstream(ModelApiKind.Anthropic, new Uri(options.BaseUrl ?? DefaultBaseUrl), options.ApiKey ?? "");
+        if (context.ModelAccess is { } access && context.Sandbox.ModelProxyUrl is { } proxy)
         {
-            environment["ANTHROPIC_BASE_URL"] = baseUrl;
+            environment["ANTHROPIC_API_KEY"] = access.GrantToken(upstream);
+            environment["ANTHROPIC_BASE_URL"] = proxy.ToString().TrimEnd('/');
+        }
+        else
+        {
+            // No way to the model (network "none", or no gateway): the CLI starts, and says it cannot reach it.
+            environment["ANTHROPIC_API_KEY"] = "no-model-access";
+            environment["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9";
         }
 
         var command = options.CliPath ?? "claude";

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AgentRuntime.Gateway;
 using AgentRuntime.Sandboxes;
 
 namespace AgentRuntime.Architectures.Gemini.Cli;
@@ -6,6 +7,9 @@ namespace AgentRuntime.Architectures.Gemini.Cli;
 /// <summary>How the Gemini CLI is started in the sandbox (verified with 0.61.0).</summary>
 internal static class GeminiProcessSpec
 {
+    /// <summary>The Gemini API the CLI would call by itself.</summary>
+    public const string DefaultBaseUrl = "https://generativelanguage.googleapis.com";
+
     /// <summary>Where the CLI reads its user settings, under the home.</summary>
     public const string SettingsPath = ".gemini/settings.json";
 
@@ -33,7 +37,6 @@ internal static class GeminiProcessSpec
         var environment = new Dictionary<string, string>
         {
             ["HOME"] = context.Sandbox.HomePath,
-            ["GEMINI_API_KEY"] = options.ApiKey ?? "",
             // The sandbox is the trust boundary; without this the CLI runs an untrusted folder in a restricted mode.
             ["GEMINI_CLI_TRUST_WORKSPACE"] = "true",
             // Otherwise the CLI starts itself again in a child node (to raise its heap limit): twice the start-up time,
@@ -44,9 +47,18 @@ internal static class GeminiProcessSpec
             // handler it checks bounds explicitly and reserves only what it uses.
             ["NODE_OPTIONS"] = "--disable-wasm-trap-handler",
         };
-        if (options.BaseUrl is { Length: > 0 } baseUrl)
+        // The real key never enters the sandbox: the CLI talks to the runtime's model proxy with a token of this sandbox's.
+        var upstream = new ModelUpstream(ModelApiKind.Gemini, new Uri(options.BaseUrl ?? DefaultBaseUrl), options.ApiKey ?? "");
+        if (context.ModelAccess is { } access && context.Sandbox.ModelProxyUrl is { } proxy)
         {
-            environment["GOOGLE_GEMINI_BASE_URL"] = baseUrl;
+            environment["GEMINI_API_KEY"] = access.GrantToken(upstream);
+            environment["GOOGLE_GEMINI_BASE_URL"] = proxy.ToString().TrimEnd('/');
+        }
+        else
+        {
+            // No way to the model (network "none", or no gateway): the CLI starts, and says it cannot reach it.
+            environment["GEMINI_API_KEY"] = "no-model-access";
+            environment["GOOGLE_GEMINI_BASE_URL"] = "http://127.0.0.1:9";
         }
 
         return new SandboxProcessSpec

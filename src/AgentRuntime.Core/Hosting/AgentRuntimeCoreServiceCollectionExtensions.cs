@@ -36,6 +36,7 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             sp.GetRequiredService<IAgentStore>(),
             sp.GetService<ISandboxProvider>()
                 ?? throw new InvalidOperationException("No sandbox provider is registered. Call AddLocalSandbox() (or another provider) on the agent runtime builder."),
+            sp.GetService<Gateway.ISandboxGateway>(),
             sp.GetServices<IAgentArchitecture>().ToDictionary(a => a.Name, StringComparer.Ordinal),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value,

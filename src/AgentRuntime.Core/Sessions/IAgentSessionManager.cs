@@ -25,6 +25,11 @@ public interface IAgentSessionManager
     /// <exception cref="TurnInProgressException">A turn is running.</exception>
     Task<string> SendMessageAsync(string sessionId, string content, CancellationToken cancellationToken);
 
+    /// <summary>Sets a session's own model budget (null: its profile's applies); a raised budget lets the next model call through.</summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    /// <exception cref="ArgumentException">A bound is negative.</exception>
+    Task<SessionMetadata> SetBudgetAsync(string sessionId, Gateway.ModelBudget? budget, CancellationToken cancellationToken);
+
     /// <summary>Whether a session with this id exists.</summary>
     Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken);
 

@@ -24,7 +24,19 @@ internal sealed partial class SessionActor
         await SetSandboxAsync(new SandboxInfo { SandboxId = "", Status = SandboxStatus.Starting, RestartCount = restartCount }, cancellationToken).ConfigureAwait(false);
 
         var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
-        var sandbox = await _services.SandboxProvider.CreateAsync(new SandboxRequest { SessionId = SessionId, Network = profile.Network }, cancellationToken).ConfigureAwait(false);
+        CloseGatewayLease();
+        var lease = OpenGatewayLease(profile);
+        ISandbox sandbox;
+        try
+        {
+            sandbox = await _services.SandboxProvider.CreateAsync(new SandboxRequest { SessionId = SessionId, Network = profile.Network, Bridge = lease }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            lease?.Dispose();
+            throw;
+        }
+
         try
         {
             await _workspace.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
@@ -33,8 +45,11 @@ internal sealed partial class SessionActor
         catch
         {
             await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+            lease?.Dispose();
             throw;
         }
+
+        _lease = lease;
 
         _sandbox = sandbox;
         _record = _record with { SandboxStartCount = _record.SandboxStartCount + 1, SandboxRestartCount = restartCount };
@@ -72,6 +87,7 @@ internal sealed partial class SessionActor
             Session = _record,
             Profile = profile,
             Resume = _transcripts.HasFiles,
+            ModelAccess = _sandbox!.ModelProxyUrl is null ? null : _lease,
         }, cancellationToken).ConfigureAwait(false);
         return _connection;
     }
@@ -91,6 +107,7 @@ internal sealed partial class SessionActor
 
         _sandbox = null;
         await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+        CloseGatewayLease();
         LogSandboxClosed(SessionId, sandbox.Id);
         if (_runtime.Sandbox is { } info)
         {

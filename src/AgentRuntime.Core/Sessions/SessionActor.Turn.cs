@@ -17,6 +17,7 @@ internal sealed partial class SessionActor
     private async Task RunTurnAsync(string turnId, string content, CancellationToken cancellationToken)
     {
         TurnFailure? failure = null;
+        TakeBudgetRefusal();
         try
         {
             var now = _services.Time.GetUtcNow();
@@ -49,6 +50,12 @@ internal sealed partial class SessionActor
         {
             LogTurnCrashed(ex, SessionId, turnId);
             failure = new TurnFailure($"The turn failed unexpectedly: {ex.Message}", "internal_error");
+        }
+
+        if (TakeBudgetRefusal() is { } refusal)
+        {
+            // The agent saw only an API error; the runtime knows it was the budget, and says so whatever the agent made of it.
+            failure = new TurnFailure(refusal, "budget_exceeded");
         }
 
         await PersistAfterTurnAsync().ConfigureAwait(false);
@@ -133,7 +140,8 @@ internal sealed partial class SessionActor
         _turnCancellation = null;
         _turnState = TurnState.Idle;
         Touch();
-        _record = _record with { Metadata = Log.Read(p => p.Metadata) ?? _record.Metadata };
+        // The agent's metadata carries usage and cost; the budget is the session's own and stays.
+        _record = _record with { Metadata = (Log.Read(p => p.Metadata) ?? _record.Metadata) with { Budget = _record.Metadata.Budget } };
         try
         {
             await _services.Store.UpdateSessionAsync(_record, CancellationToken.None).ConfigureAwait(false);

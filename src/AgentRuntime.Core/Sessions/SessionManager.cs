@@ -97,6 +97,17 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         return await actor.SendMessageAsync(content).ConfigureAwait(false);
     }
 
+    public async Task<SessionMetadata> SetBudgetAsync(string sessionId, Gateway.ModelBudget? budget, CancellationToken cancellationToken)
+    {
+        if (budget is { MaxTokens: < 0 } or { MaxCostUsd: < 0 })
+        {
+            throw new ArgumentException("A budget's maxTokens and maxCostUSD cannot be negative.", nameof(budget));
+        }
+
+        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return await actor.SetBudgetAsync(budget, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken) =>
         TryGetLoaded(sessionId) is not null || await services.Store.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false) is not null;
 

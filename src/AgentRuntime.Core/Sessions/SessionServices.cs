@@ -10,6 +10,7 @@ namespace AgentRuntime.Sessions;
 internal sealed record SessionServices(
     IAgentStore Store,
     ISandboxProvider SandboxProvider,
+    Gateway.ISandboxGateway? Gateway,
     IReadOnlyDictionary<string, IAgentArchitecture> Architectures,
     TimeProvider Time,
     AgentRuntimeOptions Options,

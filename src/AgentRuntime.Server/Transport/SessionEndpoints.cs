@@ -21,7 +21,8 @@ internal static class SessionEndpoints
         var api = endpoints.MapGroup("/api");
         api.AddEndpointFilter(ProblemMapping.MapExceptionsAsync);
 
-        api.MapGet("/health", (TimeProvider time) => TypedResults.Ok(new HealthReport("ok", time.GetUtcNow())));
+        api.MapGet("/health", (TimeProvider time, Sandboxes.ISandboxProvider sandboxes) =>
+            TypedResults.Ok(new HealthReport("ok", time.GetUtcNow(), sandboxes.Enforcement)));
         api.MapGet("/architectures", (IAgentSessionManager sessions) => TypedResults.Ok(sessions.GetArchitectures()));
 
         api.MapGet("/profiles", async (IAgentSessionManager sessions, CancellationToken ct) =>
@@ -52,6 +53,11 @@ internal static class SessionEndpoints
             await sessions.DeleteSessionAsync(id, ct)
                 ? TypedResults.NoContent()
                 : ProblemMapping.Problem(StatusCodes.Status404NotFound, "Session not found", $"Session '{id}' was not found."));
+        sessionsApi.MapPatch("/{id}", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
+        {
+            var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.UpdateSessionBody, ct);
+            return TypedResults.Ok(await sessions.SetBudgetAsync(id, body.Budget, ct));
+        });
         sessionsApi.MapPost("/{id}/messages", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
         {
             var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.SendMessageBody, ct);
