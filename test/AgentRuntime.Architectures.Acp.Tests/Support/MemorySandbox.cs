@@ -15,6 +15,10 @@ internal sealed class MemorySandbox : ISandbox
 
     public string HomePath => "/sandbox/home";
 
+    public Uri? ModelProxyUrl => null;
+
+    public Uri? EgressProxyUrl => null;
+
     public Task Terminated => _terminated.Task;
 
     /// <summary>What the next <see cref="StartProcessAsync"/> returns.</summary>

@@ -11,6 +11,10 @@ internal sealed class PathOnlySandbox(string workspacePath = "/sandbox/workspace
 
     public string HomePath { get; } = homePath;
 
+    public Uri? ModelProxyUrl => null;
+
+    public Uri? EgressProxyUrl => null;
+
     public Task Terminated => Task.CompletedTask;
 
     public Task<ISandboxProcess> StartProcessAsync(SandboxProcessSpec spec, CancellationToken cancellationToken) => throw new NotSupportedException();

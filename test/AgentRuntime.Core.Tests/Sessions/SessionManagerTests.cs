@@ -34,7 +34,7 @@ public sealed class SessionManagerTests : IAsyncDisposable
         };
         var sandboxes = new LocalSandboxProvider(Options.Create(new LocalSandboxOptions()), Options.Create(_options), NullLogger<LocalSandboxProvider>.Instance);
         _manager = new SessionManager(new SessionServices(
-            _store, sandboxes, new Dictionary<string, IAgentArchitecture> { ["echo"] = _architecture }, _time, _options, new SessionListFeed(), NullLoggerFactory.Instance));
+            _store, sandboxes, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = _architecture }, _time, _options, new SessionListFeed(), NullLoggerFactory.Instance));
     }
 
     [Fact]

@@ -124,8 +124,8 @@ public sealed class NetworkNoneTests
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         await using var sandboxes = await TestSandboxes.StartAsync();
 
-        var none = await sandboxes.RunAsync(SandboxNetwork.None, $"echo probe > /dev/tcp/127.0.0.1/{port} && echo connected || echo refused", ct);
-        var host = await sandboxes.RunAsync(SandboxNetwork.Host, $"echo probe > /dev/tcp/127.0.0.1/{port} && echo connected || echo refused", ct);
+        var none = await sandboxes.RunAsync(SandboxNetworkPolicy.None, $"echo probe > /dev/tcp/127.0.0.1/{port} && echo connected || echo refused", ct);
+        var host = await sandboxes.RunAsync(SandboxNetworkPolicy.Host, $"echo probe > /dev/tcp/127.0.0.1/{port} && echo connected || echo refused", ct);
 
         Assert.Contains("refused", none);
         Assert.Contains("Connection refused", none);
