@@ -31,20 +31,5 @@ install_bubblewrap() {
   fi
 }
 
-# Sandboxed agents run as unprivileged users and reach their CLI at its path in this checkout (bound read-only), so
-# every directory above it must be traversable; a checkout under a private temporary directory (mode 0700) is not.
-make_checkout_reachable() {
-  [[ "$(id -u)" -eq 0 ]] || return 0
-  local dir="$root"
-  while [[ "$dir" != "/" ]]; do
-    if [[ "$(( 0$(stat -c %a "$dir") & 01 ))" -eq 0 ]]; then
-      echo "Letting sandbox users traverse $dir (chmod o+x) to reach the agent CLIs."
-      chmod o+x "$dir"
-    fi
-    dir="$(dirname "$dir")"
-  done
-}
-
 install_agents
 install_bubblewrap
-make_checkout_reachable

@@ -34,7 +34,7 @@ internal sealed class RuntimeServer : IAsyncDisposable
 
     public static async Task<RuntimeServer> StartAsync(CancellationToken cancellationToken)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "agent-runtime-client-tests", Guid.NewGuid().ToString("N"));
+        var dataDirectory = Directory.CreateTempSubdirectory("agent-runtime-client-tests-").FullName;
         var model = await ScriptedModelServer.StartAsync(cancellationToken).WaitAsync(Timeout, cancellationToken);
         var app = RuntimeHost.CreateApp(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {

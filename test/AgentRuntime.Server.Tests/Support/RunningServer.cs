@@ -62,9 +62,9 @@ internal sealed class RunningServer : IAsyncDisposable
         .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default))
         .Build();
 
-    public async Task<SessionListItem> CreateSessionAsync(string architecture = "claude-agent-sdk")
+    public async Task<SessionListItem> CreateSessionAsync(string architecture = "claude-agent-sdk", string profile = "default")
     {
-        var response = await Http.PostAsJsonAsync("/api/sessions", new { agentProfileRef = "default", architecture });
+        var response = await Http.PostAsJsonAsync("/api/sessions", new { agentProfileRef = profile, architecture });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync(AgentRuntimeJsonContext.Default.SessionListItem))!;
     }

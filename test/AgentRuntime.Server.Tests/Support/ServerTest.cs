@@ -10,7 +10,8 @@ public abstract class ServerTest : IAsyncLifetime
 {
     private readonly List<IAsyncDisposable> _disposables = [];
 
-    internal string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "agent-runtime-tests", Guid.NewGuid().ToString("N"));
+    // A private (0700) directory, as mktemp -d makes one: sandboxes must work under it.
+    internal string DataDirectory { get; } = Directory.CreateTempSubdirectory("agent-runtime-tests-").FullName;
 
     internal ScriptedModelServer Model { get; private set; } = null!;
 
@@ -59,7 +60,7 @@ public abstract class ServerTest : IAsyncLifetime
     internal EventCollector SubscribeSse(string sessionId, long afterSeq = 0) =>
         Track(new EventCollector(ct => SseClient.ReadAsync(Server.Http, sessionId, afterSeq, ct)));
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         foreach (var disposable in Enumerable.Reverse(_disposables))
         {
