@@ -25,7 +25,11 @@ public sealed class WorkspaceRaceTests : ServerTest
         var canary = Directory.CreateTempSubdirectory("agent-runtime-canary-"); // root's, 0700
         var secretFile = Path.Combine(canary.FullName, "secret.txt");
         await File.WriteAllTextAsync(secretFile, Secret, ct);
-        File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(secretFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
         await File.WriteAllTextAsync(Path.Combine(canary.FullName, "z"), "keep me", ct);
         try
         {
