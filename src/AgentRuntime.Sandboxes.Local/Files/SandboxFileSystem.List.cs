@@ -66,7 +66,9 @@ internal sealed partial class SandboxFileSystem
         readErrno = 0;
         truncated = false;
         using var user = EnterUser();
-        var fd = Native.OpenAt2(rootFd, path.Length == 0 ? Dot : Native.Utf8Z(path), Native.ORdOnly | Native.ODirectory | Native.ONoFollow | Native.OCloExec, 0, Beneath, out var errno);
+        // No O_NOFOLLOW: with O_DIRECTORY it would turn a trailing link into ENOTDIR (looks like "missing"); without
+        // it, RESOLVE_NO_SYMLINKS refuses the link with ELOOP.
+        var fd = Native.OpenAt2(rootFd, path.Length == 0 ? Dot : Native.Utf8Z(path), Native.ORdOnly | Native.ODirectory | Native.OCloExec, 0, Beneath, out var errno);
         if (fd < 0)
         {
             return errno;
