@@ -59,6 +59,7 @@ internal static unsafe partial class Native
     public const int EXDev = 18;
     public const int ENotDir = 20;
     public const int EIsDir = 21;
+    public const int ENoSys = 38;
     public const int ELoop = 40;
 
     private static bool ArmLikeOpenFlags => RuntimeInformation.ProcessArchitecture
@@ -140,6 +141,36 @@ internal static unsafe partial class Native
     {
         var flags = fcntl(fd, FGetFl, 0);
         return flags < 0 ? flags : fcntl(fd, FSetFl, flags & ~ONonBlock);
+    }
+
+    /// <summary>
+    /// Calls every entry point once, as the server. The first call of a P/Invoke binds it, which may load files, and
+    /// under a sandbox's fsuid the runtime's own files may be unreadable (an SDK under <c>/root</c>, say). The calls
+    /// get a bad fd and do nothing, but <c>readdir</c> needs a real stream: it reads the first entry of
+    /// <paramref name="directoryFd"/>.
+    /// </summary>
+    public static void BindEntryPoints(int directoryFd)
+    {
+        byte[] empty = [0];
+        MkdirAt(-1, empty, 0);
+        UnlinkAt(-1, empty, 0);
+        RenameAt(-1, empty, -1, empty);
+        Statx(-1, empty, 0, 0, out _);
+        ClearNonBlocking(-1);
+        setfsuid(uint.MaxValue);
+        setfsgid(uint.MaxValue);
+        var fd = OpenAt2(directoryFd, Utf8Z("."), ORdOnly | ODirectory | OCloExec, 0, ResolveBeneath, out _);
+        var stream = fd < 0 ? 0 : fdopendir(fd);
+        if (stream != 0)
+        {
+            readdir(stream);
+            dirfd(stream);
+            closedir(stream);
+        }
+        else if (fd >= 0)
+        {
+            close(fd);
+        }
     }
 
     [LibraryImport("libc", SetLastError = true)]

@@ -34,13 +34,13 @@ internal sealed partial class SandboxFileSystem : IDisposable
     private const int FileMode = 0b110_100_100; // 0644, before the umask
     private const int DirectoryMode = 0b111_101_101; // 0755, before the umask
 
-    // No O_NOFOLLOW here: with O_PATH it would return an fd for a trailing link instead of failing; without it,
-    // RESOLVE_NO_SYMLINKS refuses a trailing link like any other (ELOOP).
+    // No O_NOFOLLOW here: with O_PATH it would open a trailing link itself (and with O_DIRECTORY fail with ENOTDIR,
+    // as if the directory were missing); without it, RESOLVE_NO_SYMLINKS refuses the link like any other (ELOOP).
     private static readonly int DirectoryFlags = Native.OPath | Native.ODirectory | Native.OCloExec;
     private static readonly byte[] Dot = Native.Utf8Z(".");
     private static readonly byte[] EmptyPath = [0];
-    private static readonly Lock WarmUpLock = new();
-    private static bool s_warmedUp;
+    private static readonly Lock BindLock = new();
+    private static bool s_bound;
 
     private readonly SafeFileHandle _root;
     private readonly int? _userId;
@@ -59,7 +59,7 @@ internal sealed partial class SandboxFileSystem : IDisposable
         var fd = Native.OpenAt2(Native.AtFdCwd, Native.Utf8Z(rootPath), DirectoryFlags | Native.ONoFollow, 0, 0, out var errno);
         if (fd < 0)
         {
-            throw errno == 38 // ENOSYS
+            throw errno == Native.ENoSys
                 ? new PlatformNotSupportedException("Sandbox file operations need openat2 (Linux 5.6 or later).")
                 : new IOException($"Could not open the sandbox's root directory: {Marshal.GetPInvokeErrorMessage(errno)}.");
         }
@@ -67,7 +67,15 @@ internal sealed partial class SandboxFileSystem : IDisposable
         _root = new SafeFileHandle(fd, ownsHandle: true);
         _userId = fsUserId;
         _groupId = fsUserId is null ? null : fsGroupId ?? fsUserId;
-        WarmUp();
+        lock (BindLock)
+        {
+            if (!s_bound)
+            {
+                using var root = new RootLease(_root);
+                Native.BindEntryPoints(root.Fd);
+                s_bound = true;
+            }
+        }
     }
 
     /// <summary>Opens a regular file for reading, or returns null when there is none at the path.</summary>
@@ -324,67 +332,5 @@ internal sealed partial class SandboxFileSystem : IDisposable
         {
             Native.close(directory);
         }
-    }
-
-    /// <summary>
-    /// Binds every P/Invoke used under a sandbox's identity while still the server's: the first call of one binds it,
-    /// and may load files, which the sandbox user may not be able to read (a runtime under <c>/root</c>, say).
-    /// The calls get a bad fd, so they do nothing; <c>readdir</c> needs a real stream and reads the root's first entry.
-    /// </summary>
-    private void WarmUp()
-    {
-        lock (WarmUpLock)
-        {
-            if (!s_warmedUp)
-            {
-                CallEveryEntryPoint();
-                s_warmedUp = true;
-            }
-        }
-    }
-
-    private void CallEveryEntryPoint()
-    {
-        Native.MkdirAt(-1, EmptyPath, 0);
-        Native.UnlinkAt(-1, EmptyPath, 0);
-        Native.RenameAt(-1, EmptyPath, -1, EmptyPath);
-        Native.Statx(-1, EmptyPath, 0, 0, out _);
-        Native.ClearNonBlocking(-1);
-        Native.setfsuid(uint.MaxValue);
-        Native.setfsgid(uint.MaxValue);
-        using var root = new RootLease(_root);
-        var fd = Native.OpenAt2(root.Fd, Dot, Native.ORdOnly | Native.ODirectory | Native.OCloExec, 0, Beneath, out _);
-        var stream = fd < 0 ? 0 : Native.fdopendir(fd);
-        if (stream != 0)
-        {
-            Native.readdir(stream);
-            Native.dirfd(stream);
-            Native.closedir(stream);
-        }
-        else if (fd >= 0)
-        {
-            Native.close(fd);
-        }
-    }
-
-    /// <summary>
-    /// Keeps the root fd from being closed (and its number reused for another file) while an operation uses it,
-    /// should the sandbox be disposed meanwhile; a disposed root throws <see cref="ObjectDisposedException"/>.
-    /// </summary>
-    private readonly ref struct RootLease
-    {
-        private readonly SafeFileHandle _handle;
-
-        public RootLease(SafeFileHandle handle)
-        {
-            var added = false;
-            handle.DangerousAddRef(ref added);
-            _handle = handle;
-            Fd = (int)handle.DangerousGetHandle();
-        }
-
-        public int Fd { get; }
-
-        public void Dispose() => _handle.DangerousRelease();
     }
 }
