@@ -113,6 +113,8 @@ internal sealed class LocalSandbox : ISandbox
         return Task.FromResult<ISandboxProcess>(process);
     }
 
+    // The file operations run synchronously on the caller's thread: each is a handful of syscalls, made with the
+    // thread's fsuid switched to the sandbox user (SandboxFileSystem), which no await may carry to another thread.
     public Task<byte[]?> ReadFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AgentRuntime.Sandboxes.Local.Files;
 
 namespace AgentRuntime.Sandboxes.Local.Tests.Files;
@@ -6,6 +7,7 @@ namespace AgentRuntime.Sandboxes.Local.Tests.Files;
 public sealed class SandboxFileSystemIdentityTests : IDisposable
 {
     private const int User = TestTree.SandboxUserId;
+    private static readonly string PermissionDenied = Marshal.GetPInvokeErrorMessage(Native.EAcces);
     private readonly TestTree _tree = new();
 
     [Fact]
@@ -29,7 +31,7 @@ public sealed class SandboxFileSystemIdentityTests : IDisposable
 
         var error = Assert.Throws<IOException>(() => files.ReadAll("private.txt", 100));
 
-        Assert.Equal("Could not read 'private.txt': Permission denied.", error.Message);
+        Assert.Equal($"Could not read 'private.txt': {PermissionDenied}.", error.Message);
         using var asServer = new SandboxFileSystem(_tree.Root, fsUserId: null);
         Assert.NotNull(asServer.ReadAll("private.txt", 100));
     }
@@ -44,8 +46,8 @@ public sealed class SandboxFileSystemIdentityTests : IDisposable
         var write = Assert.Throws<IOException>(() => files.Write("locked/new.txt", "x"u8));
         var delete = Assert.Throws<IOException>(() => files.Delete("locked/keep.txt"));
 
-        Assert.Equal("Could not write 'locked/new.txt': Permission denied.", write.Message);
-        Assert.Equal("Could not delete 'locked/keep.txt': Permission denied.", delete.Message);
+        Assert.Equal($"Could not write 'locked/new.txt': {PermissionDenied}.", write.Message);
+        Assert.Equal($"Could not delete 'locked/keep.txt': {PermissionDenied}.", delete.Message);
         Assert.Equal(["keep.txt"], Directory.GetFileSystemEntries(_tree.InRoot("locked")).Select(Path.GetFileName));
     }
 
