@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using AgentRuntime.Sandboxes.Local.Linux;
+using AgentRuntime.Sandboxes.Local.Files;
 
 namespace AgentRuntime.Sandboxes.Local;
 
@@ -25,6 +26,8 @@ internal sealed class LocalSandbox : ISandbox
     private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private SandboxResources? _resources;
     private SandboxIdentity? _identity;
+    private SandboxFileSystem? _workspaceFiles;
+    private SandboxFileSystem? _homeFiles;
 
     public LocalSandbox(string id, string directory, LocalSandboxOptions options, string? bubblewrap, int? hostUserId, ResourcePlan plan, SandboxRequest request)
     {
@@ -81,6 +84,8 @@ internal sealed class LocalSandbox : ISandbox
             _resources.ShareHostNetwork,
             _resources.CgroupProcessFiles,
             Path.Combine(_options.RuntimeDirectory, "stage"));
+        _workspaceFiles = new SandboxFileSystem(_workspaceDirectory, _hostUserId);
+        _homeFiles = new SandboxFileSystem(_homeDirectory, _hostUserId);
     }
 
     public Task<ISandboxProcess> StartProcessAsync(SandboxProcessSpec spec, CancellationToken cancellationToken)
@@ -134,60 +139,31 @@ internal sealed class LocalSandbox : ISandbox
         return Task.FromResult<ISandboxProcess>(process);
     }
 
-    public async Task<byte[]?> ReadFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken)
+    // The file operations run synchronously on the caller's thread: each is a handful of syscalls, made with the
+    // thread's fsuid switched to the sandbox user (SandboxFileSystem), which no await may carry to another thread.
+    public Task<byte[]?> ReadFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken)
     {
-        var path = Resolve(root, relativePath);
-        return File.Exists(path) ? await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false) : null;
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Files(root).ReadAll(relativePath, Array.MaxLength));
     }
 
-    public async Task WriteFileAsync(SandboxRoot root, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public Task WriteFileAsync(SandboxRoot root, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        ThrowIfTerminated();
-        var rootPath = RootPath(root);
-        var path = SandboxPaths.Resolve(rootPath, relativePath);
-        var created = CreateDirectories(rootPath, Path.GetDirectoryName(path)!);
-        await using (var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 4096, useAsync: true))
-        {
-            await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
-        }
-
-        foreach (var directory in created)
-        {
-            GiveToSandboxUser(directory);
-        }
-
-        GiveToSandboxUser(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        Files(root).Write(relativePath, content.Span);
+        return Task.CompletedTask;
     }
 
     public Task<bool> DeleteFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken)
     {
-        ThrowIfTerminated();
-        var path = Resolve(root, relativePath);
-        if (!File.Exists(path))
-        {
-            return Task.FromResult(false);
-        }
-
-        File.Delete(path);
-        return Task.FromResult(true);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Files(root).Delete(relativePath));
     }
 
     public Task<IReadOnlyList<SandboxFileEntry>> ListFilesAsync(SandboxRoot root, string relativeDirectory, CancellationToken cancellationToken)
     {
-        var rootPath = RootPath(root);
-        var directory = SandboxPaths.Resolve(rootPath, relativeDirectory);
-        if (!Directory.Exists(directory))
-        {
-            return Task.FromResult<IReadOnlyList<SandboxFileEntry>>([]);
-        }
-
-        // Symbolic links are skipped: following one could read outside the sandbox.
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
-        var files = new DirectoryInfo(directory).EnumerateFiles("*", options)
-            .Select(f => new SandboxFileEntry(SandboxPaths.ToRelative(rootPath, f.FullName), f.Length, f.LastWriteTimeUtc))
-            .OrderBy(f => f.RelativePath, StringComparer.Ordinal)
-            .ToList();
-        return Task.FromResult<IReadOnlyList<SandboxFileEntry>>(files);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Files(root).List(relativeDirectory, ScanLimits.Default).Files);
     }
 
     public Task<bool> CheckHealthAsync(CancellationToken cancellationToken) =>
@@ -202,6 +178,8 @@ internal sealed class LocalSandbox : ISandbox
 
         await Task.WhenAll(_processes.Values.Select(p => p.DisposeAsync().AsTask())).ConfigureAwait(false);
         _processes.Clear();
+        _workspaceFiles?.Dispose();
+        _homeFiles?.Dispose();
         if (_resources is not null)
         {
             await _resources.DisposeAsync().ConfigureAwait(false);
@@ -236,19 +214,6 @@ internal sealed class LocalSandbox : ISandbox
         return startInfo;
     }
 
-    private List<string> CreateDirectories(string rootPath, string directory)
-    {
-        var created = new List<string>();
-        for (var current = directory; current.Length > rootPath.Length && !Directory.Exists(current); current = Path.GetDirectoryName(current)!)
-        {
-            created.Add(current);
-        }
-
-        Directory.CreateDirectory(directory);
-        created.Reverse();
-        return created;
-    }
-
     private void GiveToSandboxUser(string path)
     {
         if (_hostUserId is int uid)
@@ -257,9 +222,12 @@ internal sealed class LocalSandbox : ISandbox
         }
     }
 
-    private string RootPath(SandboxRoot root) => root == SandboxRoot.Workspace ? _workspaceDirectory : _homeDirectory;
-
-    private string Resolve(SandboxRoot root, string relativePath) => SandboxPaths.Resolve(RootPath(root), relativePath);
+    private SandboxFileSystem Files(SandboxRoot root)
+    {
+        ThrowIfTerminated();
+        return (root == SandboxRoot.Workspace ? _workspaceFiles : _homeFiles)
+            ?? throw new InvalidOperationException($"Sandbox {Id} was not created.");
+    }
 
     private void ThrowIfTerminated()
     {

@@ -14,16 +14,6 @@ internal static partial class UnixFiles
         }
     }
 
-    /// <summary>Gives a directory and everything under it to a user and group.</summary>
-    public static void ChangeOwnerRecursive(string directory, int userId, int groupId)
-    {
-        ChangeOwner(directory, userId, groupId);
-        foreach (var entry in Directory.EnumerateFileSystemEntries(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-        {
-            ChangeOwner(entry, userId, groupId);
-        }
-    }
-
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lchown(string path, int owner, int group);
 }
