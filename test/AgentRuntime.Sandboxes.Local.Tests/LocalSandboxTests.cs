@@ -61,7 +61,8 @@ public sealed class LocalSandboxTests : IDisposable
 
     private LocalSandbox Create(int? hostUserId)
     {
-        var sandbox = new LocalSandbox("local-test", _tree.Outside("sandbox"), new LocalSandboxOptions { Isolation = SandboxIsolation.None }, bubblewrap: null, hostUserId, SandboxNetworkPolicy.None);
+        var sandbox = new LocalSandbox("local-test", _tree.Outside("sandbox"), new LocalSandboxOptions { Isolation = SandboxIsolation.None }, bubblewrap: null, hostUserId, new Linux.ResourcePlan(),
+            new SandboxRequest { SessionId = Guid.NewGuid().ToString(), Network = SandboxNetworkPolicy.None });
         sandbox.Create();
         return sandbox;
     }
