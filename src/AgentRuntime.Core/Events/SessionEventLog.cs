@@ -43,12 +43,22 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, TimeP
         }
     }
 
+    /// <summary>The last turn the loaded log holds, and whether it ended; null when it holds none.</summary>
+    public (string TurnId, bool Ended)? LastTurnAtLoad { get; private set; }
+
     /// <summary>Rebuilds the projection from the stored log. Called once, before the log is used.</summary>
     public async Task LoadAsync(CancellationToken cancellationToken)
     {
         await foreach (var e in store.ReadEventsAsync(sessionId, 0, cancellationToken).ConfigureAwait(false))
         {
             _projection.Apply(e);
+            LastTurnAtLoad = e switch
+            {
+                TurnStartedEvent started => (started.TurnId, false),
+                TurnCompletedEvent completed => (completed.TurnId, true),
+                TurnFailedEvent failed => (failed.TurnId, true),
+                _ => LastTurnAtLoad,
+            };
         }
     }
 

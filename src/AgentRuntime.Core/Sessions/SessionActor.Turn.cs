@@ -32,7 +32,7 @@ internal sealed partial class SessionActor
             await EnsureSandboxAsync(cancellationToken).ConfigureAwait(false);
             var connection = await EnsureConnectionAsync(cancellationToken).ConfigureAwait(false);
             await MarkSandboxReadyAsync(cancellationToken).ConfigureAwait(false);
-            await PumpAsync(connection.RunTurnAsync(new AgentTurn(turnId, content), cancellationToken), cancellationToken).ConfigureAwait(false);
+            await PumpAsync(connection.RunTurnAsync(new AgentTurn(turnId, WithInterruptedMessage(content)), cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -114,20 +114,7 @@ internal sealed partial class SessionActor
         if (failure is not null)
         {
             // Tool calls and subagents left open by a failed turn will never finish; say so rather than leave them spinning.
-            var open = Log.Read(p => p.Blocks.Concat(p.Subagents.SelectMany(s => s.Blocks))
-                .Where(b => b is ToolUseBlock { Status: ToolStatus.Pending or ToolStatus.Running } or SubagentBlock { Status: ToolStatus.Pending or ToolStatus.Running })
-                .Select(b => b.Id)
-                .ToList());
-            events.AddRange(open.Select(id => new BlockUpdateEvent
-            {
-                ConversationId = ConversationOf(id),
-                BlockId = id,
-                Updates = new JsonObject { ["status"] = "error" },
-            }));
-            var error = new ErrorBlock { Id = $"error-{turnId}", Timestamp = _services.Time.GetUtcNow(), Message = failure.Message, Code = failure.Code };
-            events.Add(new BlockStartEvent { ConversationId = Conversations.Main, Block = error });
-            events.Add(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = error.Id, Block = error });
-            events.Add(new TurnFailedEvent { TurnId = turnId, Error = failure.Message });
+            events.AddRange(FailureEvents(turnId, failure));
         }
         else
         {

@@ -63,6 +63,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
             await actor.ImportTranscriptAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        await actor.RecoverInterruptedTurnAsync(cancellationToken).ConfigureAwait(false);
         return actor;
     }
 

@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using AgentRuntime.Blocks;
+using AgentRuntime.Events;
+using Microsoft.Extensions.Logging;
+
+namespace AgentRuntime.Sessions;
+
+internal sealed partial class SessionActor
+{
+    /// <summary>The error code of a turn that a server restart cut off.</summary>
+    public const string ServerRestartedCode = "server_restarted";
+
+    // The user message of a turn a restart cut off, until the next turn hands it to the agent.
+    private string? _interruptedMessage;
+
+    /// <summary>
+    /// Closes a turn the log left open because the server stopped in the middle of it (killed, crashed): its running
+    /// tools and subagents end as errors and the turn fails with <c>server_restarted</c>. The agent's transcript is
+    /// stored only after a turn, so the agent never kept that message; the next turn hands it over again (see
+    /// <see cref="WithInterruptedMessage"/>), so the model's history and the clients' agree.
+    /// </summary>
+    private async Task RecoverInterruptedTurnAsync(CancellationToken cancellationToken)
+    {
+        if (Log.LastTurnAtLoad is not { } last)
+        {
+            return;
+        }
+
+        if (!last.Ended)
+        {
+            LogRecoveringTurn(SessionId, last.TurnId);
+            var failure = new TurnFailure("The server stopped during this turn; its work up to then is kept, and the message is handed to the agent again with the next one.", ServerRestartedCode);
+            await Log.AppendAsync(FailureEvents(last.TurnId, failure), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (Log.Read(p => p.GetBlock($"error-{last.TurnId}")) is ErrorBlock { Code: ServerRestartedCode })
+        {
+            _interruptedMessage = (Log.Read(p => p.GetBlock($"user-{last.TurnId}")) as UserMessageBlock)?.Content;
+        }
+    }
+
+    /// <summary>What the agent is sent for a user's message: the message, after an interrupted one it never answered.</summary>
+    private string WithInterruptedMessage(string content)
+    {
+        if (Interlocked.Exchange(ref _interruptedMessage, null) is not { } interrupted)
+        {
+            return content;
+        }
+
+        return $"""
+            [The server restarted before you answered my previous message, so here it is again: "{interrupted}"]
+
+            {content}
+            """;
+    }
+
+    /// <summary>The events that fail a turn: open tools and subagents closed as errors, an error block, the terminal event.</summary>
+    private List<SessionEvent> FailureEvents(string turnId, TurnFailure failure)
+    {
+        var open = Log.Read(p => p.Blocks.Concat(p.Subagents.SelectMany(s => s.Blocks))
+            .Where(b => b is ToolUseBlock { Status: ToolStatus.Pending or ToolStatus.Running } or SubagentBlock { Status: ToolStatus.Pending or ToolStatus.Running })
+            .Select(b => b.Id)
+            .ToList());
+        var events = new List<SessionEvent>(open.Select(id => new BlockUpdateEvent
+        {
+            ConversationId = ConversationOf(id),
+            BlockId = id,
+            Updates = new JsonObject { ["status"] = "error" },
+        }));
+        var error = new ErrorBlock { Id = $"error-{turnId}", Timestamp = _services.Time.GetUtcNow(), Message = failure.Message, Code = failure.Code };
+        events.Add(new BlockStartEvent { ConversationId = Conversations.Main, Block = error });
+        events.Add(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = error.Id, Block = error });
+        events.Add(new TurnFailedEvent { TurnId = turnId, Error = failure.Message });
+        return events;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: turn {TurnId} was cut off by a server stop; closing it as failed")]
+    private partial void LogRecoveringTurn(string sessionId, string turnId);
+}
