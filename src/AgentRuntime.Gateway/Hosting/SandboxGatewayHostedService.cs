@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace AgentRuntime.Gateway.Hosting;
+
+/// <summary>
+/// Stops the gateway with the application: closes every lease and the model proxy's server, and removes its socket.
+/// Nothing starts here: the proxy's server starts with the first model connection.
+/// </summary>
+internal sealed class SandboxGatewayHostedService(IServiceProvider services) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    // Looked up only at stop, and only if something created it, so an application that replaced the gateway with its
+    // own never builds this one.
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        services.GetService<ISandboxGateway>() is SandboxGateway gateway ? gateway.StopAsync() : Task.CompletedTask;
+}

@@ -1,0 +1,2 @@
+global using AgentRuntime.Sandboxes;
+global using AgentRuntime.Sessions;
