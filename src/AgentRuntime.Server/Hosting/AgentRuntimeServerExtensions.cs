@@ -29,7 +29,8 @@ public static class AgentRuntimeServerExtensions
             options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default);
             options.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
-        return services.AddAgentRuntimeCore(configure);
+        // Every server keeps model keys out of its sandboxes: the gateway is part of the runtime, not an option.
+        return services.AddAgentRuntimeCore(configure).AddSandboxGateway();
     }
 
     /// <summary>Maps the REST API under <c>/api</c> and the SignalR hub at <c>/hubs/sessions</c>.</summary>
