@@ -1,6 +1,7 @@
 // Prints the persistence figures quoted in README.md and docs/persistence.md: event append throughput, and the write
-// cost of one turn as the transcript grows, for SQLite and PostgreSQL. Not a timed test: it measures for fixed
-// durations and stops by itself (about a minute on two cores, at most two and a half).
+// cost of one turn as the transcript grows, for SQLite and PostgreSQL; and the latency the sandbox gateway's model proxy
+// adds to a streamed model call. Not a timed test: it measures for fixed durations and stops by itself (about a minute
+// on two cores, at most two and a half). --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
@@ -20,16 +21,26 @@ var limit = TimeSpan.FromSeconds(150);
 using var deadline = new CancellationTokenSource(limit);
 var cancellationToken = deadline.Token;
 var phase = TimeSpan.FromSeconds(args.Contains("--quick") ? 1 : 3);
+var modelProxyOnly = args.Contains("--model-proxy");
 
-Console.WriteLine($"# Agent runtime persistence benchmark");
+Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
 Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}; " +
     $"one 4 KB write + fsync in the temporary directory takes {FsyncMilliseconds():0.00} ms (median), the floor under every durable commit.");
 
 var results = new List<(string Store, AppendThroughput Single, AppendThroughput Batch, TurnCost[] Turns)>();
+ModelProxyResult modelProxy;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
+    Console.Error.WriteLine($"Model proxy: {ModelProxyBenchmark.Requests} streamed calls direct and through a lease...");
+    modelProxy = await ModelProxyBenchmark.RunAsync(cancellationToken);
+    if (modelProxyOnly)
+    {
+        PrintModelProxy(modelProxy);
+        return 0;
+    }
+
     var databasePath = Path.Combine(directory, "bench.db");
     using (var sqlite = new SqliteAgentStore(
         Options.Create(new SqliteStoreOptions { Path = databasePath }),
@@ -103,7 +114,24 @@ for (var i = 0; i < StoreBenchmark.TranscriptSizes.Length; i++)
         string.Join(" | ", results.Select(r => $"{r.Turns[i].TranscriptAppendMilliseconds:0.00} ms / {r.Turns[i].RewriteMilliseconds:0.0} ms")) + " |");
 }
 
+PrintModelProxy(modelProxy);
 return 0;
+
+static void PrintModelProxy(ModelProxyResult r)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Model proxy: one streamed call (Anthropic-style SSE, 11 events, pauses of at least {ModelProxyBenchmark.EventInterval.TotalMilliseconds:0} ms between them), " +
+        $"{ModelProxyBenchmark.Requests} calls each way, alternating");
+    Console.WriteLine();
+    Console.WriteLine("| path | first byte p50 / p99 | whole answer p50 / p99 |");
+    Console.WriteLine("| --- | ---: | ---: |");
+    Console.WriteLine($"| direct to the upstream (loopback TCP) | {r.Direct.FirstByteP50:0.00} / {r.Direct.FirstByteP99:0.00} ms | {r.Direct.TotalP50:0.00} / {r.Direct.TotalP99:0.00} ms |");
+    Console.WriteLine($"| through a gateway lease (splice, Unix socket, Kestrel, upstream client) | {r.Proxied.FirstByteP50:0.00} / {r.Proxied.FirstByteP99:0.00} ms | {r.Proxied.TotalP50:0.00} / {r.Proxied.TotalP99:0.00} ms |");
+    Console.WriteLine($"| added by the proxy (difference of the percentiles) | {r.Proxied.FirstByteP50 - r.Direct.FirstByteP50:0.00} / {r.Proxied.FirstByteP99 - r.Direct.FirstByteP99:0.00} ms " +
+        $"| {r.Proxied.TotalP50 - r.Direct.TotalP50:0.00} / {r.Proxied.TotalP99 - r.Direct.TotalP99:0.00} ms |");
+    Console.WriteLine();
+    Console.WriteLine($"The proxy counted {r.CountedTokens:N0} tokens over the timed and warm-up calls.");
+}
 
 async Task<(string, AppendThroughput, AppendThroughput, TurnCost[])> RunAsync(string label, IAgentStore store, CancellationToken cancellationToken)
 {

@@ -130,9 +130,10 @@ internal sealed partial class SandboxGatewayLease : ISandboxGatewayLease
 
             await Splice.RunAsync(connection, proxy, serving.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or SocketException
+            || (e is OperationCanceledException or ObjectDisposedException && !cancellationToken.IsCancellationRequested))
         {
-            // The lease closed: so does the connection.
+            // The sandbox's side went away, or the lease or the gateway closed: so does the connection.
         }
         finally
         {
@@ -148,8 +149,10 @@ internal sealed partial class SandboxGatewayLease : ISandboxGatewayLease
         {
             await _gateway.Egress.ServeAsync(this, connection, serving.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is IOException or SocketException
+            || (e is OperationCanceledException or ObjectDisposedException && !cancellationToken.IsCancellationRequested))
         {
+            // As for the model port.
         }
         finally
         {

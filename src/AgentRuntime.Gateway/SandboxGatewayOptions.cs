@@ -48,6 +48,12 @@ public sealed class SandboxGatewayOptions
     /// </summary>
     public static Dictionary<string, ModelPrice> DefaultPrices() => new(StringComparer.OrdinalIgnoreCase)
     {
+        // A Claude model newer than this list is priced as the newest listed one of its family until it is listed,
+        // rather than at nothing; Gemini's names put the tier (pro, flash) after the version, so no such fallback
+        // fits them, and an unlisted Gemini model costs nothing (the proxy warns once per model).
+        ["claude-opus"] = new() { Input = 5m, Output = 25m, CacheWrite = 6.25m, CacheRead = 0.50m },
+        ["claude-sonnet"] = new() { Input = 3m, Output = 15m, CacheWrite = 3.75m, CacheRead = 0.30m },
+        ["claude-haiku"] = new() { Input = 1m, Output = 5m, CacheWrite = 1.25m, CacheRead = 0.10m },
         ["claude-opus-4-5"] = new() { Input = 5m, Output = 25m, CacheWrite = 6.25m, CacheRead = 0.50m },
         ["claude-opus-4"] = new() { Input = 15m, Output = 75m, CacheWrite = 18.75m, CacheRead = 1.50m },
         ["claude-sonnet-4"] = new() { Input = 3m, Output = 15m, CacheWrite = 3.75m, CacheRead = 0.30m },

@@ -7,9 +7,15 @@ namespace AgentRuntime.Sandboxes;
 /// </summary>
 public interface ISandboxBridge
 {
-    /// <summary>Serves one connection to the model port (HTTP to the runtime's model proxy) until it closes.</summary>
+    /// <summary>
+    /// Serves one connection to the model port (HTTP to the runtime's model proxy) until it closes, then disposes it.
+    /// Completes normally when either side closes or the bridge is closed; call it once per accepted connection.
+    /// </summary>
     Task ServeModelAsync(Stream connection, CancellationToken cancellationToken);
 
-    /// <summary>Serves one connection to the egress port (an HTTP proxy: CONNECT or absolute-form requests) until it closes.</summary>
+    /// <summary>
+    /// Serves one connection to the egress port (an HTTP proxy: CONNECT or absolute-form requests) until it closes,
+    /// then disposes it. Completes normally when either side closes or the bridge is closed.
+    /// </summary>
     Task ServeEgressAsync(Stream connection, CancellationToken cancellationToken);
 }

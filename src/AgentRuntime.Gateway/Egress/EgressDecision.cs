@@ -25,7 +25,7 @@ internal sealed record EgressDecision(IReadOnlyList<IPAddress> Addresses, string
 
                 break;
             default:
-                return Deny($"{host}:{port} is not in this sandbox's network allowlist: its network is {lease.Network}, the model only");
+                return Deny($"{host}:{port} is not in this sandbox's network allowlist (its network is {lease.Network}: no host but the model)");
         }
 
         IPAddress[] addresses;

@@ -11,8 +11,8 @@ internal sealed class SandboxGatewayHostedService(IServiceProvider services) : I
 {
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    // Looked up only at stop, and only if something created it, so an application that replaced the gateway with its
-    // own never builds this one.
+    // Looked up at stop rather than injected: an application that registered its own gateway gets its own back, and
+    // this one stays unbuilt.
     public Task StopAsync(CancellationToken cancellationToken) =>
         services.GetService<ISandboxGateway>() is SandboxGateway gateway ? gateway.StopAsync() : Task.CompletedTask;
 }

@@ -35,7 +35,16 @@ internal sealed partial class ModelProxyHandler(SandboxGateway gateway, ILogger<
         var token = tokens.FirstOrDefault(t => lease.TryGetGrant(t, out _));
         if (token is null || !lease.TryGetGrant(token, out var upstream))
         {
-            LogRefusedToken(lease.SessionId, tokens.Count == 0 ? "(none)" : SandboxGatewayLease.Redact(tokens[0]), request.Path);
+            if (tokens.Count == 0)
+            {
+                // Claude Code checks its base URL without a key (/api/hello) at every start: not worth a warning.
+                LogNoToken(lease.SessionId, request.Path);
+            }
+            else
+            {
+                LogRefusedToken(lease.SessionId, SandboxGatewayLease.Redact(tokens[0]), request.Path);
+            }
+
             var message = tokens.Count == 0
                 ? "No API key: this sandbox's model proxy needs the token the runtime gave the agent."
                 : "Invalid API key: the token is not valid for this sandbox, or its sandbox has ended.";
@@ -111,6 +120,10 @@ internal sealed partial class ModelProxyHandler(SandboxGateway gateway, ILogger<
             {
                 tokens = meter.Tokens;
                 cost = gateway.Prices.Cost(model, tokens);
+                if (model is not null && gateway.Prices.IsNewlyUnpriced(model))
+                {
+                    LogUnpriced(model);
+                }
             }
 
             LogCounted(lease.SessionId, request.Method, request.Path, (int)response.StatusCode, model ?? "(unknown model)",
@@ -252,6 +265,12 @@ internal sealed partial class ModelProxyHandler(SandboxGateway gateway, ILogger<
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: refused a model request to {Path} with token {Token}: not a token of this sandbox")]
     private partial void LogRefusedToken(string sessionId, string token, PathString path);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: refused a model request to {Path} without a token")]
+    private partial void LogNoToken(string sessionId, PathString path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model} has no price in AgentRuntime:Gateway:Prices: its calls count tokens but cost nothing against cost budgets")]
+    private partial void LogUnpriced(string model);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: refused a model request: {Reason}")]
     private partial void LogBudgetExceeded(string sessionId, string reason);

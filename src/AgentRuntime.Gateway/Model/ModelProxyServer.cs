@@ -50,6 +50,9 @@ internal sealed class ModelProxyServer : IAsyncDisposable
             builder.Services.AddSingleton(loggerFactory);
             builder.Services.AddLogging();
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+
+            // The application owns the process and its signals; this server stops when the gateway does.
+            builder.Services.AddSingleton<IHostLifetime, GatewayHostLifetime>();
             builder.WebHost.UseKestrelCore();
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
@@ -99,4 +102,12 @@ internal sealed class ModelProxyServer : IAsyncDisposable
             }
         }
     }
+}
+
+/// <summary>A host lifetime that waits for nothing and listens to no signal (unlike the console one a host gets by default).</summary>
+internal sealed class GatewayHostLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

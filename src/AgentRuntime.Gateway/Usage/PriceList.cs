@@ -6,6 +6,7 @@ namespace AgentRuntime.Gateway.Usage;
 internal sealed class PriceList
 {
     private readonly KeyValuePair<string, ModelPrice>[] _prices;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _unpriced = new(StringComparer.OrdinalIgnoreCase);
 
     public PriceList(IReadOnlyDictionary<string, ModelPrice> prices)
     {
@@ -32,6 +33,9 @@ internal sealed class PriceList
 
         return null;
     }
+
+    /// <summary>Whether <paramref name="model"/> has no price and has not been reported so before (to warn once per model).</summary>
+    public bool IsNewlyUnpriced(string model) => Find(model) is null && _unpriced.TryAdd(model, 0);
 
     public decimal Cost(string? model, TokenUsage tokens)
     {

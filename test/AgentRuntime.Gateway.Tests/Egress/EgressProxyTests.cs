@@ -18,11 +18,11 @@ public sealed class EgressProxyTests : IAsyncLifetime
     {
         foreach (var side in _sides)
         {
-            await side.DisposeAsync();
+            await side.DisposeAsync().AsTask().WaitAsync(Bound);
         }
 
-        await _gateway.DisposeAsync();
-        await _echo.DisposeAsync();
+        await _gateway.DisposeAsync().AsTask().WaitAsync(Bound);
+        await _echo.DisposeAsync().AsTask().WaitAsync(Bound);
     }
 
     [Fact]

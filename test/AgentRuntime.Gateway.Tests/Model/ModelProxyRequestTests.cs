@@ -88,6 +88,22 @@ public sealed class ModelProxyRequestTests
     }
 
     [Fact]
+    public async Task ServeModel_UpstreamUnreachable_Returns502InTheUpstreamsFormat()
+    {
+        await using var harness = await ModelProxyHarness.StartAsync();
+        var (lease, sandbox) = harness.Open();
+        var token = lease.GrantToken(new ModelUpstream(ModelApiKind.Gemini, new Uri("http://127.0.0.1:1/"), "k"));
+        using var client = sandbox.ModelClient();
+
+        using var response = await client.SendAsync(ModelProxyHarness.GeminiRequest(token, stream: true), Token).WaitAsync(Bound, Token);
+        var body = await response.Content.ReadAsStringAsync(Token).WaitAsync(Bound, Token);
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("\"status\":\"UNAVAILABLE\"", body, StringComparison.Ordinal);
+        Assert.Equal(0, ((SandboxGatewayLease)lease).CallsInFlight);
+    }
+
+    [Fact]
     public async Task ModelSocket_ConnectionWithoutALeasePreamble_IsClosedUnanswered()
     {
         await using var harness = await ModelProxyHarness.StartAsync();

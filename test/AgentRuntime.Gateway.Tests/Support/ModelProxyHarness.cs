@@ -76,7 +76,7 @@ internal sealed class ModelProxyHarness : IAsyncDisposable
     {
         foreach (var side in _sides)
         {
-            await side.DisposeAsync();
+            await side.DisposeAsync().AsTask().WaitAsync(TestGateway.Bound);
         }
 
         foreach (var lease in _leases)
@@ -84,7 +84,7 @@ internal sealed class ModelProxyHarness : IAsyncDisposable
             lease.Dispose();
         }
 
-        await Gateway.DisposeAsync();
-        await Upstream.DisposeAsync();
+        await Gateway.DisposeAsync().AsTask().WaitAsync(TestGateway.Bound);
+        await Upstream.DisposeAsync().AsTask().WaitAsync(TestGateway.Bound);
     }
 }

@@ -11,6 +11,8 @@ public sealed class PriceListTests
     [InlineData("gemini-2.5-flash-lite", 0.10)]
     [InlineData("gemini-2.5-flash", 0.30)]
     [InlineData("models/gemini-2.5-pro", 1.25)]
+    [InlineData("claude-opus-5-5", 5)]
+    [InlineData("claude-sonnet-9", 3)]
     public void Find_ModelName_TakesTheLongestPrefix(string model, double input)
     {
         var prices = new PriceList(SandboxGatewayOptions.DefaultPrices());
@@ -25,6 +27,9 @@ public sealed class PriceListTests
 
         Assert.Equal(0m, prices.Cost("local-llama", new TokenUsage { InputTokens = 1_000_000 }));
         Assert.Equal(0m, prices.Cost(null, new TokenUsage { InputTokens = 1_000_000 }));
+        Assert.True(prices.IsNewlyUnpriced("local-llama"));
+        Assert.False(prices.IsNewlyUnpriced("LOCAL-llama"));
+        Assert.False(prices.IsNewlyUnpriced("gemini-2.5-pro"));
     }
 
     [Fact]
