@@ -3,6 +3,8 @@ namespace AgentRuntime.Profiles;
 /// <summary>How an agent is set up: its instructions, model and tools. Sessions refer to one by id.</summary>
 public sealed record AgentProfile
 {
+    private readonly Sandboxes.SandboxNetworkPolicy? _network;
+
     /// <summary>The profile's id, such as <c>default</c>.</summary>
     public required string Id { get; init; }
 
@@ -29,7 +31,12 @@ public sealed record AgentProfile
     /// <c>"none"</c>, <c>{"allow": [hosts]}</c> (the model and those hosts through the egress proxy) or <c>"host"</c>
     /// (the host's whole network; the agent is trusted).
     /// </summary>
-    public Sandboxes.SandboxNetworkPolicy Network { get; init; } = Sandboxes.SandboxNetworkPolicy.ModelOnly;
+    public Sandboxes.SandboxNetworkPolicy Network
+    {
+        // The JSON source generator sets an init-only property it did not find to null rather than leave its initializer.
+        get => _network ?? Sandboxes.SandboxNetworkPolicy.ModelOnly;
+        init => _network = value;
+    }
 
     /// <summary>A limit on model tokens or cost for each session of this profile; a session may set its own.</summary>
     public Gateway.ModelBudget? Budget { get; init; }

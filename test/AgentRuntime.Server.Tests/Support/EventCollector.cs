@@ -64,7 +64,8 @@ internal sealed class EventCollector : IAsyncDisposable
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
             {
-                throw new TimeoutException($"No {typeof(T).Name} arrived. Got: {string.Join(", ", Events.Select(e => $"{e.Seq}:{e.GetType().Name}"))}");
+                var errors = Events.OfType<BlockCompleteEvent>().Select(e => e.Block).OfType<Blocks.ErrorBlock>().Select(b => $"{b.Code}: {b.Message}");
+                throw new TimeoutException($"No {typeof(T).Name} arrived. Got: {string.Join(", ", Events.Select(e => $"{e.Seq}:{e.GetType().Name}"))}. Errors: {string.Join(" | ", errors)}");
             }
 
             await Task.WhenAny(changed, _pump, Task.Delay(left));
