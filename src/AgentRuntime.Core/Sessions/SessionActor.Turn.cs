@@ -58,8 +58,15 @@ internal sealed partial class SessionActor
             failure = new TurnFailure(refusal, "budget_exceeded");
         }
 
-        await PersistAfterTurnAsync().ConfigureAwait(false);
-        Post(() => FinishTurnAsync(turnId, failure));
+        try
+        {
+            await PersistAfterTurnAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever happened after the agent finished, the turn ends, with exactly one terminal event.
+            Post(() => FinishTurnAsync(turnId, failure));
+        }
     }
 
     private async Task PumpAsync(IAsyncEnumerable<SessionEvent> events, CancellationToken cancellationToken)
@@ -168,8 +175,9 @@ internal sealed partial class SessionActor
             await _transcripts.SaveAsync(sandbox, _architecture.GetTranscriptDirectories(sandbox, _record), timeout.Token).ConfigureAwait(false);
             await Log.AppendAsync(await _workspace.SaveAsync(sandbox, timeout.Token).ConfigureAwait(false), timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or SandboxException or OperationCanceledException)
+        catch (Exception ex)
         {
+            // Nothing the sandbox holds (a file swapped for a link, a tree too deep) may keep the turn from ending.
             LogPersistFailed(ex, SessionId);
         }
     }

@@ -50,7 +50,16 @@ internal sealed class TranscriptSync(string sessionId, IAgentStore store)
                     continue;
                 }
 
-                var content = await sandbox.ReadFileAsync(SandboxRoot.Home, entry.RelativePath, cancellationToken).ConfigureAwait(false);
+                byte[]? content;
+                try
+                {
+                    content = await sandbox.ReadFileAsync(SandboxRoot.Home, entry.RelativePath, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is ArgumentException or IOException)
+                {
+                    continue; // Swapped for a link or removed while being read; the next turn stores what stays.
+                }
+
                 if (content is null)
                 {
                     continue;

@@ -64,7 +64,18 @@ internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimePro
                     continue;
                 }
 
-                var content = await sandbox.ReadFileAsync(SandboxRoot.Workspace, entry.RelativePath, cancellationToken).ConfigureAwait(false);
+                byte[]? content;
+                try
+                {
+                    content = await sandbox.ReadFileAsync(SandboxRoot.Workspace, entry.RelativePath, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is ArgumentException or IOException)
+                {
+                    // Listed as a file, then swapped for a link or removed before it could be read: the agent is
+                    // changing it as we look. It is skipped this time, never followed; the next scan sees what stays.
+                    continue;
+                }
+
                 if (content is null)
                 {
                     continue;
