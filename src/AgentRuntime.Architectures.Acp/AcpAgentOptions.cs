@@ -23,6 +23,14 @@ public sealed class AcpAgentOptions
     public Dictionary<string, string> Env { get; set; } = [];
 
     /// <summary>
+    /// The model API the agent calls, when the runtime should keep its key: the agent then gets a token of its sandbox's
+    /// in <see cref="AcpModelOptions.KeyVariable"/> and the runtime's model proxy in
+    /// <see cref="AcpModelOptions.BaseUrlVariable"/>, and the key never enters the sandbox. Without it, whatever
+    /// <see cref="Env"/> holds reaches the agent as it is.
+    /// </summary>
+    public AcpModelOptions? Model { get; set; }
+
+    /// <summary>
     /// Whether the runtime serves the ACP file methods (<c>fs/read_text_file</c>, <c>fs/write_text_file</c>) from the
     /// workspace and advertises them, so that agents which edit through their client see the same files either way.
     /// </summary>
@@ -37,4 +45,27 @@ public sealed class AcpAgentOptions
     /// <summary>How long one turn may run before it is cancelled and fails.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan TurnTimeout { get; set; } = TimeSpan.FromMinutes(30);
+}
+
+/// <summary>The model API of a generic ACP agent, reached through the runtime's model proxy (<c>AgentRuntime:Acp:Model</c>).</summary>
+public sealed class AcpModelOptions
+{
+    /// <summary>The API's wire format: <c>Anthropic</c> or <c>Gemini</c>.</summary>
+    public Gateway.ModelApiKind Api { get; set; } = Gateway.ModelApiKind.Anthropic;
+
+    /// <summary>The API's base address, where the proxy forwards.</summary>
+    [Required]
+    public string BaseUrl { get; set; } = "";
+
+    /// <summary>The real key, kept by the proxy.</summary>
+    [Required]
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>The variable the agent reads its key from, such as <c>ANTHROPIC_API_KEY</c>.</summary>
+    [Required]
+    public string KeyVariable { get; set; } = "";
+
+    /// <summary>The variable the agent reads its API base address from, such as <c>ANTHROPIC_BASE_URL</c>.</summary>
+    [Required]
+    public string BaseUrlVariable { get; set; } = "";
 }

@@ -66,6 +66,12 @@ internal sealed partial class AcpArchitecture(IOptions<AcpAgentOptions> options,
         }
 
         var environment = new Dictionary<string, string>(settings.Env) { ["HOME"] = context.Sandbox.HomePath };
+        if (settings.Model is { } model && context.ModelAccess is { } access && context.Sandbox.ModelProxyUrl is { } proxy)
+        {
+            environment[model.KeyVariable] = access.GrantToken(new Gateway.ModelUpstream(model.Api, new Uri(model.BaseUrl), model.ApiKey));
+            environment[model.BaseUrlVariable] = proxy.ToString().TrimEnd('/');
+        }
+
         var command = settings.Command!;
         var launch = new AcpLaunch
         {

@@ -1,3 +1,4 @@
+using AgentRuntime.Gateway;
 using System.Text;
 using AgentRuntime.Blocks;
 using AgentRuntime.Events;
@@ -35,15 +36,23 @@ public sealed class AcpArchitectureGeminiTests
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
             .AddLogging(b => b.AddProvider(logs).SetMinimumLevel(LogLevel.Trace));
         new TestRuntimeBuilder(services)
+            .AddSandboxGateway()
             .AddLocalSandbox(o => o.RootDirectory = root)
             .AddAcpAgent(o =>
             {
                 o.Command = "node";
                 o.Args = [GeminiScript(), "--acp", "--model", "gemini-2.5-flash"];
+                // The key stays in the runtime: the agent gets a token for the model proxy in these variables.
+                o.Model = new AcpModelOptions
+                {
+                    Api = ModelApiKind.Gemini,
+                    BaseUrl = server.BaseUrl,
+                    ApiKey = "generic-key",
+                    KeyVariable = "GEMINI_API_KEY",
+                    BaseUrlVariable = "GOOGLE_GEMINI_BASE_URL",
+                };
                 o.Env = new()
                 {
-                    ["GEMINI_API_KEY"] = "generic-key",
-                    ["GOOGLE_GEMINI_BASE_URL"] = server.BaseUrl,
                     ["GEMINI_CLI_TRUST_WORKSPACE"] = "true",
                     ["GEMINI_CLI_NO_RELAUNCH"] = "true",
                     ["NODE_OPTIONS"] = "--disable-wasm-trap-handler",
@@ -51,7 +60,8 @@ public sealed class AcpArchitectureGeminiTests
             });
         await using var provider = services.BuildServiceProvider();
         var session = new SessionRecord { SessionId = Guid.NewGuid().ToString(), Architecture = "acp", AgentProfileRef = "default", CreatedAt = default, LastActivity = default };
-        await using var sandbox = await provider.GetRequiredService<ISandboxProvider>().CreateAsync(new SandboxRequest { SessionId = session.SessionId }, Token).WaitAsync(Bound, Token);
+        using var lease = provider.GetRequiredService<ISandboxGateway>().Open(new SandboxGatewayRequest { SessionId = session.SessionId, Network = SandboxNetworkPolicy.ModelOnly });
+        await using var sandbox = await provider.GetRequiredService<ISandboxProvider>().CreateAsync(new SandboxRequest { SessionId = session.SessionId, Bridge = lease }, Token).WaitAsync(Bound, Token);
         await sandbox.WriteFileAsync(SandboxRoot.Workspace, "notes.md", "# Notes\n"u8.ToArray(), Token).WaitAsync(Bound, Token);
         await sandbox.WriteFileAsync(SandboxRoot.Home, ".gemini/settings.json", """{"security":{"auth":{"selectedType":"gemini-api-key"}}}"""u8.ToArray(), Token).WaitAsync(Bound, Token);
         server.Enqueue(
@@ -60,7 +70,7 @@ public sealed class AcpArchitectureGeminiTests
         var architecture = provider.GetServices<IAgentArchitecture>().Single();
 
         await using var connection = await architecture.ConnectAsync(
-            new AgentConnectContext { Sandbox = sandbox, Session = session, Profile = new AgentProfile { Id = "default", Name = "Default" }, Resume = false }, Token).WaitAsync(Bound, Token);
+            new AgentConnectContext { Sandbox = sandbox, Session = session, Profile = new AgentProfile { Id = "default", Name = "Default" }, Resume = false, ModelAccess = lease }, Token).WaitAsync(Bound, Token);
         var events = new List<SessionEvent>();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
         deadline.CancelAfter(Bound);
@@ -78,6 +88,7 @@ public sealed class AcpArchitectureGeminiTests
         Assert.Equal(("edit", ToolStatus.Success), (tool.ToolName, tool.Status));
         Assert.Contains("notes.md", Assert.IsType<ToolResultBlock>(projection.GetBlock($"{tool.Id}:result")).Output, StringComparison.Ordinal);
         Assert.Equal("Saved.", Assert.IsType<AssistantTextBlock>(projection.Blocks[^1]).Content);
+        Assert.All(server.Requests, r => Assert.Equal("generic-key", r.Headers["x-goog-api-key"])); // swapped in by the proxy
         Assert.Equal(10 + 40, events.OfType<MetadataUpdateEvent>().Last().Metadata.Usage.InputTokens);
         var state = await sandbox.ReadFileAsync(SandboxRoot.Home, ".agent-runtime/acp/session.json", Token).WaitAsync(Bound, Token);
         Assert.Contains("acpSessionId", Encoding.UTF8.GetString(state!), StringComparison.Ordinal);

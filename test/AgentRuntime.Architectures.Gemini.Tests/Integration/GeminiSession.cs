@@ -1,4 +1,5 @@
 using AgentRuntime.Events;
+using AgentRuntime.Gateway;
 using AgentRuntime.Hosting;
 using AgentRuntime.Profiles;
 using AgentRuntime.Sandboxes;
@@ -21,10 +22,12 @@ internal sealed class GeminiSession : IAsyncDisposable
     private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(60);
 
     private readonly ServiceProvider _services;
+    private ISandboxGatewayLease _lease;
     private readonly string _root;
 
-    private GeminiSession(ScriptedGeminiServer server, ServiceProvider services, string root, ISandbox sandbox, SessionRecord session)
+    private GeminiSession(ScriptedGeminiServer server, ServiceProvider services, string root, ISandbox sandbox, SessionRecord session, ISandboxGatewayLease lease)
     {
+        _lease = lease;
         Server = server;
         _services = services;
         _root = root;
@@ -53,6 +56,7 @@ internal sealed class GeminiSession : IAsyncDisposable
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
             .AddLogging();
         new TestRuntimeBuilder(services)
+            .AddSandboxGateway()
             .AddLocalSandbox(o => o.RootDirectory = root)
             .AddGeminiCli(o =>
             {
@@ -64,8 +68,9 @@ internal sealed class GeminiSession : IAsyncDisposable
             });
         var provider = services.BuildServiceProvider(validateScopes: true);
         var session = NewSession();
-        var sandbox = await provider.GetRequiredService<ISandboxProvider>().CreateAsync(new SandboxRequest { SessionId = session.SessionId }, Token).WaitAsync(StepTimeout, Token);
-        return new GeminiSession(server, provider, root, sandbox, session);
+        var lease = OpenLease(provider, session.SessionId);
+        var sandbox = await provider.GetRequiredService<ISandboxProvider>().CreateAsync(new SandboxRequest { SessionId = session.SessionId, Bridge = lease }, Token).WaitAsync(StepTimeout, Token);
+        return new GeminiSession(server, provider, root, sandbox, session, lease);
     }
 
     public static SessionRecord NewSession() => new()
@@ -78,7 +83,7 @@ internal sealed class GeminiSession : IAsyncDisposable
     };
 
     public Task<IAgentConnection> ConnectAsync(bool resume = false, AgentProfile? profile = null) =>
-        Architecture.ConnectAsync(new AgentConnectContext { Sandbox = Sandbox, Session = Session, Profile = profile ?? Profile, Resume = resume }, Token)
+        Architecture.ConnectAsync(new AgentConnectContext { Sandbox = Sandbox, Session = Session, Profile = profile ?? Profile, Resume = resume, ModelAccess = _lease }, Token)
             .WaitAsync(StepTimeout, Token);
 
     /// <summary>Runs a turn to its end and returns its events.</summary>
@@ -115,16 +120,23 @@ internal sealed class GeminiSession : IAsyncDisposable
     public async Task RecreateSandboxAsync(IReadOnlyList<NativeTranscriptFile> restore)
     {
         await Sandbox.TerminateAsync(Token).WaitAsync(StepTimeout, Token);
-        Sandbox = await _services.GetRequiredService<ISandboxProvider>().CreateAsync(new SandboxRequest { SessionId = Session.SessionId }, Token).WaitAsync(StepTimeout, Token);
+        _lease.Dispose();
+        _lease = OpenLease(_services, Session.SessionId);
+        Sandbox = await _services.GetRequiredService<ISandboxProvider>().CreateAsync(new SandboxRequest { SessionId = Session.SessionId, Bridge = _lease }, Token).WaitAsync(StepTimeout, Token);
         foreach (var file in restore)
         {
             await Sandbox.WriteFileAsync(SandboxRoot.Home, file.RelativePath, file.Content, Token).WaitAsync(StepTimeout, Token);
         }
     }
 
+    /// <summary>The model proxy's way into a sandbox, as a session opens it: the CLI gets a token, never the key.</summary>
+    private static ISandboxGatewayLease OpenLease(IServiceProvider services, string sessionId) =>
+        services.GetRequiredService<ISandboxGateway>().Open(new SandboxGatewayRequest { SessionId = sessionId, Network = SandboxNetworkPolicy.ModelOnly });
+
     public async ValueTask DisposeAsync()
     {
         await Sandbox.DisposeAsync();
+        _lease.Dispose();
         await _services.DisposeAsync();
         await Server.DisposeAsync();
         try
