@@ -16,7 +16,7 @@ namespace AgentRuntime.Core.Tests.Sessions;
 public sealed class SessionManagerTests : IAsyncDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "agent-runtime-core-tests", Guid.NewGuid().ToString("N"));
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("agent-runtime-core-tests-").FullName;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
     private readonly InMemoryAgentStore _store = new();
     private readonly EchoArchitecture _architecture = new();
@@ -157,7 +157,8 @@ public sealed class SessionManagerTests : IAsyncDisposable
 
     private async Task<SessionListItem> CreateSessionAsync(CancellationToken ct)
     {
-        await _store.SaveProfileAsync(new AgentProfile { Id = "default", Name = "Default" }, ct);
+        // The echo agent answers by itself: its sandbox needs no model, so no gateway and no network.
+        await _store.SaveProfileAsync(new AgentProfile { Id = "default", Name = "Default", Network = Sandboxes.SandboxNetworkPolicy.None }, ct);
         return await _manager.CreateSessionAsync(new CreateSessionRequest { AgentProfileRef = "default", Architecture = "echo" }, ct);
     }
 
