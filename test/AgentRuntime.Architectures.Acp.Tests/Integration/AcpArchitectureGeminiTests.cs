@@ -92,6 +92,7 @@ public sealed class AcpArchitectureGeminiTests
         Assert.Equal(10 + 40, events.OfType<MetadataUpdateEvent>().Last().Metadata.Usage.InputTokens);
         var state = await sandbox.ReadFileAsync(SandboxRoot.Home, ".agent-runtime/acp/session.json", Token).WaitAsync(Bound, Token);
         Assert.Contains("acpSessionId", Encoding.UTF8.GetString(state!), StringComparison.Ordinal);
+        await sandbox.TerminateAsync(Token).WaitAsync(Bound, Token); // its directory is a mount until then
         try
         {
             Directory.Delete(root, recursive: true);

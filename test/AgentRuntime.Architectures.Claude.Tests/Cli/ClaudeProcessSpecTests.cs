@@ -1,5 +1,6 @@
 using AgentRuntime.Architectures.Claude.Cli;
 using AgentRuntime.Architectures.Claude.Tests.Fixtures;
+using AgentRuntime.Gateway;
 using AgentRuntime.Profiles;
 
 namespace AgentRuntime.Architectures.Claude.Tests.Cli;
@@ -46,16 +47,17 @@ public sealed class ClaudeProcessSpecTests
     }
 
     [Fact]
-    public void Build_Environment_CarriesTheKeyBaseUrlHomeAndOfflineSwitchesOnly()
+    public void Build_WithModelAccess_CarriesATokenAndTheProxyNeverTheKey()
     {
-        var environment = ClaudeProcessSpec.Build(Options, Context(Profile), resume: false).Environment;
+        var access = new RecordingModelAccess();
+        var environment = ClaudeProcessSpec.Build(Options, Context(Profile, access), resume: false).Environment;
 
         Assert.Equal(
             new Dictionary<string, string>
             {
                 ["HOME"] = "/sandbox/home",
-                ["ANTHROPIC_API_KEY"] = "sk-1",
-                ["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9",
+                ["ANTHROPIC_API_KEY"] = "token-1",
+                ["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:4780",
                 ["DISABLE_TELEMETRY"] = "1",
                 ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1",
                 ["DISABLE_AUTOUPDATER"] = "1",
@@ -63,21 +65,44 @@ public sealed class ClaudeProcessSpecTests
                 ["CLAUDE_CODE_DISABLE_BACKGROUND_TASKS"] = "1",
             }.OrderBy(p => p.Key),
             environment.OrderBy(p => p.Key));
+        Assert.Equal(new ModelUpstream(ModelApiKind.Anthropic, new Uri("http://127.0.0.1:9"), "sk-1"), Assert.Single(access.Granted));
     }
 
     [Fact]
-    public void Build_NoBaseUrlConfigured_LeavesTheCliDefault()
+    public void Build_NoBaseUrlConfigured_SendsTheProxyToTheDefaultApi()
     {
-        var environment = ClaudeProcessSpec.Build(new ClaudeCodeOptions { ApiKey = "k", CliPath = "c" }, Context(Profile), resume: false).Environment;
+        var access = new RecordingModelAccess();
+        ClaudeProcessSpec.Build(new ClaudeCodeOptions { ApiKey = "k", CliPath = "c" }, Context(Profile, access), resume: false);
 
-        Assert.False(environment.ContainsKey("ANTHROPIC_BASE_URL"));
+        Assert.Equal(new Uri("https://api.anthropic.com"), Assert.Single(access.Granted).BaseUrl);
     }
 
-    private static AgentConnectContext Context(AgentProfile profile) => new()
+    [Fact]
+    public void Build_WithoutModelAccess_GivesTheCliNoKey()
     {
-        Sandbox = new PathOnlySandbox(),
+        var environment = ClaudeProcessSpec.Build(Options, Context(Profile), resume: false).Environment;
+
+        Assert.DoesNotContain("sk-1", environment.Values);
+        Assert.Equal("no-model-access", environment["ANTHROPIC_API_KEY"]);
+    }
+
+    private sealed class RecordingModelAccess : IModelAccess
+    {
+        public List<ModelUpstream> Granted { get; } = [];
+
+        public string GrantToken(ModelUpstream upstream)
+        {
+            Granted.Add(upstream);
+            return $"token-{Granted.Count}";
+        }
+    }
+
+    private static AgentConnectContext Context(AgentProfile profile, IModelAccess? access = null) => new()
+    {
+        Sandbox = new PathOnlySandbox(modelProxyUrl: access is null ? null : new Uri("http://127.0.0.1:4780")),
         Session = RecordedOutput.Session(),
         Profile = profile,
         Resume = false,
+        ModelAccess = access,
     };
 }

@@ -3,7 +3,7 @@ using AgentRuntime.Sandboxes;
 namespace AgentRuntime.Architectures.Claude.Tests.Cli;
 
 /// <summary>A sandbox that only knows its paths, for code that never touches the sandbox itself.</summary>
-internal sealed class PathOnlySandbox(string workspacePath = "/sandbox/workspace", string homePath = "/sandbox/home") : ISandbox
+internal sealed class PathOnlySandbox(string workspacePath = "/sandbox/workspace", string homePath = "/sandbox/home", Uri? modelProxyUrl = null) : ISandbox
 {
     public string Id => "path-only";
 
@@ -11,7 +11,7 @@ internal sealed class PathOnlySandbox(string workspacePath = "/sandbox/workspace
 
     public string HomePath { get; } = homePath;
 
-    public Uri? ModelProxyUrl => null;
+    public Uri? ModelProxyUrl { get; } = modelProxyUrl;
 
     public Uri? EgressProxyUrl => null;
 
