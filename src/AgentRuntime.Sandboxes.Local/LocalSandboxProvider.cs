@@ -30,6 +30,13 @@ internal sealed partial class LocalSandboxProvider : ISandboxProvider
         {
             LogNotEnforced(note);
         }
+
+        if (_plan.Cgroups)
+        {
+            SandboxCgroup.RemoveLeftovers();
+        }
+
+        RemoveLeftoverSandboxes();
     }
 
     public string Name => "local";
@@ -64,11 +71,8 @@ internal sealed partial class LocalSandboxProvider : ISandboxProvider
             LogSharedNetwork(request.SessionId, request.Network.ToString());
         }
 
-        var root = _options.RootDirectory is { Length: > 0 } configured
-            ? Path.GetFullPath(configured)
-            : Path.Combine(_runtimeOptions.Value.GetFullDataDirectory(), "sandboxes");
         var id = $"local-{request.SessionId[..8]}-{Guid.NewGuid().ToString("N")[..8]}";
-        var sandbox = new LocalSandbox(id, Path.Combine(root, request.SessionId), _options, bubblewrap, hostUserId, _plan, request);
+        var sandbox = new LocalSandbox(id, Path.Combine(SandboxesDirectory, request.SessionId), _options, bubblewrap, hostUserId, _plan, request);
         try
         {
             sandbox.Create();
@@ -85,6 +89,34 @@ internal sealed partial class LocalSandboxProvider : ISandboxProvider
         }
 
         return Task.FromResult<ISandbox>(sandbox);
+    }
+
+    private string SandboxesDirectory => _options.RootDirectory is { Length: > 0 } configured
+        ? Path.GetFullPath(configured)
+        : Path.Combine(_runtimeOptions.Value.GetFullDataDirectory(), "sandboxes");
+
+    /// <summary>
+    /// Sandboxes do not outlive their server; a server that was killed leaves their directories (and, as root, the
+    /// tmpfs mounted on each), which the runtime restores from persistence anyway.
+    /// </summary>
+    private void RemoveLeftoverSandboxes()
+    {
+        if (!Directory.Exists(SandboxesDirectory))
+        {
+            return;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(SandboxesDirectory))
+        {
+            try
+            {
+                SandboxResources.RemoveLeftovers(directory);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogLeftoverNotRemoved(Path.GetFileName(directory), ex.Message);
+            }
+        }
     }
 
     /// <summary>What this machine lets the provider enforce: namespaces, cgroups and mounts all need root.</summary>
@@ -132,6 +164,9 @@ internal sealed partial class LocalSandboxProvider : ISandboxProvider
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "AgentRuntime:LocalSandbox:Isolation is None: agents run on this host WITHOUT isolation, with the server's user. Use this for development only.")]
     private partial void LogNoIsolation();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove the leftover sandbox directory of session {SessionId}: {Reason}")]
+    private partial void LogLeftoverNotRemoved(string sessionId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Local sandboxes: not enforced on this machine: {Note}")]
     private partial void LogNotEnforced(string note);

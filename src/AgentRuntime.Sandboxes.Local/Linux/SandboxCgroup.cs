@@ -13,6 +13,9 @@ internal sealed class SandboxCgroup : IDisposable
     private const string Root = "/sys/fs/cgroup";
     private const string Parent = "agent-runtime";
 
+    // One directory per server process, so a server sweeps what a killed one left without touching a live one's.
+    private static readonly string ProcessParent = Path.Combine(Parent, Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+
     private readonly List<string> _directories;
 
     private SandboxCgroup(List<string> directories) => _directories = directories;
@@ -105,9 +108,40 @@ internal sealed class SandboxCgroup : IDisposable
         }
     }
 
+    /// <summary>Removes the cgroups of server processes that no longer run, killing what was left in them.</summary>
+    public static void RemoveLeftovers()
+    {
+        foreach (var controller in new[] { "memory", "pids" })
+        {
+            var parent = Path.Combine(Root, controller, Parent);
+            if (!Directory.Exists(parent))
+            {
+                continue;
+            }
+
+            foreach (var server in Directory.EnumerateDirectories(parent))
+            {
+                if (!int.TryParse(Path.GetFileName(server), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}"))
+                {
+                    continue;
+                }
+
+                new SandboxCgroup(Directory.EnumerateDirectories(server).ToList()).Dispose();
+                try
+                {
+                    Directory.Delete(server);
+                }
+                catch (IOException)
+                {
+                    // Not empty yet; the next start tries again.
+                }
+            }
+        }
+    }
+
     private static string MakeDirectory(string controller, string name, List<string> made)
     {
-        var directory = Path.Combine(Root, controller, Parent, name);
+        var directory = Path.Combine(Root, controller, ProcessParent, name);
         Directory.CreateDirectory(directory);
         made.Add(directory);
         return directory;

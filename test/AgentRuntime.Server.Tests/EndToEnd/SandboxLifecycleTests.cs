@@ -22,7 +22,8 @@ public sealed class SandboxLifecycleTests : ServerTest
         var turn2 = await Server.SendMessageAsync(session.SessionId, "Write a long answer");
         var started = await hub.WaitForAsync<TurnStartedEvent>(e => e.TurnId == turn2);
         await hub.WaitForAsync<BlockDeltaEvent>(e => e.Seq > started.Seq);
-        Assert.True(KillProcessesMentioning(Path.Combine(DataDirectory, "sandboxes", session.SessionId)) > 0, "no sandbox process was found to kill");
+        var sandboxId = (await Server.GetSessionAsync(session.SessionId)).Runtime.Sandbox!.SandboxId;
+        Assert.True(Kill(SandboxProcesses(sandboxId)) > 0, "no sandbox process was found to kill");
 
         var failed = await hub.WaitForAsync<TurnFailedEvent>(e => e.TurnId == turn2);
         Assert.Contains("exited", failed.Error);
@@ -43,19 +44,21 @@ public sealed class SandboxLifecycleTests : ServerTest
     public async Task ServerShutdown_TerminatesEverySandboxAndLeavesNoProcessBehind()
     {
         var sessions = new List<string>();
+        var sandboxes = new List<string>();
         for (var i = 0; i < 2; i++)
         {
             var session = await Server.CreateSessionAsync();
             var (result, _) = await RunBashAsync(session.SessionId, "sleep 600 > /dev/null 2>&1 & echo started");
             Assert.Contains("started", result.Output);
             sessions.Add(session.SessionId);
+            sandboxes.Add((await Server.GetSessionAsync(session.SessionId)).Runtime.Sandbox!.SandboxId);
         }
 
-        Assert.True(CountProcessesMentioning(Path.Combine(DataDirectory, "sandboxes")) > 0);
+        Assert.All(sandboxes, id => Assert.NotEmpty(SandboxProcesses(id)));
 
         await RestartServerAsync();
 
-        Assert.Equal(0, CountProcessesMentioning(Path.Combine(DataDirectory, "sandboxes")));
+        Assert.All(sandboxes, id => Assert.Empty(SandboxProcesses(id)));
         Assert.Equal(0, CountProcessesNamed("sleep 600"));
         foreach (var id in sessions)
         {
@@ -64,9 +67,16 @@ public sealed class SandboxLifecycleTests : ServerTest
         }
     }
 
-    private static int KillProcessesMentioning(string text)
+    /// <summary>The processes in a sandbox's own cgroup: every process it started, whatever its command line says.</summary>
+    private static List<int> SandboxProcesses(string sandboxId)
     {
-        var pids = FindProcesses(text);
+        var procs = Directory.EnumerateFiles("/sys/fs/cgroup/pids/agent-runtime", "cgroup.procs", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(Path.GetDirectoryName(f)) == sandboxId);
+        return procs.SelectMany(f => File.ReadAllLines(f)).Select(int.Parse).ToList();
+    }
+
+    private static int Kill(List<int> pids)
+    {
         foreach (var pid in pids)
         {
             try
@@ -81,8 +91,6 @@ public sealed class SandboxLifecycleTests : ServerTest
 
         return pids.Count;
     }
-
-    private static int CountProcessesMentioning(string text) => FindProcesses(text).Count;
 
     private static int CountProcessesNamed(string commandLine) => FindProcesses(commandLine).Count;
 

@@ -74,12 +74,12 @@ public sealed class SandboxLimitsTests : IAsyncLifetime
         var sandbox = await _sandboxes.CreateAsync(SandboxNetworkPolicy.None, null, Token);
         await TestSandboxes.RunAsync(sandbox, "true", Token);
         Assert.Contains(_sandboxes.DataDirectory, await File.ReadAllTextAsync("/proc/self/mounts", Token));
-        Assert.True(Directory.Exists($"/sys/fs/cgroup/memory/agent-runtime/{sandbox.Id}"));
+        Assert.True(Directory.Exists($"/sys/fs/cgroup/memory/agent-runtime/{Environment.ProcessId}/{sandbox.Id}"));
 
         await sandbox.TerminateAsync(Token);
 
         Assert.DoesNotContain(_sandboxes.DataDirectory, await File.ReadAllTextAsync("/proc/self/mounts", Token));
-        Assert.False(Directory.Exists($"/sys/fs/cgroup/memory/agent-runtime/{sandbox.Id}"));
-        Assert.False(Directory.Exists($"/sys/fs/cgroup/pids/agent-runtime/{sandbox.Id}"));
+        Assert.False(Directory.Exists($"/sys/fs/cgroup/memory/agent-runtime/{Environment.ProcessId}/{sandbox.Id}"));
+        Assert.False(Directory.Exists($"/sys/fs/cgroup/pids/agent-runtime/{Environment.ProcessId}/{sandbox.Id}"));
     }
 }
