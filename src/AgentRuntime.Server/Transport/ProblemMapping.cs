@@ -22,7 +22,12 @@ internal static class ProblemMapping
         }
         catch (BadRequestException ex)
         {
-            return Problem(ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request too large" : "Malformed request", ex.Message);
+            return Problem(ex.StatusCode, ex.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "Request too large",
+                StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+                _ => "Malformed request",
+            }, ex.Message);
         }
         catch (ArgumentException ex)
         {

@@ -14,6 +14,13 @@ internal static class RequestBodies
     public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
         where T : class
     {
+        // Only JSON: a form or text/plain body is what a hostile web page can send without a CORS preflight.
+        if (!request.HasJsonContentType())
+        {
+            throw new BadRequestException(
+                $"The request body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "none"}'.", StatusCodes.Status415UnsupportedMediaType);
+        }
+
         var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value.MaxMessageBytes;
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {

@@ -47,6 +47,29 @@ public sealed class BadInputTests : ServerTest
         Assert.Contains("JSON", (string?)problem["detail"], StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("/api/sessions", "text/plain")]
+    [InlineData("/api/sessions", "application/x-www-form-urlencoded")]
+    [InlineData("/api/sessions", null)]
+    [InlineData("/api/sessions/{id}/messages", "text/plain")]
+    [InlineData("/api/sessions/{id}", "text/plain")]
+    public async Task JsonEndpoints_WithABodyThatIsNotJson_Return415AndDoNothing(string path, string? contentType)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var session = await Server.CreateSessionAsync();
+        var content = new StringContent("""{"agentProfileRef": "default", "architecture": "claude-agent-sdk", "content": "hi", "budget": null}""");
+        content.Headers.ContentType = contentType is null ? null : new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        var method = path.EndsWith("{id}", StringComparison.Ordinal) ? HttpMethod.Patch : HttpMethod.Post;
+
+        var response = await Server.Http.SendAsync(new HttpRequestMessage(method, path.Replace("{id}", session.SessionId, StringComparison.Ordinal)) { Content = content }, ct);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("application/json", (string?)(await ReadProblemAsync(response))["detail"], StringComparison.Ordinal);
+        var list = await Server.Http.GetFromJsonAsync<JsonObject>("/api/sessions", ct);
+        Assert.Single(list!["sessions"]!.AsArray());
+        Assert.Equal(0, (await Server.GetSessionAsync(session.SessionId)).LastSeq);
+    }
+
     [Fact]
     public async Task CreateSession_WithUnknownArchitecture_Returns400ListingTheKnownOnes()
     {
