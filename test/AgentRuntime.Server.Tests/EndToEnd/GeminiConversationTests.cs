@@ -55,4 +55,23 @@ public sealed class GeminiConversationTests(GeminiModel gemini) : ServerTest, IC
         Assert.Equal(Enumerable.Range(1, replay.Events.Count).Select(i => (long)i), replay.Events.Select(e => e.Seq));
         Assert.Contains((await Server.GetSessionAsync(session.SessionId)).Blocks.OfType<AssistantTextBlock>(), b => b.Content == "You said KIWI.");
     }
+
+    [Fact]
+    public async Task GeminiAgent_LookingForItsKey_FindsOnlyATokenThatTheModelNeverSees()
+    {
+        var session = await Server.CreateSessionAsync("gemini-cli");
+        var hub = await SubscribeHubAsync(session.SessionId);
+        gemini.Server.Enqueue(
+            GeminiReply.Shell("k=gemini-test; env | grep -E '^(GEMINI|GOOGLE)'; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c \"$k-key\"; grep -r -l \"$k-key\" ~ /workspace /tmp 2>/dev/null | wc -l", "Look for the key"),
+            GeminiReply.Text("Looked."));
+        var turn = await Server.SendMessageAsync(session.SessionId, "Find your key");
+        await hub.WaitForAsync<TurnCompletedEvent>(e => e.TurnId == turn, TimeSpan.FromSeconds(120));
+
+        var output = hub.Events.OfType<BlockCompleteEvent>().Select(e => e.Block).OfType<ToolResultBlock>().Single().Output;
+        Assert.DoesNotContain("gemini-test-key", output);
+        var token = output.Split('\n').Single(l => l.StartsWith("GEMINI_API_KEY=", StringComparison.Ordinal))["GEMINI_API_KEY=".Length..];
+        Assert.Contains("GOOGLE_GEMINI_BASE_URL=http://127.0.0.1:4780", output);
+        Assert.All(gemini.Server.Requests.Where(r => r.IsGenerate), r => Assert.Equal("gemini-test-key", r.Headers["x-goog-api-key"]));
+        Assert.DoesNotContain(gemini.Server.Requests, r => r.Headers.Values.Any(v => v.Contains(token, StringComparison.Ordinal)) || r.Query.Contains(token, StringComparison.Ordinal));
+    }
 }
