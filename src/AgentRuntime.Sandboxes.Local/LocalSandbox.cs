@@ -166,6 +166,27 @@ internal sealed class LocalSandbox : ISandbox
         return Task.FromResult(Files(root).List(relativeDirectory, ScanLimits.Default).Files);
     }
 
+    public Task<SandboxFileScan> ScanFilesAsync(SandboxRoot root, string relativeDirectory, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var limits = ScanLimits.Default;
+        var scan = Files(root).List(relativeDirectory, limits);
+        var reached = new List<string>();
+        AddIf(ScanLimit.Files, $"more than {limits.MaxFiles:N0} files");
+        AddIf(ScanLimit.Entries, $"more than {limits.MaxEntries:N0} entries");
+        AddIf(ScanLimit.Depth, $"directories deeper than {limits.MaxDepth} levels");
+        AddIf(ScanLimit.PathLength, $"paths longer than {limits.MaxPathLength:N0} bytes");
+        return Task.FromResult(new SandboxFileScan(scan.Files, reached));
+
+        void AddIf(ScanLimit limit, FormattableString text)
+        {
+            if (scan.LimitsReached.HasFlag(limit))
+            {
+                reached.Add(FormattableString.Invariant(text));
+            }
+        }
+    }
+
     public Task<bool> CheckHealthAsync(CancellationToken cancellationToken) =>
         Task.FromResult(!_terminated.Task.IsCompleted && Directory.Exists(_workspaceDirectory) && Directory.Exists(_homeDirectory));
 

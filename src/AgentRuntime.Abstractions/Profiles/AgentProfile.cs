@@ -38,6 +38,9 @@ public sealed record AgentProfile
         init => _network = value;
     }
 
+    /// <summary>What is stored of each session's workspace; <see cref="Profiles.WorkspaceLimits.Default"/> where absent.</summary>
+    public WorkspaceLimits? WorkspaceLimits { get; init; }
+
     /// <summary>A limit on model tokens or cost for each session of this profile; a session may set its own.</summary>
     public Gateway.ModelBudget? Budget { get; init; }
 }

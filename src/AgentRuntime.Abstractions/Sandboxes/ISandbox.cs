@@ -46,11 +46,21 @@ public interface ISandbox : IAsyncDisposable
     /// <summary>Lists the regular files under a directory of a root, recursively, with paths relative to the root.</summary>
     Task<IReadOnlyList<SandboxFileEntry>> ListFilesAsync(SandboxRoot root, string relativeDirectory, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Lists like <see cref="ListFilesAsync"/>, and says which of the provider's bounds on a scan (files, depth, path
+    /// length) left something out. A provider without such bounds reports none.
+    /// </summary>
+    Task<SandboxFileScan> ScanFilesAsync(SandboxRoot root, string relativeDirectory, CancellationToken cancellationToken) =>
+        ScanByListingAsync(this, root, relativeDirectory, cancellationToken);
+
     /// <summary>Whether the sandbox can still run processes.</summary>
     Task<bool> CheckHealthAsync(CancellationToken cancellationToken);
 
     /// <summary>Stops every process of the sandbox and releases it. Idempotent.</summary>
     Task TerminateAsync(CancellationToken cancellationToken);
+
+    private static async Task<SandboxFileScan> ScanByListingAsync(ISandbox sandbox, SandboxRoot root, string relativeDirectory, CancellationToken cancellationToken) =>
+        new(await sandbox.ListFilesAsync(root, relativeDirectory, cancellationToken).ConfigureAwait(false), []);
 }
 
 /// <summary>The two directory trees of a sandbox that the runtime reads and writes.</summary>

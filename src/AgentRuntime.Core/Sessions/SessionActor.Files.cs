@@ -1,10 +1,41 @@
+using AgentRuntime.Blocks;
 using AgentRuntime.Events;
+using AgentRuntime.Profiles;
 using AgentRuntime.Sandboxes;
 
 namespace AgentRuntime.Sessions;
 
 internal sealed partial class SessionActor
 {
+    private WorkspaceLimits _workspaceLimits = WorkspaceLimits.Default;
+
+    // Notices already shown in this turn, so a limit hit at every tool call is said once.
+    private readonly HashSet<string> _noticesShown = new(StringComparer.Ordinal);
+
+    /// <summary>Scans the workspace, stores what changed within the profile's limits, and logs the changes and notices.</summary>
+    private async Task<IReadOnlyList<FileEvent>> SaveWorkspaceAsync(ISandbox sandbox, CancellationToken cancellationToken)
+    {
+        var save = await _workspace.SaveAsync(sandbox, _workspaceLimits, cancellationToken).ConfigureAwait(false);
+        var events = new List<SessionEvent>(save.Changes);
+        foreach (var notice in save.Notices)
+        {
+            lock (_noticesShown)
+            {
+                if (!_noticesShown.Add(notice))
+                {
+                    continue;
+                }
+            }
+
+            var block = new SystemBlock { Id = $"workspace-limit-{Guid.NewGuid():N}", Timestamp = _services.Time.GetUtcNow(), Subtype = "workspace_limit", Message = notice };
+            events.Add(new BlockStartEvent { ConversationId = Conversations.Main, Block = block });
+            events.Add(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = block.Id, Block = block });
+        }
+
+        await Log.AppendAsync(events, cancellationToken).ConfigureAwait(false);
+        return save.Changes;
+    }
+
     /// <summary>
     /// Writes a workspace file for a client. With a sandbox running, the file goes into its workspace and the scan that
     /// follows stores it and reports it, as if the agent had written it; without one, it goes to the store, and the next
@@ -16,8 +47,7 @@ internal sealed partial class SessionActor
         if (_sandbox is { Terminated.IsCompleted: false } sandbox)
         {
             await sandbox.WriteFileAsync(SandboxRoot.Workspace, path, content, cancellationToken).ConfigureAwait(false);
-            var changes = await _workspace.SaveAsync(sandbox, cancellationToken).ConfigureAwait(false);
-            await Log.AppendAsync(changes, cancellationToken).ConfigureAwait(false);
+            var changes = await SaveWorkspaceAsync(sandbox, cancellationToken).ConfigureAwait(false);
             return changes.FirstOrDefault(c => c.Path == path);
         }
 
@@ -54,8 +84,7 @@ internal sealed partial class SessionActor
         if (_sandbox is { Terminated.IsCompleted: false } sandbox)
         {
             await sandbox.DeleteFileAsync(SandboxRoot.Workspace, path, cancellationToken).ConfigureAwait(false);
-            var changes = await _workspace.SaveAsync(sandbox, cancellationToken).ConfigureAwait(false);
-            await Log.AppendAsync(changes, cancellationToken).ConfigureAwait(false);
+            var changes = await SaveWorkspaceAsync(sandbox, cancellationToken).ConfigureAwait(false);
             return changes.Any(c => c is FileDeletedEvent && c.Path == path);
         }
 

@@ -1,5 +1,6 @@
 using AgentRuntime.Architectures;
 using AgentRuntime.Events;
+using AgentRuntime.Profiles;
 using AgentRuntime.Sandboxes;
 using Microsoft.Extensions.Logging;
 
@@ -24,6 +25,7 @@ internal sealed partial class SessionActor
         await SetSandboxAsync(new SandboxInfo { SandboxId = "", Status = SandboxStatus.Starting, RestartCount = restartCount }, cancellationToken).ConfigureAwait(false);
 
         var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
+        _workspaceLimits = (profile.WorkspaceLimits ?? WorkspaceLimits.Default).OrDefaults();
         CloseGatewayLease();
         var lease = OpenGatewayLease(profile);
         ISandbox sandbox;

@@ -18,6 +18,11 @@ internal sealed partial class SessionActor
     {
         TurnFailure? failure = null;
         TakeBudgetRefusal();
+        lock (_noticesShown)
+        {
+            _noticesShown.Clear();
+        }
+
         try
         {
             var now = _services.Time.GetUtcNow();
@@ -173,7 +178,7 @@ internal sealed partial class SessionActor
         try
         {
             await _transcripts.SaveAsync(sandbox, _architecture.GetTranscriptDirectories(sandbox, _record), timeout.Token).ConfigureAwait(false);
-            await Log.AppendAsync(await _workspace.SaveAsync(sandbox, timeout.Token).ConfigureAwait(false), timeout.Token).ConfigureAwait(false);
+            await SaveWorkspaceAsync(sandbox, timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -186,7 +191,7 @@ internal sealed partial class SessionActor
     {
         if (_sandbox is { Terminated.IsCompleted: false } sandbox)
         {
-            await Log.AppendAsync(await _workspace.SaveAsync(sandbox, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            await SaveWorkspaceAsync(sandbox, cancellationToken).ConfigureAwait(false);
         }
     }
 

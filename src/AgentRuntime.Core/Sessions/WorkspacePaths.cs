@@ -3,8 +3,22 @@ namespace AgentRuntime.Sessions;
 /// <summary>Checks paths that clients give for workspace files: relative, inside the workspace, printable.</summary>
 public static class WorkspacePaths
 {
+    /// <summary>The longest path, in UTF-8 bytes; longer ones are left out of workspace scans, so they are refused here.</summary>
+    public const int MaxPathBytes = 1024;
+
+    /// <summary>The longest file or directory name, in UTF-8 bytes (Linux's NAME_MAX).</summary>
+    public const int MaxNameBytes = 255;
+
+    /// <summary>The deepest path, in directories; deeper ones are left out of workspace scans.</summary>
+    public const int MaxDepth = 64;
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
     /// <summary>The path with forward slashes and no empty or <c>.</c> segments.</summary>
-    /// <exception cref="ArgumentException">The path is empty, absolute, contains <c>..</c>, a NUL or a control character.</exception>
+    /// <exception cref="ArgumentException">
+    /// The path is empty, absolute, contains <c>..</c>, a NUL or a control character, is not valid Unicode, or is longer
+    /// or deeper than a workspace holds (<see cref="MaxPathBytes"/>, <see cref="MaxNameBytes"/>, <see cref="MaxDepth"/>).
+    /// </exception>
     public static string Normalize(string? path)
     {
         if (string.IsNullOrWhiteSpace(path))
@@ -33,6 +47,32 @@ public static class WorkspacePaths
             throw new ArgumentException($"The file path '{path}' names no file.", nameof(path));
         }
 
-        return string.Join('/', segments);
+        var normalized = string.Join('/', segments);
+        int length;
+        try
+        {
+            length = StrictUtf8.GetByteCount(normalized);
+        }
+        catch (System.Text.EncoderFallbackException)
+        {
+            throw new ArgumentException("The file path is not valid Unicode.", nameof(path));
+        }
+
+        if (length > MaxPathBytes)
+        {
+            throw new ArgumentException($"The file path is {length} bytes long; a workspace path has at most {MaxPathBytes}.", nameof(path));
+        }
+
+        if (segments.Count > MaxDepth)
+        {
+            throw new ArgumentException($"The file path is {segments.Count} levels deep; a workspace path has at most {MaxDepth}.", nameof(path));
+        }
+
+        if (segments.FirstOrDefault(s => StrictUtf8.GetByteCount(s) > MaxNameBytes) is { } name)
+        {
+            throw new ArgumentException($"The file path has a name of {StrictUtf8.GetByteCount(name)} bytes; a name has at most {MaxNameBytes}.", nameof(path));
+        }
+
+        return normalized;
     }
 }

@@ -1,5 +1,6 @@
 using AgentRuntime.Events;
 using AgentRuntime.Persistence;
+using AgentRuntime.Profiles;
 using AgentRuntime.Sandboxes;
 
 namespace AgentRuntime.Sessions;
@@ -46,21 +47,44 @@ internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimePro
         }
     }
 
-    /// <summary>Stores what changed in the sandbox's workspace since the last scan and returns the changes.</summary>
-    public async Task<IReadOnlyList<FileEvent>> SaveAsync(ISandbox sandbox, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores what changed in the sandbox's workspace since the last scan, within <paramref name="limits"/>, and returns
+    /// the changes with a notice for each limit that kept something out of the store.
+    /// </summary>
+    public async Task<WorkspaceSave> SaveAsync(ISandbox sandbox, WorkspaceLimits limits, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var changes = new List<FileEvent>();
-            var entries = await sandbox.ListFilesAsync(SandboxRoot.Workspace, "", cancellationToken).ConfigureAwait(false);
+            var scan = await sandbox.ScanFilesAsync(SandboxRoot.Workspace, "", cancellationToken).ConfigureAwait(false);
+            var notices = scan.LimitsReached.Select(l => $"The workspace has {l}; what lies past that is not stored.").ToList();
+            var storedBytes = _known.Values.Sum(k => k.Size);
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var entry in entries)
+            foreach (var entry in scan.Files)
             {
                 seen.Add(entry.RelativePath);
                 var isKnown = _known.TryGetValue(entry.RelativePath, out var known);
                 if (isKnown && known.Size == entry.Size && known.WriteTime == entry.LastWriteTime)
                 {
+                    continue;
+                }
+
+                if (entry.Size > limits.MaxFileBytes)
+                {
+                    notices.Add(Invariant($"'{entry.RelativePath}' has {entry.Size:N0} bytes, more than a stored file may have ({limits.MaxFileBytes:N0}, workspaceLimits.maxFileBytes); it is not stored."));
+                    continue;
+                }
+
+                if (!isKnown && _known.Count >= limits.MaxFiles)
+                {
+                    notices.Add(Invariant($"The workspace has more files than are stored ({limits.MaxFiles:N0}, workspaceLimits.maxFiles); new files are not stored."));
+                    continue;
+                }
+
+                if (storedBytes - known.Size + entry.Size > limits.MaxTotalBytes)
+                {
+                    notices.Add(Invariant($"The stored workspace would grow past {limits.MaxTotalBytes:N0} bytes (workspaceLimits.maxTotalBytes); '{entry.RelativePath}' is not stored."));
                     continue;
                 }
 
@@ -76,9 +100,9 @@ internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimePro
                     continue;
                 }
 
-                if (content is null)
+                if (content is null || content.Length > limits.MaxFileBytes)
                 {
-                    continue;
+                    continue; // Gone, or grown past the limit since it was listed; the next scan says which.
                 }
 
                 var hash = FileEvents.Hash(content);
@@ -89,7 +113,8 @@ internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimePro
                     changes.Add(FileEvents.Changed(created: !isKnown, entry.RelativePath, content, hash));
                 }
 
-                _known[entry.RelativePath] = (entry.Size, entry.LastWriteTime, hash);
+                storedBytes += content.Length - known.Size;
+                _known[entry.RelativePath] = (content.Length, entry.LastWriteTime, hash);
             }
 
             foreach (var gone in _known.Keys.Where(p => !seen.Contains(p)).ToList())
@@ -99,11 +124,16 @@ internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimePro
                 changes.Add(FileEvents.Deleted(gone));
             }
 
-            return changes;
+            return new WorkspaceSave(changes, notices.Distinct(StringComparer.Ordinal).ToList());
         }
         finally
         {
             _gate.Release();
         }
     }
+
+    private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }
+
+/// <summary>What one workspace scan stored, and what it kept out of the store and why.</summary>
+internal sealed record WorkspaceSave(IReadOnlyList<FileEvent> Changes, IReadOnlyList<string> Notices);
