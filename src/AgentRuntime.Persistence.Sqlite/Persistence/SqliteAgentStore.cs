@@ -55,6 +55,14 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
         await using var connection = await OpenAsync(cancellationToken);
 
+        // Deleted sessions give their pages back to the file system (incremental_vacuum after each delete). The mode is
+        // stored in the file; a database made without it needs one VACUUM to take it, which is cheap while it is new.
+        if (await ScalarAsync(connection, "PRAGMA auto_vacuum;", cancellationToken) is not 2L)
+        {
+            await ExecuteAsync(connection, null, "PRAGMA auto_vacuum = INCREMENTAL;", cancellationToken);
+            await ExecuteAsync(connection, null, "VACUUM;", cancellationToken);
+        }
+
         // WAL lets readers run alongside the writer; the mode is stored in the file, so setting it once is enough.
         // It cannot change inside a transaction, hence before the migration transaction.
         await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL;", cancellationToken);
@@ -144,6 +152,13 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         }
     }
 
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
@@ -162,6 +177,11 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         deleteSession.Parameters.AddWithValue("$id", sessionId);
         var existed = await deleteSession.ExecuteNonQueryAsync(cancellationToken) > 0;
         await transaction.CommitAsync(cancellationToken);
+
+        // Hand the freed pages back, so deleting a session with large files shrinks the database (at the next
+        // checkpoint, which moves the truncation out of the write-ahead log).
+        await ExecuteAsync(connection, null, "PRAGMA incremental_vacuum;", cancellationToken);
+        await ExecuteAsync(connection, null, "PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
         return existed;
     }
 

@@ -46,6 +46,32 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task DeleteSession_WithLargeFiles_GivesTheSpaceBack()
+    {
+        var session = await CreateSessionAsync();
+        for (var i = 0; i < 8; i++)
+        {
+            var content = RandomBytes(1 << 20, seed: i);
+            await Store.SaveWorkspaceFileAsync(session.SessionId, FileInfo($"big-{i}.bin", content, Epoch), content, CancellationToken);
+        }
+
+        var keep = await CreateSessionAsync();
+        var full = DatabaseBytes();
+
+        Assert.True(await Store.DeleteSessionAsync(session.SessionId, CancellationToken));
+
+        var after = DatabaseBytes();
+        Assert.True(full > 8 << 20, $"the files are in the database ({full:N0} bytes)");
+        Assert.True(after < 1 << 20, $"the database gave the space back: {full:N0} bytes before, {after:N0} after");
+        Assert.NotNull(await Store.GetSessionAsync(keep.SessionId, CancellationToken));
+        await using var connection = await ConnectAsync();
+        Assert.Equal(2L, await ScalarAsync<long>(connection, "PRAGMA auto_vacuum;")); // incremental
+    }
+
+    private long DatabaseBytes() =>
+        new FileInfo(DatabasePath).Length + (File.Exists(DatabasePath + "-wal") ? new FileInfo(DatabasePath + "-wal").Length : 0);
+
+    [Fact(Timeout = Timeout)]
     public async Task Initialize_CalledAgain_KeepsDataAndSingleVersionRow()
     {
         var session = await CreateSessionAsync();
