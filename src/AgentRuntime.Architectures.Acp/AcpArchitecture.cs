@@ -1,3 +1,4 @@
+using AgentRuntime.Gateway;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -66,10 +67,9 @@ internal sealed partial class AcpArchitecture(IOptions<AcpAgentOptions> options,
         }
 
         var environment = new Dictionary<string, string>(settings.Env) { ["HOME"] = context.Sandbox.HomePath };
-        if (settings.Model is { } model && context.ModelAccess is { } access && context.Sandbox.ModelProxyUrl is { } proxy)
+        if (settings.Model is { } model)
         {
-            environment[model.KeyVariable] = access.GrantToken(new Gateway.ModelUpstream(model.Api, new Uri(model.BaseUrl), model.ApiKey));
-            environment[model.BaseUrlVariable] = proxy.ToString().TrimEnd('/');
+            environment.AddModelAccess(context, new Gateway.ModelUpstream(model.Api, new Uri(model.BaseUrl), model.ApiKey), model.KeyVariable, model.BaseUrlVariable);
         }
 
         var command = settings.Command!;

@@ -59,18 +59,7 @@ internal static class ClaudeProcessSpec
             ["CLAUDE_CODE_DISABLE_BACKGROUND_TASKS"] = "1",
         };
         // The real key never enters the sandbox: the CLI talks to the runtime's model proxy with a token of this sandbox's.
-        var upstream = new ModelUpstream(ModelApiKind.Anthropic, new Uri(options.BaseUrl ?? DefaultBaseUrl), options.ApiKey ?? "");
-        if (context.ModelAccess is { } access && context.Sandbox.ModelProxyUrl is { } proxy)
-        {
-            environment["ANTHROPIC_API_KEY"] = access.GrantToken(upstream);
-            environment["ANTHROPIC_BASE_URL"] = proxy.ToString().TrimEnd('/');
-        }
-        else
-        {
-            // No way to the model (network "none", or no gateway): the CLI starts, and says it cannot reach it.
-            environment["ANTHROPIC_API_KEY"] = "no-model-access";
-            environment["ANTHROPIC_BASE_URL"] = "http://127.0.0.1:9";
-        }
+        environment.AddModelAccess(context, new ModelUpstream(ModelApiKind.Anthropic, new Uri(options.BaseUrl ?? DefaultBaseUrl), options.ApiKey ?? ""), "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL");
 
         var command = options.CliPath ?? "claude";
         return new SandboxProcessSpec

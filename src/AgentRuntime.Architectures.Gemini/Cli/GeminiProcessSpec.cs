@@ -48,18 +48,7 @@ internal static class GeminiProcessSpec
             ["NODE_OPTIONS"] = "--disable-wasm-trap-handler",
         };
         // The real key never enters the sandbox: the CLI talks to the runtime's model proxy with a token of this sandbox's.
-        var upstream = new ModelUpstream(ModelApiKind.Gemini, new Uri(options.BaseUrl ?? DefaultBaseUrl), options.ApiKey ?? "");
-        if (context.ModelAccess is { } access && context.Sandbox.ModelProxyUrl is { } proxy)
-        {
-            environment["GEMINI_API_KEY"] = access.GrantToken(upstream);
-            environment["GOOGLE_GEMINI_BASE_URL"] = proxy.ToString().TrimEnd('/');
-        }
-        else
-        {
-            // No way to the model (network "none", or no gateway): the CLI starts, and says it cannot reach it.
-            environment["GEMINI_API_KEY"] = "no-model-access";
-            environment["GOOGLE_GEMINI_BASE_URL"] = "http://127.0.0.1:9";
-        }
+        environment.AddModelAccess(context, new ModelUpstream(ModelApiKind.Gemini, new Uri(options.BaseUrl ?? DefaultBaseUrl), options.ApiKey ?? ""), "GEMINI_API_KEY", "GOOGLE_GEMINI_BASE_URL");
 
         return new SandboxProcessSpec
         {
