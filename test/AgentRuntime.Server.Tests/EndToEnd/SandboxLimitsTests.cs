@@ -16,6 +16,8 @@ public sealed class SandboxLimitsTests : IAsyncLifetime
         o.Limits.DiskBytes = 16 * Megabyte;
         o.Limits.DiskFiles = 2048;
         o.Limits.SandboxMemoryBytes = 96 * Megabyte;
+        o.Limits.SandboxProcesses = 40;
+        o.Limits.MaxProcesses = 0; // the per-user RLIMIT_NPROC off, so the sandbox's cgroup is what stops the forks
     });
 
     public async ValueTask DisposeAsync() => await _sandboxes.DisposeAsync();
@@ -65,6 +67,33 @@ public sealed class SandboxLimitsTests : IAsyncLifetime
 
         Assert.DoesNotContain("allocated", output.Split('\n')); // bash's "Killed" notice quotes the command, so whole lines
         Assert.Contains("exit=137", output); // SIGKILL from the sandbox's own OOM killer
+        Assert.Contains("alive", output);
+    }
+
+    [Fact]
+    public async Task Processes_PastTheSandboxLimit_AreRefusedAndTheSandboxGoesOn()
+    {
+        await using var sandbox = await _sandboxes.CreateAsync(SandboxNetworkPolicy.None, null, Token);
+
+        var output = await TestSandboxes.RunAsync(sandbox, """
+            python3 -c "
+            import os, time
+            started = 0
+            for i in range(100):
+                try:
+                    if os.fork() == 0:
+                        time.sleep(3); os._exit(0)
+                    started += 1
+                except OSError as e:
+                    print('refused errno', e.errno); break
+            print('started', started)
+            "
+            echo alive
+            """, Token);
+
+        var started = int.Parse(output.Split('\n').Single(l => l.StartsWith("started ", StringComparison.Ordinal))["started ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(started, 1, 40);
+        Assert.Contains("refused errno 11", output); // EAGAIN from the sandbox's pids cgroup
         Assert.Contains("alive", output);
     }
 
