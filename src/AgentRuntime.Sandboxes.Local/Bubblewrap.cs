@@ -103,7 +103,8 @@ internal static class Bubblewrap
 
         if (launcher is null)
         {
-            startInfo.FileName = bubblewrap;
+            startInfo.FileName = "/bin/bash";
+            Add(startInfo.ArgumentList, "-c", CloseInheritedDescriptors + "exec \"$@\"\n", "sandbox-launcher", bubblewrap);
         }
         else
         {
@@ -125,6 +126,12 @@ internal static class Bubblewrap
 
         return startInfo;
     }
+
+    // .NET's Process.Start closes only descriptors marked close-on-exec, so whatever the server inherited without the
+    // mark (from a shell, a service manager, a test runner) would pass on into every sandbox: closed here, first.
+    private const string CloseInheritedDescriptors =
+        // (No "2>/dev/null" on the eval: a redirection of a special builtin running exec would stay, and take stderr.)
+        "for fd in /proc/$$/fd/*; do fd=${fd##*/}; case $fd in 0|1|2) ;; *) eval \"exec $fd>&-\" ;; esac; done\n";
 
     private static void AddLimit(List<string> args, string name, long value)
     {
@@ -159,7 +166,7 @@ internal static class Bubblewrap
 
         public string Script()
         {
-            var script = new StringBuilder("set -e\n");
+            var script = new StringBuilder(CloseInheritedDescriptors).Append("set -e\n");
             foreach (var file in identity.CgroupProcessFiles)
             {
                 script.Append("echo $$ > ").Append(Quote(file)).Append('\n');

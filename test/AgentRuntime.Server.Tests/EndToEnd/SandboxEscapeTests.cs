@@ -87,8 +87,11 @@ public sealed class SandboxEscapeTests : ServerTest
     {
         var session = await Server.CreateSessionAsync();
 
+        // The bomb gets a process limit of its own below the sandbox's: an agent that exhausts the sandbox's limit
+        // starves its own CLI too (it aborts when it cannot start a thread), which would leave nobody to report.
+        // The sandbox-wide limit itself is tested below the agent (SandboxLimitsTests).
         var (result, _) = await RunBashAsync(session.SessionId,
-            "timeout -s KILL 5 bash -c ':(){ :|:& };: ; sleep 30' > /tmp/bomb.log 2>&1; echo \"bomb exit=$?\"; echo \"refused forks: $(grep -c 'Resource temporarily unavailable' /tmp/bomb.log)\"; sleep 1; echo \"processes after: $(ps -e --no-headers | wc -l)\"");
+            "timeout -s KILL 5 prlimit --nproc=64 bash -c ':(){ :|:& };: ; sleep 30' > /tmp/bomb.log 2>&1; echo \"bomb exit=$?\"; echo \"refused forks: $(grep -c 'Resource temporarily unavailable' /tmp/bomb.log)\"; sleep 1; echo \"processes after: $(ps -e --no-headers | wc -l)\"");
 
         Assert.Contains("bomb exit=137", result.Output);
         var refused = int.Parse(result.Output.Split("refused forks: ")[1].Split('\n')[0], System.Globalization.CultureInfo.InvariantCulture);

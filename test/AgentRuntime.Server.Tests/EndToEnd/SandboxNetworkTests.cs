@@ -61,6 +61,24 @@ public sealed class SandboxNetworkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ModelOnly_AProcessInside_InheritsNoDescriptorOfTheLauncher()
+    {
+        // A descriptor the server itself inherited without close-on-exec (from a shell, a service manager), as a parent
+        // process would leave one: Process.Start passes such descriptors on unless something closes them.
+        var inherited = open("/etc/hostname", 0);
+        Assert.True(inherited > 2);
+        await using var sandbox = await _sandboxes.CreateAsync(SandboxNetworkPolicy.ModelOnly, new EchoBridge(), Token);
+
+        // A descriptor of the host's (a file, a namespace, a staged directory) left open would be a way out of the sandbox.
+        // ls is a child of the shell: it lists the shell's descriptors, as the shell got them, and adds none to them.
+        var output = await TestSandboxes.RunAsync(sandbox, "ls /proc/$$/fd; true", Token); // "; true": bash would exec a lone ls in its own place
+
+        var descriptors = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        close(inherited);
+        Assert.Equal(["0", "1", "2"], descriptors.Where(d => d != "255").Order()); // 255: bash's own copy of its script
+    }
+
+    [Fact]
     public async Task ModelOnly_AProcessInside_CannotTakeTheBridgePort()
     {
         await using var sandbox = await _sandboxes.CreateAsync(SandboxNetworkPolicy.ModelOnly, new EchoBridge(), Token);
@@ -131,4 +149,12 @@ public sealed class SandboxNetworkTests : IAsyncLifetime
 
         Assert.Contains("AddSandboxGateway()", error.Message);
     }
+
+#pragma warning disable SYSLIB1054 // LibraryImport needs unsafe code, which this test project does not otherwise need.
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int open([System.Runtime.InteropServices.MarshalAs(System.Runtime.InteropServices.UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int close(int fd);
+#pragma warning restore SYSLIB1054
 }
