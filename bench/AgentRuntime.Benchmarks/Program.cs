@@ -2,6 +2,8 @@
 // cost of one turn as the transcript grows, for SQLite and PostgreSQL; and the latency the sandbox gateway's model proxy
 // adds to a streamed model call. Not a timed test: it measures for fixed durations and stops by itself (about a minute
 // on two cores, at most two and a half). --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
+// --workspace-files measures only workspace files through the stores' stream API: four 50 MB files saved and read back
+// in SQLite and PostgreSQL, with throughput and the process's resident memory (well under a minute).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
@@ -22,6 +24,7 @@ using var deadline = new CancellationTokenSource(limit);
 var cancellationToken = deadline.Token;
 var phase = TimeSpan.FromSeconds(args.Contains("--quick") ? 1 : 3);
 var modelProxyOnly = args.Contains("--model-proxy");
+var workspaceFilesOnly = args.Contains("--workspace-files");
 
 Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
@@ -33,6 +36,12 @@ ModelProxyResult modelProxy;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
+    if (workspaceFilesOnly)
+    {
+        await RunWorkspaceFilesAsync(directory, cancellationToken);
+        return 0;
+    }
+
     Console.Error.WriteLine($"Model proxy: {ModelProxyBenchmark.Requests} streamed calls direct and through a lease...");
     modelProxy = await ModelProxyBenchmark.RunAsync(cancellationToken);
     if (modelProxyOnly)
@@ -116,6 +125,37 @@ for (var i = 0; i < StoreBenchmark.TranscriptSizes.Length; i++)
 
 PrintModelProxy(modelProxy);
 return 0;
+
+static async Task RunWorkspaceFilesAsync(string directory, CancellationToken cancellationToken)
+{
+    var results = new List<WorkspaceFilesResult>();
+    using (var sqlite = new SqliteAgentStore(
+        Options.Create(new SqliteStoreOptions { Path = Path.Combine(directory, "files.db") }),
+        Options.Create(new AgentRuntimeOptions { DataDirectory = directory })))
+    {
+        await sqlite.InitializeAsync(cancellationToken);
+        Console.Error.WriteLine("SQLite: workspace files...");
+        results.Add(await WorkspaceFilesBenchmark.RunAsync($"SQLite {SqliteVersion()} (WAL)", sqlite, directory, cancellationToken));
+    }
+
+    await using var server = await PostgresServer.StartAsync(new PostgresServerOptions { Durable = true }, cancellationToken);
+    await using (var postgres = new PostgresAgentStore(Options.Create(new PostgresStoreOptions { ConnectionString = await server.CreateDatabaseAsync("files", cancellationToken) })))
+    {
+        await postgres.InitializeAsync(cancellationToken);
+        Console.Error.WriteLine("PostgreSQL: workspace files...");
+        results.Add(await WorkspaceFilesBenchmark.RunAsync($"PostgreSQL {PostgresVersion(server)} (loopback TCP, fsync on)", postgres, directory, cancellationToken));
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"## Workspace files: {WorkspaceFilesBenchmark.Files} files of {WorkspaceFilesBenchmark.FileBytes >> 20} MB saved from a file and read back through the stream API");
+    Console.WriteLine();
+    Console.WriteLine("| store | save | read | RSS before | RSS peak | RSS after (GC) |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var r in results)
+    {
+        Console.WriteLine($"| {r.Store} | {r.SaveMBps:0} MB/s | {r.ReadMBps:0} MB/s | {r.RssBefore:0} MB | {r.RssPeak:0} MB | {r.RssAfter:0} MB |");
+    }
+}
 
 static void PrintModelProxy(ModelProxyResult r)
 {

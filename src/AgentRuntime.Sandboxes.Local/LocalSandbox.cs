@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using AgentRuntime.Sandboxes.Local.Linux;
@@ -13,6 +14,7 @@ namespace AgentRuntime.Sandboxes.Local;
 internal sealed class LocalSandbox : ISandbox
 {
     private const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    private const int CopyBufferSize = 81920;
 
     private readonly string _directory;
     private readonly string _workspaceDirectory;
@@ -152,6 +154,40 @@ internal sealed class LocalSandbox : ISandbox
         cancellationToken.ThrowIfCancellationRequested();
         Files(root).Write(relativePath, content.Span);
         return Task.CompletedTask;
+    }
+
+    public Task<Stream?> OpenReadAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Files(root).OpenRead(relativePath));
+    }
+
+    public async Task WriteFileAsync(SandboxRoot root, string relativePath, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // BeginWrite does the path work under the sandbox user's identity; the copy into the open temporary file then
+        // needs none, so it can await the source without holding a thread. Replacing by rename keeps a reader of the
+        // old file from ever seeing a half-written one.
+        using var pending = Files(root).BeginWrite(relativePath);
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            long offset = 0;
+            int read;
+            while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await RandomAccess.WriteAsync(pending.File, buffer.AsMemory(0, read), offset, cancellationToken).ConfigureAwait(false);
+                offset += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        pending.Commit();
     }
 
     public Task<bool> DeleteFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken)

@@ -56,11 +56,23 @@ public interface IAgentStore
     /// <summary>The stored workspace files of a session, by path.</summary>
     Task<IReadOnlyList<WorkspaceFileInfo>> ListWorkspaceFilesAsync(string sessionId, CancellationToken cancellationToken);
 
-    /// <summary>A stored workspace file's content, or <see langword="null"/>.</summary>
-    Task<byte[]?> ReadWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken);
+    /// <summary>
+    /// Opens a stored workspace file for reading, or returns <see langword="null"/> when there is none. The stream
+    /// reads the content as it is consumed, so memory does not grow with the file; dispose it when done. A file replaced
+    /// or deleted while the stream is read makes a later read fail with <see cref="IOException"/> rather than return
+    /// bytes of two versions.
+    /// </summary>
+    Task<Stream?> OpenWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken);
 
-    /// <summary>Stores a workspace file, replacing any earlier content.</summary>
-    Task SaveWorkspaceFileAsync(string sessionId, WorkspaceFileInfo file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores a workspace file, replacing any earlier content atomically: if reading <paramref name="content"/> fails or
+    /// it does not hold exactly <see cref="WorkspaceFileInfo.Size"/> bytes, the earlier content stays. The caller
+    /// computes <see cref="WorkspaceFileInfo.Size"/> and <see cref="WorkspaceFileInfo.Hash"/> beforehand; the stream is
+    /// read once, from its current position, while the store may hold a write lock, so it should be local (a file),
+    /// not a network stream.
+    /// </summary>
+    /// <exception cref="ArgumentException">The content's length differs from <see cref="WorkspaceFileInfo.Size"/>.</exception>
+    Task SaveWorkspaceFileAsync(string sessionId, WorkspaceFileInfo file, Stream content, CancellationToken cancellationToken);
 
     /// <summary>Removes a stored workspace file. Returns whether it existed.</summary>
     Task<bool> DeleteWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken);

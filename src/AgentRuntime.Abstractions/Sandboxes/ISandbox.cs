@@ -34,11 +34,32 @@ public interface ISandbox : IAsyncDisposable
     /// <summary>Starts a process inside the sandbox with piped standard streams.</summary>
     Task<ISandboxProcess> StartProcessAsync(SandboxProcessSpec spec, CancellationToken cancellationToken);
 
-    /// <summary>Reads a file, or returns <see langword="null"/> when it does not exist.</summary>
+    /// <summary>Reads a whole (small) file, or returns <see langword="null"/> when it does not exist.</summary>
     Task<byte[]?> ReadFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken);
 
     /// <summary>Writes a file, creating its directories.</summary>
     Task WriteFileAsync(SandboxRoot root, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Opens a file for reading, or returns <see langword="null"/> when it does not exist. Use it for files of any size;
+    /// the default reads the whole file through <see cref="ReadFileAsync"/>, which a provider should override.
+    /// </summary>
+    async Task<Stream?> OpenReadAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken) =>
+        await ReadFileAsync(root, relativePath, cancellationToken).ConfigureAwait(false) is { } content
+            ? new MemoryStream(content, writable: false)
+            : null;
+
+    /// <summary>
+    /// Writes a file from a stream, read from its current position, creating its directories. The default buffers the
+    /// stream and calls the byte-array overload, which a provider should override for large files.
+    /// </summary>
+    async Task WriteFileAsync(SandboxRoot root, string relativePath, Stream content, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        using var buffer = new MemoryStream();
+        await content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        await WriteFileAsync(root, relativePath, buffer.GetBuffer().AsMemory(0, (int)buffer.Length), cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Deletes a file; returns whether it existed.</summary>
     Task<bool> DeleteFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken);

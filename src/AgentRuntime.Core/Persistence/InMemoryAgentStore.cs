@@ -211,31 +211,43 @@ internal sealed class InMemoryAgentStore : IAgentStore
         return Task.FromResult(ordered);
     }
 
-    public Task<byte[]?> ReadWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
+    public Task<Stream?> OpenWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentException.ThrowIfNullOrEmpty(path);
         lock (_lock)
         {
-            // A copy, so a caller that writes into the array cannot change what is stored.
-            var content = _sessions.TryGetValue(sessionId, out var state) && state.Files.TryGetValue(path, out var file)
-                ? file.Content.ToArray()
+            // A save replaces the array rather than writing into it, so a read-only stream over the stored one is safe.
+            Stream? content = _sessions.TryGetValue(sessionId, out var state) && state.Files.TryGetValue(path, out var file)
+                ? new MemoryStream(file.Content, writable: false)
                 : null;
             return Task.FromResult(content);
         }
     }
 
-    public Task SaveWorkspaceFileAsync(string sessionId, WorkspaceFileInfo file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    public async Task SaveWorkspaceFileAsync(string sessionId, WorkspaceFileInfo file, Stream content, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
-        ValidateFile(file, content);
-        var copy = content.ToArray();
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentException.ThrowIfNullOrEmpty(file.Path, nameof(file));
+        ArgumentNullException.ThrowIfNull(content);
+        if (file.Size is < 0 or > int.MaxValue)
+        {
+            throw new ArgumentException($"The file info says {file.Size} bytes, more than the in-memory store keeps.", nameof(file));
+        }
+
+        // This is the memory store: the content is held whole, in its own array, read before the lock is taken.
+        var copy = new byte[file.Size];
+        var read = await content.ReadAtLeastAsync(copy, copy.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        if (read != copy.Length || await content.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) > 0)
+        {
+            throw new ArgumentException($"The file info says {file.Size} bytes but the content has {(read < copy.Length ? read : "more")}.", nameof(file));
+        }
+
         lock (_lock)
         {
             GetState(sessionId).Files[file.Path] = (file, copy);
         }
-
-        return Task.CompletedTask;
     }
 
     public Task<bool> DeleteWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
@@ -285,16 +297,6 @@ internal sealed class InMemoryAgentStore : IAgentStore
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentException.ThrowIfNullOrEmpty(session.SessionId, nameof(session));
-    }
-
-    private static void ValidateFile(WorkspaceFileInfo file, ReadOnlyMemory<byte> content)
-    {
-        ArgumentNullException.ThrowIfNull(file);
-        ArgumentException.ThrowIfNullOrEmpty(file.Path, nameof(file));
-        if (file.Size != content.Length)
-        {
-            throw new ArgumentException($"The file info says {file.Size} bytes but the content has {content.Length}.", nameof(file));
-        }
     }
 
     // Callers hold _lock.

@@ -22,6 +22,15 @@ internal static class FileEvents
             : new FileModifiedEvent { Path = path, Size = content.Length, Hash = hash, Content = text };
     }
 
+    /// <summary>A change whose content was spooled; only content small enough to travel in the event is looked at.</summary>
+    public static FileEvent Changed(bool created, string path, SpooledFile content)
+    {
+        var text = content.SmallContent is { } small ? InlineText(small) : null;
+        return created
+            ? new FileCreatedEvent { Path = path, Size = content.Length, Hash = content.Hash, Content = text }
+            : new FileModifiedEvent { Path = path, Size = content.Length, Hash = content.Hash, Content = text };
+    }
+
     public static FileDeletedEvent Deleted(string path) => new() { Path = path };
 
     private static string? InlineText(byte[] content)

@@ -55,15 +55,21 @@ public interface IAgentSessionManager
     /// <exception cref="SessionNotFoundException">No such session.</exception>
     Task<IReadOnlyList<WorkspaceFileInfo>> ListFilesAsync(string sessionId, CancellationToken cancellationToken);
 
-    /// <summary>A workspace file's stored content, or <see langword="null"/>; works with no sandbox running.</summary>
+    /// <summary>
+    /// Opens a workspace file's stored content, or returns <see langword="null"/>; works with no sandbox running. The
+    /// stream reads from the store as it is consumed; dispose it when done.
+    /// </summary>
     /// <exception cref="SessionNotFoundException">No such session.</exception>
     /// <exception cref="ArgumentException">The path is not a valid workspace path.</exception>
-    Task<byte[]?> ReadFileAsync(string sessionId, string path, CancellationToken cancellationToken);
+    Task<Stream?> OpenFileAsync(string sessionId, string path, CancellationToken cancellationToken);
 
-    /// <summary>Writes a workspace file (the agent sees it on its next turn) and returns the change, or <see langword="null"/> when the content was already there.</summary>
+    /// <summary>
+    /// Writes a workspace file from <paramref name="content"/>, read to its end (the agent sees it on its next turn), and
+    /// returns its size and the change, which is <see langword="null"/> when the content was already there.
+    /// </summary>
     /// <exception cref="SessionNotFoundException">No such session.</exception>
-    /// <exception cref="ArgumentException">The path is not a valid workspace path.</exception>
-    Task<FileEvent?> WriteFileAsync(string sessionId, string path, byte[] content, CancellationToken cancellationToken);
+    /// <exception cref="ArgumentException">The path is not a valid workspace path, or the content is larger than <c>AgentRuntime:MaxFileBytes</c>.</exception>
+    Task<WorkspaceFileWrite> WriteFileAsync(string sessionId, string path, Stream content, CancellationToken cancellationToken);
 
     /// <summary>Deletes a workspace file; returns whether it existed.</summary>
     /// <exception cref="SessionNotFoundException">No such session.</exception>
@@ -95,3 +101,9 @@ public sealed record CreateSessionRequest
     /// <summary>Files to write into the workspace before the first turn (path → text), on top of the profile's.</summary>
     public IReadOnlyDictionary<string, string>? Files { get; init; }
 }
+
+/// <summary>What <see cref="IAgentSessionManager.WriteFileAsync"/> wrote.</summary>
+/// <param name="Path">The normalized workspace path.</param>
+/// <param name="Size">The bytes written.</param>
+/// <param name="Change">The file event, or <see langword="null"/> when the content was already there.</param>
+public sealed record WorkspaceFileWrite(string Path, long Size, FileEvent? Change);

@@ -41,26 +41,27 @@ internal sealed partial class SessionActor
     /// follows stores it and reports it, as if the agent had written it; without one, it goes to the store, and the next
     /// sandbox starts with it.
     /// </summary>
-    public Task<FileEvent?> WriteFileAsync(string path, byte[] content, CancellationToken cancellationToken) => InvokeAsync(async () =>
+    public Task<FileEvent?> WriteFileAsync(string path, SpooledFile content, CancellationToken cancellationToken) => InvokeAsync(async () =>
     {
         Touch();
         if (_sandbox is { Terminated.IsCompleted: false } sandbox)
         {
-            await sandbox.WriteFileAsync(SandboxRoot.Workspace, path, content, cancellationToken).ConfigureAwait(false);
+            await sandbox.WriteFileAsync(SandboxRoot.Workspace, path, content.Rewind(), cancellationToken).ConfigureAwait(false);
             var changes = await SaveWorkspaceAsync(sandbox, cancellationToken).ConfigureAwait(false);
             return changes.FirstOrDefault(c => c.Path == path);
         }
 
-        var existed = await _services.Store.ReadWorkspaceFileAsync(SessionId, path, cancellationToken).ConfigureAwait(false);
-        var hash = FileEvents.Hash(content);
-        if (existed is not null && FileEvents.Hash(existed) == hash)
+        // The stored hash says whether anything changed; the stored content need not be read.
+        var existed = (await _services.Store.ListWorkspaceFilesAsync(SessionId, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(f => f.Path == path);
+        if (existed is not null && existed.Hash == content.Hash)
         {
             return null;
         }
 
-        var info = new WorkspaceFileInfo { Path = path, Size = content.Length, Hash = hash, ModifiedAt = _services.Time.GetUtcNow() };
-        await _services.Store.SaveWorkspaceFileAsync(SessionId, info, content, cancellationToken).ConfigureAwait(false);
-        var change = FileEvents.Changed(created: existed is null, path, content, hash);
+        var info = new WorkspaceFileInfo { Path = path, Size = content.Length, Hash = content.Hash, ModifiedAt = _services.Time.GetUtcNow() };
+        await _services.Store.SaveWorkspaceFileAsync(SessionId, info, content.Rewind(), cancellationToken).ConfigureAwait(false);
+        var change = FileEvents.Changed(created: existed is null, path, content);
         await Log.AppendAsync(change, cancellationToken).ConfigureAwait(false);
         return (FileEvent?)change;
     });

@@ -40,7 +40,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         _logger = services.LoggerFactory.CreateLogger<SessionActor>();
         Log = new SessionEventLog(record.SessionId, services.Store, services.Time);
         _transcripts = new TranscriptSync(record.SessionId, services.Store);
-        _workspace = new WorkspaceSync(record.SessionId, services.Store, services.Time);
+        _workspace = new WorkspaceSync(record.SessionId, services.Store, services.Time, SpooledFile.DirectoryFor(services.Options));
         LastActivity = record.LastActivity;
         _loop = Task.Run(RunLoopAsync);
     }

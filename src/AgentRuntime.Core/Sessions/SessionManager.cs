@@ -46,7 +46,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         var actor = await GetActorAsync(record.SessionId, cancellationToken).ConfigureAwait(false);
         foreach (var (path, content) in files)
         {
-            await actor.WriteFileAsync(path, System.Text.Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
+            await actor.WriteFileAsync(path, SpooledFile.FromBytes(System.Text.Encoding.UTF8.GetBytes(content)), cancellationToken).ConfigureAwait(false);
         }
 
         var item = actor.ToListItem();
@@ -160,7 +160,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         return await services.Store.ListWorkspaceFilesAsync(sessionId, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<byte[]?> ReadFileAsync(string sessionId, string path, CancellationToken cancellationToken)
+    public async Task<Stream?> OpenFileAsync(string sessionId, string path, CancellationToken cancellationToken)
     {
         var normalized = WorkspacePaths.Normalize(path);
         await ThrowIfMissingAsync(sessionId, cancellationToken).ConfigureAwait(false);
@@ -169,14 +169,22 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             await actor.CheckPathAsync(normalized, cancellationToken).ConfigureAwait(false);
         }
 
-        return await services.Store.ReadWorkspaceFileAsync(sessionId, normalized, cancellationToken).ConfigureAwait(false);
+        return await services.Store.OpenWorkspaceFileAsync(sessionId, normalized, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<FileEvent?> WriteFileAsync(string sessionId, string path, byte[] content, CancellationToken cancellationToken)
+    public async Task<WorkspaceFileWrite> WriteFileAsync(string sessionId, string path, Stream content, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(content);
         var normalized = WorkspacePaths.Normalize(path);
         var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        return await actor.WriteFileAsync(normalized, content, cancellationToken).ConfigureAwait(false);
+
+        // Copied to a private temporary file (hashing as it goes) before the actor is entered, so a slow upload holds
+        // neither the actor nor a store transaction, and memory stays flat whatever the file's size.
+        var limit = services.Options.MaxFileBytes;
+        await using var spooled = await SpooledFile.CopyAsync(content, limit, SpooledFile.DirectoryFor(services.Options), cancellationToken).ConfigureAwait(false)
+            ?? throw new ArgumentException($"The file is larger than AgentRuntime:MaxFileBytes ({limit} bytes).", nameof(content));
+        var change = await actor.WriteFileAsync(normalized, spooled, cancellationToken).ConfigureAwait(false);
+        return new WorkspaceFileWrite(normalized, spooled.Length, change);
     }
 
     public async Task<bool> DeleteFileAsync(string sessionId, string path, CancellationToken cancellationToken)

@@ -11,7 +11,11 @@ namespace AgentRuntime.Sessions;
 /// changes as file events. A file whose size and write time are unchanged is not read again. Scans are serialized,
 /// since a turn and a client's upload may both ask for one.
 /// </summary>
-internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimeProvider time)
+/// <remarks>
+/// A file is copied once out of the sandbox (<see cref="SpooledFile"/>) and stored from that copy, so memory does not
+/// grow with the file's size; small files, the ones a file event carries, stay in memory.
+/// </remarks>
+internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimeProvider time, string spoolDirectory)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, (long Size, DateTimeOffset WriteTime, string Hash)> _known = new(StringComparer.Ordinal);
@@ -25,7 +29,8 @@ internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimePro
             var stored = await store.ListWorkspaceFilesAsync(sessionId, cancellationToken).ConfigureAwait(false);
             foreach (var file in stored)
             {
-                var content = await store.ReadWorkspaceFileAsync(sessionId, file.Path, cancellationToken).ConfigureAwait(false);
+                // Streamed chunk by chunk from the store into the sandbox's file.
+                await using var content = await store.OpenWorkspaceFileAsync(sessionId, file.Path, cancellationToken).ConfigureAwait(false);
                 if (content is not null)
                 {
                     await sandbox.WriteFileAsync(SandboxRoot.Workspace, file.Path, content, cancellationToken).ConfigureAwait(false);
@@ -88,10 +93,11 @@ internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimePro
                     continue;
                 }
 
-                byte[]? content;
+                SpooledFile? content;
                 try
                 {
-                    content = await sandbox.ReadFileAsync(SandboxRoot.Workspace, entry.RelativePath, cancellationToken).ConfigureAwait(false);
+                    await using var source = await sandbox.OpenReadAsync(SandboxRoot.Workspace, entry.RelativePath, cancellationToken).ConfigureAwait(false);
+                    content = source is null ? null : await SpooledFile.CopyAsync(source, limits.MaxFileBytes ?? long.MaxValue, spoolDirectory, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is ArgumentException or IOException)
                 {
@@ -100,21 +106,23 @@ internal sealed class WorkspaceSync(string sessionId, IAgentStore store, TimePro
                     continue;
                 }
 
-                if (content is null || content.Length > limits.MaxFileBytes)
+                if (content is null)
                 {
                     continue; // Gone, or grown past the limit since it was listed; the next scan says which.
                 }
 
-                var hash = FileEvents.Hash(content);
-                if (known.Hash != hash)
+                await using (content)
                 {
-                    var info = new WorkspaceFileInfo { Path = entry.RelativePath, Size = content.Length, Hash = hash, ModifiedAt = time.GetUtcNow() };
-                    await store.SaveWorkspaceFileAsync(sessionId, info, content, cancellationToken).ConfigureAwait(false);
-                    changes.Add(FileEvents.Changed(created: !isKnown, entry.RelativePath, content, hash));
-                }
+                    if (known.Hash != content.Hash)
+                    {
+                        var info = new WorkspaceFileInfo { Path = entry.RelativePath, Size = content.Length, Hash = content.Hash, ModifiedAt = time.GetUtcNow() };
+                        await store.SaveWorkspaceFileAsync(sessionId, info, content.Rewind(), cancellationToken).ConfigureAwait(false);
+                        changes.Add(FileEvents.Changed(created: !isKnown, entry.RelativePath, content));
+                    }
 
-                storedBytes += content.Length - known.Size;
-                _known[entry.RelativePath] = (content.Length, entry.LastWriteTime, hash);
+                    storedBytes += content.Length - known.Size;
+                    _known[entry.RelativePath] = (content.Length, entry.LastWriteTime, content.Hash);
+                }
             }
 
             foreach (var gone in _known.Keys.Where(p => !seen.Contains(p)).ToList())

@@ -122,48 +122,135 @@ internal sealed partial class PostgresAgentStore
         return files;
     }
 
-    public async Task<byte[]?> ReadWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
+    public async Task<Stream?> OpenWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        await using var command = _dataSource.CreateCommand("SELECT content FROM workspace_files WHERE session_id = $1 AND path = $2;");
-        command.Parameters.Add(Parameter(sessionId));
-        command.Parameters.Add(Parameter(path));
-        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? await reader.GetFieldValueAsync<byte[]>(0, cancellationToken).ConfigureAwait(false)
-            : null;
+        long size, version;
+        await using (var command = _dataSource.CreateCommand("SELECT size, version FROM workspace_files WHERE session_id = $1 AND path = $2;"))
+        {
+            command.Parameters.Add(Parameter(sessionId));
+            command.Parameters.Add(Parameter(path));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            size = reader.GetInt64(0);
+            version = reader.GetInt64(1);
+        }
+
+        return new ChunkedReadStream(path, size, PostgresSchema.ChunkSize, (index, buffer, ct) => ReadChunkAsync(sessionId, path, version, index, buffer, ct));
     }
 
-    public async Task SaveWorkspaceFileAsync(string sessionId, WorkspaceFileInfo file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    // One query per chunk on a pooled connection: nothing stays open while the consumer takes its time between chunks.
+    private async ValueTask<int> ReadChunkAsync(string sessionId, string path, long version, int index, byte[] buffer, CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "SELECT content FROM workspace_file_chunks WHERE session_id = $1 AND path = $2 AND chunk_index = $3 AND version = $4;");
+        command.Parameters.Add(Parameter(sessionId));
+        command.Parameters.Add(Parameter(path));
+        command.Parameters.Add(Parameter(index));
+        command.Parameters.Add(Parameter(version));
+
+        // Sequential access streams the column into the caller's buffer rather than into a new array per chunk.
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return -1;
+        }
+
+        await using var content = await reader.GetStreamAsync(0, cancellationToken).ConfigureAwait(false);
+        var read = await content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        return read == buffer.Length && await content.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false) > 0 ? -1 : read;
+    }
+
+    public async Task SaveWorkspaceFileAsync(string sessionId, WorkspaceFileInfo file, Stream content, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentNullException.ThrowIfNull(file);
         ArgumentException.ThrowIfNullOrEmpty(file.Path, nameof(file));
-        if (file.Size != content.Length)
-        {
-            throw new ArgumentException($"The file info says {file.Size} bytes but the content has {content.Length}.", nameof(file));
-        }
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentOutOfRangeException.ThrowIfNegative(file.Size, nameof(file));
 
-        await using var command = _dataSource.CreateCommand("""
-            INSERT INTO workspace_files (session_id, path, size, hash, modified_at, content)
+        // One transaction: the upsert takes the file's row lock first (a concurrent save of the same path waits), the
+        // old chunks go, the new ones are inserted as the stream is read. If anything fails the earlier content stays.
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var version = NewVersion();
+        await using (var upsert = new NpgsqlCommand("""
+            INSERT INTO workspace_files (session_id, path, size, hash, modified_at, version)
             VALUES ($1, $2, $3, $4, $5, $6)
             ON CONFLICT (session_id, path) DO UPDATE SET
-                size = excluded.size, hash = excluded.hash, modified_at = excluded.modified_at, content = excluded.content;
-            """);
-        command.Parameters.Add(Parameter(sessionId));
-        command.Parameters.Add(Parameter(file.Path));
-        command.Parameters.Add(Parameter(file.Size));
-        command.Parameters.Add(Parameter(file.Hash));
-        command.Parameters.Add(Parameter(FormatTimestamp(file.ModifiedAt)));
-        command.Parameters.Add(Parameter(content));
-        await ExecuteForSessionAsync(command, sessionId, cancellationToken).ConfigureAwait(false);
+                size = excluded.size, hash = excluded.hash, modified_at = excluded.modified_at, version = excluded.version;
+            """, connection, transaction))
+        {
+            upsert.Parameters.Add(Parameter(sessionId));
+            upsert.Parameters.Add(Parameter(file.Path));
+            upsert.Parameters.Add(Parameter(file.Size));
+            upsert.Parameters.Add(Parameter(file.Hash));
+            upsert.Parameters.Add(Parameter(FormatTimestamp(file.ModifiedAt)));
+            upsert.Parameters.Add(Parameter(version));
+            await ExecuteForSessionAsync(upsert, sessionId, cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var delete = new NpgsqlCommand("DELETE FROM workspace_file_chunks WHERE session_id = $1 AND path = $2 AND version <> $3;", connection, transaction))
+        {
+            delete.Parameters.Add(Parameter(sessionId));
+            delete.Parameters.Add(Parameter(file.Path));
+            delete.Parameters.Add(Parameter(version));
+            await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO workspace_file_chunks (session_id, path, chunk_index, version, content) VALUES ($1, $2, $3, $4, $5);", connection, transaction);
+        var indexParameter = Parameter(0);
+        var contentParameter = Parameter(ReadOnlyMemory<byte>.Empty);
+        insert.Parameters.Add(Parameter(sessionId));
+        insert.Parameters.Add(Parameter(file.Path));
+        insert.Parameters.Add(indexParameter);
+        insert.Parameters.Add(Parameter(version));
+        insert.Parameters.Add(contentParameter);
+
+        // One chunk in memory at a time. Reading one more chunk than the info promises is how a longer stream is caught.
+        var buffer = new byte[(int)Math.Min(PostgresSchema.ChunkSize, Math.Max(file.Size, 1))];
+        long total = 0;
+        for (var index = 0; ; index++)
+        {
+            var read = await content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            total += read;
+            if (read == 0 || total > file.Size)
+            {
+                break;
+            }
+
+            indexParameter.TypedValue = index;
+            contentParameter.TypedValue = buffer.AsMemory(0, read);
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (read < buffer.Length)
+            {
+                break;
+            }
+        }
+
+        if (total != file.Size)
+        {
+            throw new ArgumentException($"The file info says {file.Size} bytes but the content has {(total > file.Size ? "more" : total)}.", nameof(file));
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    // Random rather than counted: a counter per path would start again after a delete, and a reader of the old file
+    // could then take the new file's chunks for its own.
+    private static long NewVersion() => (BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) & long.MaxValue) | 1;
 
     public async Task<bool> DeleteWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        // The chunks go with the row, by ON DELETE CASCADE.
         await using var command = _dataSource.CreateCommand("DELETE FROM workspace_files WHERE session_id = $1 AND path = $2;");
         command.Parameters.Add(Parameter(sessionId));
         command.Parameters.Add(Parameter(path));

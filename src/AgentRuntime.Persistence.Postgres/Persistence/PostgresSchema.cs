@@ -82,5 +82,35 @@ internal static class PostgresSchema
             json text NOT NULL
         );
         """,
+
+        // 2: workspace file content moves into chunk rows of ChunkSize bytes (the last one shorter; a zero-byte file
+        // has none), so a file is written and read a chunk at a time and memory no longer grows with its size. Chunk
+        // rows in bytea rather than large objects: they go with their file by ON DELETE CASCADE, where large objects
+        // would need their own clean-up, and they are read with ordinary queries. version names the saved content; a
+        // save writes a new one, and a reader fetches chunks of the version it opened, so a file replaced under it
+        // fails the read instead of mixing versions. Existing content is split here, as version 0.
+        """
+        ALTER TABLE workspace_files ADD COLUMN version bigint NOT NULL DEFAULT 0;
+
+        CREATE TABLE workspace_file_chunks (
+            session_id text COLLATE "C" NOT NULL,
+            path text COLLATE "C" NOT NULL,
+            chunk_index integer NOT NULL,
+            version bigint NOT NULL,
+            content bytea NOT NULL,
+            PRIMARY KEY (session_id, path, chunk_index),
+            FOREIGN KEY (session_id, path) REFERENCES workspace_files (session_id, path) ON DELETE CASCADE
+        );
+
+        INSERT INTO workspace_file_chunks (session_id, path, chunk_index, version, content)
+        SELECT f.session_id, f.path, i, 0, substring(f.content FROM i * 1048576 + 1 FOR 1048576)
+        FROM workspace_files f, generate_series(0, (length(f.content) - 1) / 1048576) AS i
+        WHERE length(f.content) > 0;
+
+        ALTER TABLE workspace_files DROP COLUMN content;
+        """,
     ];
+
+    /// <summary>The size of a workspace file chunk; migration 2 splits existing content by the same number.</summary>
+    public const int ChunkSize = 1 << 20;
 }

@@ -110,44 +110,128 @@ internal sealed partial class SqliteAgentStore
         return files;
     }
 
-    public async Task<byte[]?> ReadWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
+    public async Task<Stream?> OpenWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = CreateCommand(connection, null, "SELECT content FROM workspace_files WHERE session_id = $id AND path = $path;");
-        command.Parameters.AddWithValue("$id", sessionId);
-        command.Parameters.AddWithValue("$path", path);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? reader.GetFieldValue<byte[]>(0) : null;
+        long size, version;
+        await using (var connection = await OpenAsync(cancellationToken))
+        {
+            await using var command = CreateCommand(connection, null, "SELECT size, version FROM workspace_files WHERE session_id = $id AND path = $path;");
+            command.Parameters.AddWithValue("$id", sessionId);
+            command.Parameters.AddWithValue("$path", path);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            size = reader.GetInt64(0);
+            version = reader.GetInt64(1);
+        }
+
+        return new ChunkedReadStream(path, size, SqliteSchema.ChunkSize, (index, buffer, ct) => ReadChunkAsync(sessionId, path, version, index, buffer, ct));
     }
 
-    public async Task SaveWorkspaceFileAsync(string sessionId, WorkspaceFileInfo file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    // One short read per chunk, on a pooled connection: no reader or transaction stays open while the consumer (an HTTP
+    // client, a sandbox write) takes its time between chunks.
+    private async ValueTask<int> ReadChunkAsync(string sessionId, string path, long version, int index, byte[] buffer, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = CreateCommand(connection, null, """
+            SELECT content FROM workspace_file_chunks
+            WHERE session_id = $id AND path = $path AND chunk_index = $index AND version = $version;
+            """);
+        command.Parameters.AddWithValue("$id", sessionId);
+        command.Parameters.AddWithValue("$path", path);
+        command.Parameters.AddWithValue("$index", index);
+        command.Parameters.AddWithValue("$version", version);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return -1;
+        }
+
+        // GetStream reads the blob in place (incremental BLOB I/O) rather than copying it into a new array first.
+        await using var content = reader.GetStream(0);
+        return content.Length > buffer.Length ? -1 : await content.ReadAtLeastAsync(buffer, (int)content.Length, throwOnEndOfStream: true, cancellationToken);
+    }
+
+    // Chunk rows rather than one BLOB written through SqliteBlob: a blob handle can be read in pieces but only while
+    // its connection and row stay open, which a slow HTTP client would hold for as long as it likes; chunks fetched by
+    // key hold nothing between reads, tell a replaced file by its version, and write with ordinary statements in the
+    // one transaction that also replaces the metadata, so a failed save leaves the earlier content whole.
+    public async Task SaveWorkspaceFileAsync(string sessionId, WorkspaceFileInfo file, Stream content, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentNullException.ThrowIfNull(file);
         ArgumentException.ThrowIfNullOrEmpty(file.Path, nameof(file));
-        if (file.Size != content.Length)
-        {
-            throw new ArgumentException($"The file info says {file.Size} bytes but the content has {content.Length}.", nameof(file));
-        }
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentOutOfRangeException.ThrowIfNegative(file.Size, nameof(file));
 
         await using var connection = await OpenAsync(cancellationToken);
         await using var transaction = connection.BeginTransaction(deferred: false);
         await EnsureSessionExistsAsync(connection, transaction, sessionId, cancellationToken);
-        await using var command = CreateCommand(connection, transaction, """
-            INSERT INTO workspace_files (session_id, path, size, hash, modified_at, content)
-            VALUES ($id, $path, $size, $hash, $modified, $content)
+        await using (var delete = CreateCommand(connection, transaction, "DELETE FROM workspace_file_chunks WHERE session_id = $id AND path = $path;"))
+        {
+            delete.Parameters.AddWithValue("$id", sessionId);
+            delete.Parameters.AddWithValue("$path", file.Path);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var version = NewVersion();
+        await using (var upsert = CreateCommand(connection, transaction, """
+            INSERT INTO workspace_files (session_id, path, size, hash, modified_at, version)
+            VALUES ($id, $path, $size, $hash, $modified, $version)
             ON CONFLICT (session_id, path) DO UPDATE SET
-                size = excluded.size, hash = excluded.hash, modified_at = excluded.modified_at, content = excluded.content;
+                size = excluded.size, hash = excluded.hash, modified_at = excluded.modified_at, version = excluded.version;
+            """))
+        {
+            upsert.Parameters.AddWithValue("$id", sessionId);
+            upsert.Parameters.AddWithValue("$path", file.Path);
+            upsert.Parameters.AddWithValue("$size", file.Size);
+            upsert.Parameters.AddWithValue("$hash", file.Hash);
+            upsert.Parameters.AddWithValue("$modified", FormatTimestamp(file.ModifiedAt));
+            upsert.Parameters.AddWithValue("$version", version);
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var insert = CreateCommand(connection, transaction, """
+            INSERT INTO workspace_file_chunks (session_id, path, chunk_index, version, content)
+            VALUES ($id, $path, $index, $version, $content);
             """);
-        command.Parameters.AddWithValue("$id", sessionId);
-        command.Parameters.AddWithValue("$path", file.Path);
-        command.Parameters.AddWithValue("$size", file.Size);
-        command.Parameters.AddWithValue("$hash", file.Hash);
-        command.Parameters.AddWithValue("$modified", FormatTimestamp(file.ModifiedAt));
-        command.Parameters.Add("$content", SqliteType.Blob).Value = ToArray(content);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        insert.Parameters.AddWithValue("$id", sessionId);
+        insert.Parameters.AddWithValue("$path", file.Path);
+        var indexParameter = insert.Parameters.Add("$index", SqliteType.Integer);
+        insert.Parameters.AddWithValue("$version", version);
+        var contentParameter = insert.Parameters.Add("$content", SqliteType.Blob);
+
+        // One chunk in memory at a time. Reading one more chunk than the info promises is how a longer stream is caught.
+        var buffer = new byte[(int)Math.Min(SqliteSchema.ChunkSize, Math.Max(file.Size, 1))];
+        long total = 0;
+        for (var index = 0; ; index++)
+        {
+            var read = await content.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+            total += read;
+            if (read == 0 || total > file.Size)
+            {
+                break;
+            }
+
+            indexParameter.Value = index;
+            contentParameter.Value = read == buffer.Length ? buffer : buffer[..read];
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+            if (read < buffer.Length)
+            {
+                break;
+            }
+        }
+
+        if (total != file.Size)
+        {
+            throw new ArgumentException($"The file info says {file.Size} bytes but the content has {(total > file.Size ? "more" : total)}.", nameof(file));
+        }
+
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -159,8 +243,20 @@ internal sealed partial class SqliteAgentStore
         await using var command = CreateCommand(connection, null, "DELETE FROM workspace_files WHERE session_id = $id AND path = $path;");
         command.Parameters.AddWithValue("$id", sessionId);
         command.Parameters.AddWithValue("$path", path);
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+
+        // The chunks go by ON DELETE CASCADE; giving their pages back keeps a deleted large file from bloating the file.
+        var existed = await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        if (existed)
+        {
+            await ExecuteAsync(connection, null, "PRAGMA incremental_vacuum;", cancellationToken);
+        }
+
+        return existed;
     }
+
+    // Random rather than counted: a counter per path would start again after a delete, and a reader of the old file
+    // could then take the new file's chunks for its own.
+    private static long NewVersion() => (BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) & long.MaxValue) | 1;
 
     private static byte[] Concat(List<byte[]> chunks)
     {

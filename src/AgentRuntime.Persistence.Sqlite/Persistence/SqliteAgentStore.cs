@@ -168,7 +168,7 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
             DELETE FROM events WHERE session_id = $id;
             DELETE FROM transcript_chunks WHERE session_id = $id;
             DELETE FROM workspace_files WHERE session_id = $id;
-            """);
+            """); // workspace_file_chunks go with workspace_files, by ON DELETE CASCADE.
         command.Parameters.AddWithValue("$id", sessionId);
         await command.ExecuteNonQueryAsync(cancellationToken);
 

@@ -60,5 +60,41 @@ internal static class SqliteSchema
             json TEXT NOT NULL
         ) STRICT;
         """,
+
+        // 2: workspace file content moves out of workspace_files into chunk rows of ChunkSize bytes (the last one
+        // shorter, a zero-byte file has none), so a file is written and read a chunk at a time and memory no longer
+        // grows with its size. version names the saved content; a save writes a new one, and a reader fetches chunks
+        // of the version it opened, so a file replaced under it fails the read instead of mixing versions. Existing
+        // content is split into chunks here, as version 0. Chunks go with their file (and the file with its session)
+        // by ON DELETE CASCADE; the store turns foreign keys on for every connection.
+        """
+        ALTER TABLE workspace_files ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE workspace_file_chunks (
+            session_id TEXT NOT NULL,
+            path TEXT NOT NULL,
+            chunk_index INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            content BLOB NOT NULL,
+            PRIMARY KEY (session_id, path, chunk_index),
+            FOREIGN KEY (session_id, path) REFERENCES workspace_files (session_id, path) ON DELETE CASCADE
+        ) STRICT;
+
+        INSERT INTO workspace_file_chunks (session_id, path, chunk_index, version, content)
+        WITH RECURSIVE pieces (session_id, path, chunk_index) AS (
+            SELECT session_id, path, 0 FROM workspace_files WHERE length(content) > 0
+            UNION ALL
+            SELECT p.session_id, p.path, p.chunk_index + 1
+            FROM pieces p JOIN workspace_files f ON f.session_id = p.session_id AND f.path = p.path
+            WHERE (p.chunk_index + 1) * 1048576 < length(f.content)
+        )
+        SELECT p.session_id, p.path, p.chunk_index, 0, substr(f.content, p.chunk_index * 1048576 + 1, 1048576)
+        FROM pieces p JOIN workspace_files f ON f.session_id = p.session_id AND f.path = p.path;
+
+        ALTER TABLE workspace_files DROP COLUMN content;
+        """,
     ];
+
+    /// <summary>The size of a workspace file chunk; migration 2 splits existing content by the same number.</summary>
+    public const int ChunkSize = 1 << 20;
 }

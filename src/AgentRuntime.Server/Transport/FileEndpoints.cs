@@ -27,19 +27,20 @@ internal static class FileEndpoints
 
         sessions.MapGet("/{id}/files/{**path}", async Task<IResult> (string id, string path, IAgentSessionManager manager, CancellationToken ct) =>
         {
-            var content = await manager.ReadFileAsync(id, Decode(path), ct);
+            // Streamed from the store a chunk at a time; the result disposes the stream. The store's stream can seek,
+            // so range requests come for free.
+            var content = await manager.OpenFileAsync(id, Decode(path), ct);
             return content is null
                 ? ProblemMapping.Problem(StatusCodes.Status404NotFound, "File not found", $"The workspace has no file '{Decode(path)}'.")
-                : TypedResults.File(content, ContentTypeOf(path));
+                : TypedResults.Stream(content, ContentTypeOf(path), enableRangeProcessing: true);
         });
 
         sessions.MapPut("/{id}/files/{**path}", async (string id, string path, HttpRequest request, IAgentSessionManager manager, IOptions<AgentRuntimeOptions> options, CancellationToken ct) =>
         {
             var decoded = Decode(path);
             WorkspacePaths.Normalize(decoded);
-            var content = await ReadBodyAsync(request, options.Value.MaxFileBytes, ct);
-            var change = await manager.WriteFileAsync(id, decoded, content, ct);
-            return TypedResults.Ok(new FileWritten(WorkspacePaths.Normalize(decoded), content.Length, change is FileCreatedEvent, change is not null));
+            var written = await WriteBodyAsync(request, id, decoded, manager, options.Value.MaxFileBytes, ct);
+            return TypedResults.Ok(new FileWritten(written.Path, written.Size, written.Change is FileCreatedEvent, written.Change is not null));
         });
 
         sessions.MapDelete("/{id}/files/{**path}", async Task<IResult> (string id, string path, IAgentSessionManager manager, CancellationToken ct) =>
@@ -47,31 +48,35 @@ internal static class FileEndpoints
                 ? TypedResults.NoContent()
                 : ProblemMapping.Problem(StatusCodes.Status404NotFound, "File not found", $"The workspace has no file '{Decode(path)}'."));
 
-        sessions.MapGet("/{id}/files.zip", async (string id, HttpContext context, IAgentSessionManager manager, CancellationToken ct) =>
+        sessions.MapGet("/{id}/files.zip", async (string id, HttpContext context, IAgentSessionManager manager, IOptions<AgentRuntimeOptions> options, CancellationToken ct) =>
         {
             var files = await manager.ListFilesAsync(id, ct);
             context.Response.ContentType = "application/zip";
             context.Response.Headers.ContentDisposition = $"attachment; filename=\"workspace-{id}.zip\"";
-            // ZipArchive writes synchronously at the end; buffer it rather than block a request thread on the network.
-            using var buffer = new MemoryStream();
-            using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+            // Built into a temporary file, then streamed from it: memory stays flat whatever the files' sizes, and no
+            // thread blocks on the network. ZipArchive writes to its stream synchronously in places (Kestrel refuses
+            // synchronous writes to a response, and writing the zip straight to it failed so), but a synchronous
+            // write to a local file is harmless. The disk holds the compressed workspace for as long as the download.
+            await using var buffer = SpooledFile.CreateTemporaryFile(SpooledFile.DirectoryFor(options.Value), "zip");
+            await using (var zip = await ZipArchive.CreateAsync(buffer, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct))
             {
                 foreach (var file in files)
                 {
-                    var content = await manager.ReadFileAsync(id, file.Path, ct);
+                    await using var content = await manager.OpenFileAsync(id, file.Path, ct);
                     if (content is null)
                     {
-                        continue;
+                        continue; // Deleted since the listing.
                     }
 
                     var entry = zip.CreateEntry(file.Path, CompressionLevel.Fastest);
                     entry.LastWriteTime = file.ModifiedAt;
-                    await using var stream = entry.Open();
-                    await stream.WriteAsync(content, ct);
+                    await using var stream = await entry.OpenAsync(ct);
+                    await content.CopyToAsync(stream, ct);
                 }
             }
 
             buffer.Position = 0;
+            context.Response.ContentLength = buffer.Length;
             await buffer.CopyToAsync(context.Response.Body, ct);
         });
     }
@@ -82,7 +87,7 @@ internal static class FileEndpoints
     private static string ContentTypeOf(string path) =>
         ContentTypes.TryGetContentType(path, out var type) ? type : "application/octet-stream";
 
-    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
+    private static async Task<WorkspaceFileWrite> WriteBodyAsync(HttpRequest request, string id, string path, IAgentSessionManager manager, long limit, CancellationToken ct)
     {
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
@@ -94,16 +99,14 @@ internal static class FileEndpoints
             throw new BadRequestException($"The file is larger than AgentRuntime:MaxFileBytes ({limit} bytes).", StatusCodes.Status413PayloadTooLarge);
         }
 
-        using var buffer = new MemoryStream();
+        // The manager copies the body to a temporary file as it arrives; Kestrel stops it past the limit.
         try
         {
-            await request.Body.CopyToAsync(buffer, ct);
+            return await manager.WriteFileAsync(id, path, request.Body, ct);
         }
         catch (BadHttpRequestException ex)
         {
             throw new BadRequestException(ex.Message, ex.StatusCode);
         }
-
-        return buffer.ToArray();
     }
 }

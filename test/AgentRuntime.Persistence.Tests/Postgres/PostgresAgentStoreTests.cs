@@ -54,7 +54,7 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
         Assert.Equal(PostgresSchema.Migrations.Count, await ScalarAsync<int>(connection, "SELECT version FROM schema_version;"));
         Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_version;"));
         Assert.Equal(
-            "events,profiles,schema_version,sessions,transcript_chunks,transcript_files,workspace_files",
+            "events,profiles,schema_version,sessions,transcript_chunks,transcript_files,workspace_file_chunks,workspace_files",
             await ScalarAsync<string>(connection,
                 "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public';"));
     }
@@ -297,6 +297,12 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
         }
 
         _stores.Clear();
+    }
+
+    protected override async Task<long?> CountWorkspaceChunksAsync(string sessionId)
+    {
+        await using var connection = await ConnectAsync();
+        return await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM workspace_file_chunks WHERE session_id = $1;", sessionId);
     }
 
     // Pooling off so the test's own connection is closed, not parked, when the test ends.

@@ -35,13 +35,13 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
     }
 
     [Fact(Timeout = Timeout)]
-    public async Task Initialize_MissingDirectory_CreatesWalDatabaseAtSchemaVersionOne()
+    public async Task Initialize_MissingDirectory_CreatesWalDatabaseAtLatestSchemaVersion()
     {
         Assert.True(File.Exists(DatabasePath));
         await using var connection = await ConnectAsync();
 
         Assert.Equal("wal", await ScalarAsync<string>(connection, "PRAGMA journal_mode;"));
-        Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT version FROM schema_version;"));
+        Assert.Equal(SqliteSchema.Migrations.Count, await ScalarAsync<long>(connection, "SELECT version FROM schema_version;"));
         Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_version;"));
     }
 
@@ -66,6 +66,15 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
         Assert.NotNull(await Store.GetSessionAsync(keep.SessionId, CancellationToken));
         await using var connection = await ConnectAsync();
         Assert.Equal(2L, await ScalarAsync<long>(connection, "PRAGMA auto_vacuum;")); // incremental
+    }
+
+    protected override async Task<long?> CountWorkspaceChunksAsync(string sessionId)
+    {
+        await using var connection = await ConnectAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM workspace_file_chunks WHERE session_id = $id;";
+        command.Parameters.AddWithValue("$id", sessionId);
+        return (long)(await command.ExecuteScalarAsync(CancellationToken))!;
     }
 
     private long DatabaseBytes() =>
@@ -138,6 +147,34 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
             Options.Create(new AgentRuntimeOptions { DataDirectory = _directory }));
 
         Assert.Equal(Path.Combine(_directory, SqliteStoreOptions.DefaultFileName), store.DatabasePath);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Initialize_SchemaOneWithFileContent_MovesItIntoChunksByteExact()
+    {
+        // A database as schema 1 left it: the content in workspace_files.content, one BLOB per file.
+        DisposeStores();
+        File.Delete(DatabasePath);
+        var big = RandomBytes((2 * (1 << 20)) + 17, seed: 11);
+        await using (var connection = await ConnectAsync())
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = SqliteSchema.CreateVersionTable + SqliteSchema.Migrations[0] + """
+                INSERT INTO schema_version (version) VALUES (1);
+                INSERT INTO sessions VALUES ('s', 'a', 'p', NULL, '2024-01-01T00:00:00.0000000+00:00', '2024-01-01T00:00:00.0000000+00:00', 0, 0, 0, '{}');
+                INSERT INTO workspace_files VALUES ('s', 'big.bin', $size, 'h', '2024-01-01T00:00:00.0000000+00:00', $big);
+                INSERT INTO workspace_files VALUES ('s', 'empty.txt', 0, 'h', '2024-01-01T00:00:00.0000000+00:00', X'');
+                """;
+            command.Parameters.AddWithValue("$size", big.Length);
+            command.Parameters.AddWithValue("$big", big);
+            await command.ExecuteNonQueryAsync(CancellationToken);
+        }
+
+        var store = await OpenAsync(CancellationToken);
+
+        Assert.Equal(big, await store.ReadWorkspaceFileAsync("s", "big.bin", CancellationToken));
+        Assert.Equal(Array.Empty<byte>(), await store.ReadWorkspaceFileAsync("s", "empty.txt", CancellationToken));
+        Assert.Equal(3L, await CountWorkspaceChunksAsync("s"));
     }
 
     [Fact]
