@@ -22,6 +22,14 @@ internal sealed class AgentRuntimeHostedService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(options.Value.GetFullDataDirectory());
+
+        // Spooled copies of files in flight belong to requests and scans of a process that is gone.
+        var spool = Sessions.SpooledFile.DirectoryFor(options.Value);
+        if (Directory.Exists(spool))
+        {
+            Directory.Delete(spool, recursive: true);
+        }
+
         await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await profiles.SeedAsync(cancellationToken).ConfigureAwait(false);
         var period = options.Value.SessionIdleTimeout / 2;
