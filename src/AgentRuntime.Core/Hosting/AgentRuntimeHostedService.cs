@@ -15,8 +15,10 @@ internal sealed class AgentRuntimeHostedService(
     ProfileCatalog profiles,
     SessionManager sessions,
     IOptions<AgentRuntimeOptions> options,
-    TimeProvider time) : IHostedService, IAsyncDisposable
+    TimeProvider time,
+    IHostApplicationLifetime? lifetime = null) : IHostedService, IAsyncDisposable
 {
+    private readonly Lazy<Task> _stopSessions = new(() => sessions.DisposeAsync().AsTask());
     private ITimer? _unloadTimer;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -32,6 +34,9 @@ internal sealed class AgentRuntimeHostedService(
 
         await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
         await profiles.SeedAsync(cancellationToken).ConfigureAwait(false);
+        // Sandboxes stop as soon as the host begins to stop, not after the web server has drained its connections (up
+        // to its shutdown timeout while browsers hold hub streams): a stop that is cut short must not leave them behind.
+        lifetime?.ApplicationStopping.Register(() => _ = _stopSessions.Value);
         var period = options.Value.SessionIdleTimeout / 2;
         _unloadTimer = time.CreateTimer(_ => _ = sessions.UnloadIdleSessionsAsync(), null, period, period);
     }
@@ -39,7 +44,7 @@ internal sealed class AgentRuntimeHostedService(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _unloadTimer?.Dispose();
-        await sessions.DisposeAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _stopSessions.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync()
