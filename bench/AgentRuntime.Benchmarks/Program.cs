@@ -1,7 +1,7 @@
 // Prints the persistence figures quoted in README.md and docs/persistence.md: event append throughput, and the write
 // cost of one turn as the transcript grows, for SQLite and PostgreSQL; and the latency the sandbox gateway's model proxy
 // adds to a streamed model call. Not a timed test: it measures for fixed durations and stops by itself (about a minute
-// on two cores, at most two and a half). --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
+// on two cores, at most three). --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
 // --workspace-files measures only workspace files through the stores' stream API: four 50 MB files saved and read back
 // in SQLite and PostgreSQL, with throughput and the process's resident memory (well under a minute).
 using System.Globalization;
@@ -19,7 +19,7 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 // A hard stop, so a wedged database cannot keep the benchmark running.
-var limit = TimeSpan.FromSeconds(150);
+var limit = TimeSpan.FromSeconds(180);
 using var deadline = new CancellationTokenSource(limit);
 var cancellationToken = deadline.Token;
 var phase = TimeSpan.FromSeconds(args.Contains("--quick") ? 1 : 3);
@@ -33,12 +33,13 @@ Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDe
 
 var results = new List<(string Store, AppendThroughput Single, AppendThroughput Batch, TurnCost[] Turns)>();
 ModelProxyResult modelProxy;
+List<WorkspaceFilesResult> workspaceFiles;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
     if (workspaceFilesOnly)
     {
-        await RunWorkspaceFilesAsync(directory, cancellationToken);
+        PrintWorkspaceFiles(await RunWorkspaceFilesAsync(directory, cancellationToken));
         return 0;
     }
 
@@ -77,6 +78,8 @@ try
         await postgres.InitializeAsync(cancellationToken);
         results.Add(await RunAsync($"PostgreSQL {PostgresVersion(server)} (loopback TCP, synchronous_commit=off)", postgres, cancellationToken));
     }
+
+    workspaceFiles = await RunWorkspaceFilesAsync(directory, cancellationToken);
 }
 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
 {
@@ -124,9 +127,10 @@ for (var i = 0; i < StoreBenchmark.TranscriptSizes.Length; i++)
 }
 
 PrintModelProxy(modelProxy);
+PrintWorkspaceFiles(workspaceFiles);
 return 0;
 
-static async Task RunWorkspaceFilesAsync(string directory, CancellationToken cancellationToken)
+static async Task<List<WorkspaceFilesResult>> RunWorkspaceFilesAsync(string directory, CancellationToken cancellationToken)
 {
     var results = new List<WorkspaceFilesResult>();
     using (var sqlite = new SqliteAgentStore(
@@ -146,6 +150,11 @@ static async Task RunWorkspaceFilesAsync(string directory, CancellationToken can
         results.Add(await WorkspaceFilesBenchmark.RunAsync($"PostgreSQL {PostgresVersion(server)} (loopback TCP, fsync on)", postgres, directory, cancellationToken));
     }
 
+    return results;
+}
+
+static void PrintWorkspaceFiles(List<WorkspaceFilesResult> results)
+{
     Console.WriteLine();
     Console.WriteLine($"## Workspace files: {WorkspaceFilesBenchmark.Files} files of {WorkspaceFilesBenchmark.FileBytes >> 20} MB saved from a file and read back through the stream API");
     Console.WriteLine();
