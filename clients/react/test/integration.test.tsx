@@ -108,6 +108,21 @@ describe("hooks against the real server", () => {
     STREAM_TIMEOUT * 2,
   );
 
+  it("reports what the sandboxes enforce, and sets and clears a session's budget", async () => {
+    const rest = new RestClient({ apiUrl: server.baseUrl });
+    const health = await rest.health();
+    expect(health.sandbox?.isolation).toBe(true);
+    expect(Array.isArray(health.sandbox?.notes)).toBe(true);
+
+    const session = await rest.createSession({ agentProfileRef: "default", architecture: "claude-agent-sdk" });
+    const limited = await rest.setBudget(session.sessionId, { maxTokens: 1000, maxCostUSD: 0.5 });
+    expect(limited.budget).toEqual({ maxTokens: 1000, maxCostUSD: 0.5 });
+    expect((await rest.getSession(session.sessionId)).metadata?.budget).toEqual({ maxTokens: 1000, maxCostUSD: 0.5 });
+    const cleared = await rest.setBudget(session.sessionId, null);
+    expect(cleared.budget).toBeUndefined();
+    await rest.deleteSession(session.sessionId);
+  });
+
   it(
     "resumes after the hub connection is cut mid-stream, with every seq once",
     async () => {

@@ -5,10 +5,11 @@ import type {
   CreateSessionRequest,
   FileWritten,
   HealthReport,
+  ModelBudget,
   TurnAccepted,
 } from "../types/api.js";
 import type { SessionEvent } from "../types/events.js";
-import type { SessionDetail, SessionListItem, WorkspaceFileInfo } from "../types/sessions.js";
+import type { SessionDetail, SessionListItem, SessionMetadata, WorkspaceFileInfo } from "../types/sessions.js";
 import { AgentRuntimeApiError } from "./AgentRuntimeApiError.js";
 
 /** Settings of a {@link RestClient}. */
@@ -63,6 +64,11 @@ export class RestClient {
 
   async deleteSession(sessionId: string, signal?: AbortSignal): Promise<void> {
     await this.request("DELETE", `/api/sessions/${encodeURIComponent(sessionId)}`, undefined, signal);
+  }
+
+  /** Sets the session's own model budget (`null`: its profile's applies); resolves to its metadata. */
+  setBudget(sessionId: string, budget: ModelBudget | null, signal?: AbortSignal): Promise<SessionMetadata> {
+    return this.request("PATCH", `/api/sessions/${encodeURIComponent(sessionId)}`, { budget }, signal);
   }
 
   /** Sends the user's message; resolves to the id of the turn that answers it. */

@@ -5,6 +5,34 @@ import type { Architecture } from "./sessions.js";
 export interface HealthReport {
   status: "ok";
   time: string;
+  /** What the sandbox provider enforces on this machine, and why not where it does not. */
+  sandbox?: SandboxEnforcement;
+}
+
+/** What a server's sandboxes enforce (docs/sandboxing.md, "What is enforced where"). */
+export interface SandboxEnforcement {
+  isolation: boolean;
+  networkIsolation: boolean;
+  memoryLimit: boolean;
+  processLimit: boolean;
+  diskQuota: boolean;
+  notes: string[];
+}
+
+/** What a session's sandbox may reach: the model only (default), nothing, the host's network, or allowed hosts too. */
+export type NetworkPolicy = "model-only" | "none" | "host" | { allow: string[] };
+
+/** A limit on what a session may spend on its model; either bound, or both. */
+export interface ModelBudget {
+  maxTokens?: number;
+  maxCostUSD?: number;
+}
+
+/** What is stored of a session's workspace. */
+export interface WorkspaceLimits {
+  maxFiles?: number;
+  maxFileBytes?: number;
+  maxTotalBytes?: number;
 }
 
 /** `GET /api/architectures`: whether this server can run an architecture now. */
@@ -26,7 +54,9 @@ export interface AgentProfile extends AgentProfileSummary {
   systemPrompt?: string;
   model?: string;
   allowedTools?: string[];
-  network?: "host" | "none";
+  network?: NetworkPolicy;
+  budget?: ModelBudget;
+  workspaceLimits?: WorkspaceLimits;
 }
 
 /** `POST /api/sessions`. */

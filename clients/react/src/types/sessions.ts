@@ -1,4 +1,5 @@
 // Sessions as docs/protocol.md ("REST") defines them. Absent optional values are omitted on the wire, not null.
+import type { ModelBudget } from "./api.js";
 import type { ConversationBlock } from "./blocks.js";
 
 /** The agent architectures. */
@@ -38,6 +39,8 @@ export interface SessionMetadata {
   usage: TokenUsage;
   costUSD: number;
   model?: string;
+  /** The session's own model budget (`PATCH /api/sessions/{id}`); its profile's applies when absent. */
+  budget?: ModelBudget;
 }
 
 /** A session as the list shows it. */
