@@ -147,6 +147,20 @@ public sealed partial class AgentRuntimeClient : IAsyncDisposable
             AgentRuntimeJsonContext.Default.TurnAccepted,
             cancellationToken).ConfigureAwait(false)).TurnId;
 
+    /// <summary><c>PATCH /api/sessions/{id}</c>: sets the session's own model budget; a raised one lets the next turn through.</summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="budget">The budget; <see langword="null"/> to fall back to the profile's.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The session's metadata: usage, cost and budget.</returns>
+    /// <exception cref="AgentRuntimeApiException">400 for a negative bound, 404 for no such session.</exception>
+    public Task<SessionMetadata> SetBudgetAsync(string sessionId, Gateway.ModelBudget? budget, CancellationToken cancellationToken = default) =>
+        SendAsync(
+            HttpMethod.Patch,
+            $"api/sessions/{Escape(sessionId)}",
+            JsonContent.Create(new UpdateSessionBody(budget), AgentRuntimeJsonContext.Default.UpdateSessionBody),
+            AgentRuntimeJsonContext.Default.SessionMetadata,
+            cancellationToken);
+
     /// <summary><c>GET /api/sessions/{id}/events?after=N</c>: the session's logged events after a seq.</summary>
     /// <param name="sessionId">The session.</param>
     /// <param name="afterSeq">The last seq already seen; 0 for the whole log.</param>

@@ -17,9 +17,28 @@ public sealed class RestTests : ClientTest
 
         Assert.Equal("ok", health.Status);
         Assert.True(health.Time > DateTimeOffset.UnixEpoch);
+        Assert.True(health.Sandbox?.Isolation);
         Assert.Contains(architectures, a => a.Name == "claude-agent-sdk" && a.Available);
         Assert.Contains(profiles, p => p.Id == "default");
         Assert.Equal("default", profile.Id);
+    }
+
+    [Fact]
+    public async Task SetBudget_SetsAndClearsTheSessionsBudget_AndRefusesANegativeOne()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var session = await Client.CreateSessionAsync("default", "claude-agent-sdk", cancellationToken: ct).WaitAsync(RuntimeServer.Timeout, ct);
+
+        var limited = await Client.SetBudgetAsync(session.SessionId, new Gateway.ModelBudget { MaxTokens = 1000 }, ct).WaitAsync(RuntimeServer.Timeout, ct);
+        var detail = await Client.GetSessionAsync(session.SessionId, ct).WaitAsync(RuntimeServer.Timeout, ct);
+        var cleared = await Client.SetBudgetAsync(session.SessionId, null, ct).WaitAsync(RuntimeServer.Timeout, ct);
+        var error = await Assert.ThrowsAsync<AgentRuntimeApiException>(() =>
+            Client.SetBudgetAsync(session.SessionId, new Gateway.ModelBudget { MaxTokens = -1 }, ct).WaitAsync(RuntimeServer.Timeout, ct));
+
+        Assert.Equal(1000, limited.Budget?.MaxTokens);
+        Assert.Equal(1000, detail.Metadata?.Budget?.MaxTokens);
+        Assert.Null(cleared.Budget);
+        Assert.Equal(HttpStatusCode.BadRequest, error.StatusCode);
     }
 
     [Fact]
