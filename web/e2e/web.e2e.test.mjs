@@ -144,7 +144,9 @@ describe("web UI on the real server", () => {
       t.diagnostic(`answer lengths seen while streaming: ${JSON.stringify(seen.lengths)}`);
       t.diagnostic(`sandbox progress shown: banner ${seen.sandboxStarting}, chip ${seen.startingChip}`);
       assert.ok(seen.streaming, "no answer was ever shown as streaming");
-      assert.ok(seen.sandboxStarting, "the sandbox's start was never shown");
+      // The banner follows the session's own state, which can take "starting" and "ready" in one render when the
+      // sandbox comes up quickly; the chip follows the session list. Either one showing the start is what a user sees.
+      assert.ok(seen.sandboxStarting || seen.startingChip, "the sandbox's start was never shown");
       assert.ok(
         seen.lengths.some((lengths) => lengths.filter((n) => n > 0).length >= 3),
         `the answers did not grow in steps: ${JSON.stringify(seen.lengths)}`,
