@@ -57,7 +57,7 @@ internal static unsafe partial class LinuxInterop
         }
         finally
         {
-            close(socket);
+            Files.Native.close(socket);
         }
     }
 
@@ -68,7 +68,7 @@ internal static unsafe partial class LinuxInterop
         return fd >= 0 ? fd : throw Error($"open({path})");
     }
 
-    public static void Close(int fd) => close(fd);
+    public static void Close(int fd) => Files.Native.close(fd);
 
     /// <summary>Mounts a tmpfs with the given options.</summary>
     public static void MountTmpfs(string target, string options)
@@ -104,9 +104,6 @@ internal static unsafe partial class LinuxInterop
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int open(string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int mount(string source, string target, string fileSystemType, ulong flags, string data);
