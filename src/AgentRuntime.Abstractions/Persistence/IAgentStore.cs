@@ -59,8 +59,8 @@ public interface IAgentStore
     /// <summary>
     /// Opens a stored workspace file for reading, or returns <see langword="null"/> when there is none. The stream
     /// reads the content as it is consumed, so memory does not grow with the file; dispose it when done. A file replaced
-    /// or deleted while the stream is read makes a later read fail with <see cref="IOException"/> rather than return
-    /// bytes of two versions.
+    /// or deleted while the stream is read makes a later read fail with <see cref="WorkspaceFileChangedException"/>
+    /// rather than return bytes of two versions; a file that fits in one read of the store's is read whole at the open.
     /// </summary>
     Task<Stream?> OpenWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken);
 

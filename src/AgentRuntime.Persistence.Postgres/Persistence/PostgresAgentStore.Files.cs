@@ -126,8 +126,15 @@ internal sealed partial class PostgresAgentStore
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        // Size, version and the first chunk in one statement, so they are of one version.
         long size, version;
-        await using (var command = _dataSource.CreateCommand("SELECT size, version FROM workspace_files WHERE session_id = $1 AND path = $2;"))
+        byte[] firstChunk;
+        await using (var command = _dataSource.CreateCommand("""
+            SELECT f.size, f.version, c.content FROM workspace_files f
+            LEFT JOIN workspace_file_chunks c
+                ON c.session_id = f.session_id AND c.path = f.path AND c.version = f.version AND c.chunk_index = 0
+            WHERE f.session_id = $1 AND f.path = $2;
+            """))
         {
             command.Parameters.Add(Parameter(sessionId));
             command.Parameters.Add(Parameter(path));
@@ -139,9 +146,10 @@ internal sealed partial class PostgresAgentStore
 
             size = reader.GetInt64(0);
             version = reader.GetInt64(1);
+            firstChunk = await reader.IsDBNullAsync(2, cancellationToken).ConfigureAwait(false) ? [] : reader.GetFieldValue<byte[]>(2);
         }
 
-        return new ChunkedReadStream(path, size, PostgresSchema.ChunkSize, (index, buffer, ct) => ReadChunkAsync(sessionId, path, version, index, buffer, ct));
+        return new ChunkedReadStream(path, size, PostgresSchema.ChunkSize, firstChunk, (index, buffer, ct) => ReadChunkAsync(sessionId, path, version, index, buffer, ct));
     }
 
     // One query per chunk on a pooled connection: nothing stays open while the consumer takes its time between chunks.

@@ -114,10 +114,17 @@ internal sealed partial class SqliteAgentStore
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
         ArgumentException.ThrowIfNullOrEmpty(path);
+        // Size, version and the first chunk in one statement, so they are of one version.
         long size, version;
+        byte[] firstChunk;
         await using (var connection = await OpenAsync(cancellationToken))
         {
-            await using var command = CreateCommand(connection, null, "SELECT size, version FROM workspace_files WHERE session_id = $id AND path = $path;");
+            await using var command = CreateCommand(connection, null, """
+                SELECT f.size, f.version, c.content FROM workspace_files f
+                LEFT JOIN workspace_file_chunks c
+                    ON c.session_id = f.session_id AND c.path = f.path AND c.version = f.version AND c.chunk_index = 0
+                WHERE f.session_id = $id AND f.path = $path;
+                """);
             command.Parameters.AddWithValue("$id", sessionId);
             command.Parameters.AddWithValue("$path", path);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -128,9 +135,10 @@ internal sealed partial class SqliteAgentStore
 
             size = reader.GetInt64(0);
             version = reader.GetInt64(1);
+            firstChunk = reader.IsDBNull(2) ? [] : reader.GetFieldValue<byte[]>(2);
         }
 
-        return new ChunkedReadStream(path, size, SqliteSchema.ChunkSize, (index, buffer, ct) => ReadChunkAsync(sessionId, path, version, index, buffer, ct));
+        return new ChunkedReadStream(path, size, SqliteSchema.ChunkSize, firstChunk, (index, buffer, ct) => ReadChunkAsync(sessionId, path, version, index, buffer, ct));
     }
 
     // One short read per chunk, on a pooled connection: no reader or transaction stays open while the consumer (an HTTP

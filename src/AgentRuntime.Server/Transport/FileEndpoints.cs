@@ -2,6 +2,7 @@ using System.IO.Compression;
 using AgentRuntime.Api;
 using AgentRuntime.Events;
 using AgentRuntime.Hosting;
+using AgentRuntime.Persistence;
 using AgentRuntime.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -57,12 +58,13 @@ internal static class FileEndpoints
             // thread blocks on the network. ZipArchive writes to its stream synchronously in places (Kestrel refuses
             // synchronous writes to a response, and writing the zip straight to it failed so), but a synchronous
             // write to a local file is harmless. The disk holds the compressed workspace for as long as the download.
-            await using var buffer = SpooledFile.CreateTemporaryFile(SpooledFile.DirectoryFor(options.Value), "zip");
+            var directory = SpooledFile.DirectoryFor(options.Value);
+            await using var buffer = SpooledFile.CreateTemporaryFile(directory, "zip");
             await using (var zip = await ZipArchive.CreateAsync(buffer, ZipArchiveMode.Create, leaveOpen: true, entryNameEncoding: null, ct))
             {
                 foreach (var file in files)
                 {
-                    await using var content = await manager.OpenFileAsync(id, file.Path, ct);
+                    await using var content = await ReadWholeAsync(manager, id, file.Path, directory, ct);
                     if (content is null)
                     {
                         continue; // Deleted since the listing.
@@ -71,7 +73,7 @@ internal static class FileEndpoints
                     var entry = zip.CreateEntry(file.Path, CompressionLevel.Fastest);
                     entry.LastWriteTime = file.ModifiedAt;
                     await using var stream = await entry.OpenAsync(ct);
-                    await content.CopyToAsync(stream, ct);
+                    await content.Rewind().CopyToAsync(stream, ct);
                 }
             }
 
@@ -79,6 +81,44 @@ internal static class FileEndpoints
             context.Response.ContentLength = buffer.Length;
             await buffer.CopyToAsync(context.Response.Body, ct);
         });
+    }
+
+    /// <summary>
+    /// One whole version of a stored file for the archive, or null when it is gone. The agent may replace a file while
+    /// it is read (its turn saves the workspace as it goes); a zip entry cannot be taken back once begun, so the file
+    /// is copied aside first and read again when it changed underneath, a few times before giving up with a 409.
+    /// </summary>
+    private static async Task<SpooledFile?> ReadWholeAsync(IAgentSessionManager manager, string id, string path, string directory, CancellationToken ct)
+    {
+        const int attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            Stream? content;
+            try
+            {
+                content = await manager.OpenFileAsync(id, path, ct);
+            }
+            catch (ArgumentException)
+            {
+                return null; // Its directory is a link in the running sandbox now: not a file of the workspace any more.
+            }
+
+            if (content is null)
+            {
+                return null;
+            }
+
+            await using (content)
+            {
+                try
+                {
+                    return await SpooledFile.CopyAsync(content, long.MaxValue, directory, ct);
+                }
+                catch (WorkspaceFileChangedException) when (attempt < attempts)
+                {
+                }
+            }
+        }
     }
 
     // Route values keep %2F encoded; decode it so "..%2Fsecret" is judged as the "../secret" it stands for.

@@ -1,3 +1,4 @@
+using AgentRuntime.Persistence;
 using AgentRuntime.Sessions;
 using Microsoft.AspNetCore.Http;
 
@@ -19,6 +20,10 @@ internal static class ProblemMapping
         catch (TurnInProgressException ex)
         {
             return Problem(StatusCodes.Status409Conflict, "Turn in progress", ex.Message);
+        }
+        catch (WorkspaceFileChangedException ex)
+        {
+            return Problem(StatusCodes.Status409Conflict, "File changed while read", $"{ex.Message} Try again.");
         }
         catch (BadRequestException ex)
         {

@@ -4,8 +4,9 @@ namespace AgentRuntime.Persistence;
 /// A read-only, seekable stream over a stored workspace file kept as numbered chunks of <c>chunkSize</c> bytes (the
 /// last one shorter), fetching one chunk at a time by key. Nothing stays open between reads: a client that reads
 /// slowly holds one chunk's buffer, not a connection or a transaction. Each fetch names the version the stream was
-/// opened at, so a file replaced or deleted meanwhile fails the read with <see cref="IOException"/> instead of mixing
-/// bytes of two versions.
+/// opened at, so a file replaced or deleted meanwhile fails the read with <see cref="WorkspaceFileChangedException"/>
+/// instead of mixing bytes of two versions. The first chunk comes with the open, read in the same statement as the
+/// file's size and version, so a file of one chunk (most files) is always read whole, whatever happens after the open.
 /// </summary>
 /// <remarks>Compiled into each store that keeps chunks (linked from src/Shared), so neither exposes it.</remarks>
 internal sealed class ChunkedReadStream : Stream
@@ -21,14 +22,22 @@ internal sealed class ChunkedReadStream : Stream
     /// <param name="path">The file's path, for messages.</param>
     /// <param name="length">The file's size when the stream was opened.</param>
     /// <param name="chunkSize">The size of every chunk but the last.</param>
+    /// <param name="firstChunk">Chunk 0 of the opened version (empty for an empty file); the stream keeps the array.</param>
     /// <param name="fetch">Copies a chunk of the opened version into the buffer and returns its length, or -1 when it is gone.</param>
-    public ChunkedReadStream(string path, long length, int chunkSize, FetchChunkAsync fetch)
+    /// <exception cref="WorkspaceFileChangedException">The first chunk does not have the length the size calls for.</exception>
+    public ChunkedReadStream(string path, long length, int chunkSize, byte[] firstChunk, FetchChunkAsync fetch)
     {
         _path = path;
         _length = length;
         _fetch = fetch;
-        _chunk = new byte[(int)Math.Min(chunkSize, Math.Max(length, 1))];
         ChunkSize = chunkSize;
+        var bufferSize = (int)Math.Min(chunkSize, Math.Max(length, 1));
+        _chunk = firstChunk.Length == bufferSize ? firstChunk : new byte[bufferSize];
+        if (length > 0)
+        {
+            _chunkIndex = firstChunk.Length == ExpectedLength(0) ? 0 : throw Changed();
+            _chunkLength = firstChunk.Length;
+        }
     }
 
     /// <summary>Copies chunk <paramref name="index"/> into <paramref name="buffer"/>; returns its length, or -1 when there is none.</summary>
@@ -61,11 +70,10 @@ internal sealed class ChunkedReadStream : Stream
         if (index != _chunkIndex)
         {
             _chunkIndex = -1;
-            var expected = (int)Math.Min(ChunkSize, _length - ((long)index * ChunkSize));
             var read = await _fetch(index, _chunk, cancellationToken).ConfigureAwait(false);
-            if (read != expected)
+            if (read != ExpectedLength(index))
             {
-                throw new IOException($"The workspace file '{_path}' was replaced or deleted while it was being read.");
+                throw Changed();
             }
 
             _chunkIndex = index;
@@ -93,6 +101,10 @@ internal sealed class ChunkedReadStream : Stream
         SeekOrigin.End => _length + offset,
         _ => throw new ArgumentOutOfRangeException(nameof(origin)),
     };
+
+    private int ExpectedLength(int index) => (int)Math.Min(ChunkSize, _length - ((long)index * ChunkSize));
+
+    private WorkspaceFileChangedException Changed() => new(_path);
 
     public override void Flush()
     {

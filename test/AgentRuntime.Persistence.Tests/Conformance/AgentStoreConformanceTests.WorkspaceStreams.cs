@@ -111,17 +111,46 @@ public abstract partial class AgentStoreConformanceTests
         }
 
         // A store may hand out a snapshot (the in-memory one) or fetch as it goes (the databases): either the old
-        // content whole, or an IOException saying the file changed; never bytes of the new version.
+        // content whole, or an exception saying the file changed; never bytes of the new version.
         using var rest = new MemoryStream();
         try
         {
             await stream.CopyToAsync(rest, CancellationToken);
             Assert.True(content.AsSpan(100).SequenceEqual(rest.ToArray()), "The rest of the stream is not the old content.");
         }
-        catch (IOException ex)
+        catch (WorkspaceFileChangedException ex)
         {
+            Assert.Equal("f.bin", ex.Path);
             Assert.Contains("f.bin", ex.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Theory(Timeout = Timeout)]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task OpenWorkspaceFile_SmallFileDeletedOrReplacedBeforeTheFirstRead_ReadsTheOpenedVersionWhole(bool replace)
+    {
+        // The common case of a file an agent rewrites while a client downloads it: a file that fits one chunk is read
+        // at the open, so what follows cannot fail it (a failure before the first byte would be the client's error).
+        var session = await CreateSessionAsync();
+        var content = RandomBytes(10_000, seed: 6);
+        await Store.SaveWorkspaceFileAsync(session.SessionId, FileInfo("small.bin", content, Epoch), content, CancellationToken);
+        await using var stream = await Store.OpenWorkspaceFileAsync(session.SessionId, "small.bin", CancellationToken);
+        Assert.NotNull(stream);
+
+        if (replace)
+        {
+            var other = RandomBytes(20_000, seed: 7);
+            await Store.SaveWorkspaceFileAsync(session.SessionId, FileInfo("small.bin", other, Epoch), other, CancellationToken);
+        }
+        else
+        {
+            Assert.True(await Store.DeleteWorkspaceFileAsync(session.SessionId, "small.bin", CancellationToken));
+        }
+
+        using var read = new MemoryStream();
+        await stream.CopyToAsync(read, CancellationToken);
+        Assert.Equal(content, read.ToArray());
     }
 
     [Fact(Timeout = Timeout)]

@@ -39,7 +39,7 @@ public sealed class WorkspaceRaceTests : ServerTest
             (await Server.Http.PutAsync($"{files}/swap.py", new StringContent(SwapScript(canary.FullName, secretFile)), ct)).EnsureSuccessStatusCode();
             await RunBashAsync(session.SessionId, "nohup python3 swap.py > /dev/null 2>&1 & echo started", events);
 
-            var responses = new List<(int Status, string Body)>();
+            var responses = new List<(string Request, int Status, string Body)>();
             var clock = Stopwatch.StartNew();
             var hammer = Task.Run(async () =>
             {
@@ -59,7 +59,7 @@ public sealed class WorkspaceRaceTests : ServerTest
                         var body = Encoding.Latin1.GetString(await response.Content.ReadAsByteArrayAsync(ct));
                         lock (responses)
                         {
-                            responses.Add(((int)response.StatusCode, body));
+                            responses.Add(($"{request.Method} {request.RequestUri}", (int)response.StatusCode, body));
                         }
                     }
                 }
