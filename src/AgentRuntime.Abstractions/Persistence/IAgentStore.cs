@@ -1,6 +1,7 @@
 using AgentRuntime.Architectures;
 using AgentRuntime.Events;
 using AgentRuntime.Profiles;
+using AgentRuntime.Security;
 using AgentRuntime.Sessions;
 
 namespace AgentRuntime.Persistence;
@@ -21,8 +22,11 @@ public interface IAgentStore
     /// <summary>The session, or <see langword="null"/>.</summary>
     Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken);
 
-    /// <summary>All sessions, most recently active first.</summary>
-    Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken);
+    /// <summary>The sessions of one tenant, or of all when <paramref name="tenantId"/> is null; most recently active first.</summary>
+    Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken);
+
+    /// <summary>How many sessions a tenant has (for its limit), without reading them.</summary>
+    Task<int> CountSessionsAsync(string tenantId, CancellationToken cancellationToken);
 
     /// <summary>Replaces a session's record.</summary>
     /// <exception cref="KeyNotFoundException">No such session.</exception>
@@ -85,4 +89,17 @@ public interface IAgentStore
 
     /// <summary>Adds or replaces a profile.</summary>
     Task SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken);
+
+    /// <summary>Adds an API key (its hash; the store never sees the secret).</summary>
+    /// <exception cref="InvalidOperationException">A key with that id exists.</exception>
+    Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken);
+
+    /// <summary>A key by its public id, or <see langword="null"/>.</summary>
+    Task<ApiKeyRecord?> GetApiKeyAsync(string keyId, CancellationToken cancellationToken);
+
+    /// <summary>The keys of one tenant, or of all when <paramref name="tenantId"/> is null; oldest first.</summary>
+    Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(string? tenantId, CancellationToken cancellationToken);
+
+    /// <summary>Removes a key; returns whether it existed. A removed key no longer authenticates.</summary>
+    Task<bool> DeleteApiKeyAsync(string keyId, CancellationToken cancellationToken);
 }

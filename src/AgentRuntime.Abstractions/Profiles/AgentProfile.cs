@@ -11,6 +11,9 @@ public sealed record AgentProfile
     /// <summary>A display name.</summary>
     public required string Name { get; init; }
 
+    /// <summary>The tenant whose sessions may use the profile; every tenant's when absent (a global profile).</summary>
+    public string? TenantId { get; init; }
+
     /// <summary>What the agent is for.</summary>
     public string Description { get; init; } = "";
 

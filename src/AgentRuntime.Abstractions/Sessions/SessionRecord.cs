@@ -3,8 +3,18 @@ namespace AgentRuntime.Sessions;
 /// <summary>What persistence keeps of a session besides its log, transcript and files.</summary>
 public sealed record SessionRecord
 {
+    private readonly string? _tenantId;
+
     /// <summary>The session's identifier (a GUID).</summary>
     public required string SessionId { get; init; }
+
+    /// <summary>The tenant that owns the session (<see cref="Security.Tenants.Default"/> unless set).</summary>
+    public string TenantId
+    {
+        // The JSON source generator sets an init-only property it did not find to null rather than leave a default.
+        get => _tenantId ?? Security.Tenants.Default;
+        init => _tenantId = value;
+    }
 
     /// <summary>The agent architecture.</summary>
     public required string Architecture { get; init; }

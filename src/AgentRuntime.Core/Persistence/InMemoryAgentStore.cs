@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using AgentRuntime.Architectures;
 using AgentRuntime.Events;
 using AgentRuntime.Profiles;
+using AgentRuntime.Security;
 using AgentRuntime.Sessions;
 
 namespace AgentRuntime.Persistence;
@@ -19,6 +20,7 @@ internal sealed class InMemoryAgentStore : IAgentStore
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SessionState> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AgentProfile> _profiles = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ApiKeyRecord> _apiKeys = new(StringComparer.Ordinal);
 
     public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -45,18 +47,27 @@ internal sealed class InMemoryAgentStore : IAgentStore
         }
     }
 
-    public Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken)
     {
         SessionRecord[] records;
         lock (_lock)
         {
-            records = [.. _sessions.Values.Select(s => s.Record)];
+            records = [.. _sessions.Values.Select(s => s.Record).Where(r => tenantId is null || r.TenantId == tenantId)];
         }
 
         IReadOnlyList<SessionRecord> ordered = [.. records
             .OrderByDescending(r => r.LastActivity.UtcTicks)
             .ThenBy(r => r.SessionId, StringComparer.Ordinal)];
         return Task.FromResult(ordered);
+    }
+
+    public Task<int> CountSessionsAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        lock (_lock)
+        {
+            return Task.FromResult(_sessions.Values.Count(s => s.Record.TenantId == tenantId));
+        }
     }
 
     public Task UpdateSessionAsync(SessionRecord session, CancellationToken cancellationToken)
@@ -291,6 +302,51 @@ internal sealed class InMemoryAgentStore : IAgentStore
         }
 
         return Task.CompletedTask;
+    }
+
+    public Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentException.ThrowIfNullOrEmpty(key.KeyId, nameof(key));
+        lock (_lock)
+        {
+            if (!_apiKeys.TryAdd(key.KeyId, key))
+            {
+                throw new InvalidOperationException($"API key '{key.KeyId}' already exists.");
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<ApiKeyRecord?> GetApiKeyAsync(string keyId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyId);
+        lock (_lock)
+        {
+            return Task.FromResult(_apiKeys.GetValueOrDefault(keyId));
+        }
+    }
+
+    public Task<IReadOnlyList<ApiKeyRecord>> ListApiKeysAsync(string? tenantId, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            IReadOnlyList<ApiKeyRecord> keys = [.. _apiKeys.Values
+                .Where(k => tenantId is null || k.TenantId == tenantId)
+                .OrderBy(k => k.CreatedAt.UtcTicks)
+                .ThenBy(k => k.KeyId, StringComparer.Ordinal)];
+            return Task.FromResult(keys);
+        }
+    }
+
+    public Task<bool> DeleteApiKeyAsync(string keyId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(keyId);
+        lock (_lock)
+        {
+            return Task.FromResult(_apiKeys.Remove(keyId));
+        }
     }
 
     private static void ValidateRecord(SessionRecord session)
