@@ -3,8 +3,18 @@ namespace AgentRuntime.Sessions;
 /// <summary>A session as <c>GET /api/sessions</c> lists it.</summary>
 public record SessionListItem
 {
+    private readonly string? _tenantId;
+
     /// <summary>The session's identifier (a GUID).</summary>
     public required string SessionId { get; init; }
+
+    /// <summary>The tenant that owns the session.</summary>
+    public string TenantId
+    {
+        // The JSON source generator sets an init-only property it did not find to null rather than leave a default.
+        get => _tenantId ?? Security.Tenants.Default;
+        init => _tenantId = value;
+    }
 
     /// <summary>The agent architecture, such as <c>claude-agent-sdk</c>.</summary>
     public required string Architecture { get; init; }
