@@ -57,7 +57,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
 
     public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(CancellationToken cancellationToken)
     {
-        var records = await services.Store.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
+        var records = await services.Store.ListSessionsAsync(null, cancellationToken).ConfigureAwait(false);
         return records.Select(r => TryGetLoaded(r.SessionId) is { } actor ? actor.ToListItem() : SessionListItems.Unloaded(r))
             .OrderByDescending(s => s.LastActivity)
             .ToList();
