@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace AgentRuntime.Server.Tests.Auth;
 
 /// <summary>API keys: the first-start admin key, creating, using and revoking keys, and what a revoked key had open.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ApiKeyTests : ServerTest
 {
     private readonly CapturedLogs _logs = new();
