@@ -75,7 +75,7 @@ public sealed class TenantTests : ClientTest
 
         Assert.Equal(TenantB, own.TenantId);
         Assert.Equal(TenantB, forB.TenantId);
-        Assert.Equal([forB.SessionId, last.SessionId, own.SessionId], bList.Select(s => s.SessionId).Order());
+        Assert.Equal(new[] { forB.SessionId, last.SessionId, own.SessionId }.Order(), bList.Select(s => s.SessionId).Order());
         Assert.All(bList, s => Assert.Equal(TenantB, s.TenantId));
         Assert.Equal(bList.Select(s => s.SessionId).Order(), bListFiltered.Select(s => s.SessionId).Order());
         Assert.All([get, events, delete, subscribe], e => Assert.Equal(HttpStatusCode.NotFound, e.StatusCode));
@@ -102,7 +102,7 @@ public sealed class TenantTests : ClientTest
         var onlyDefault = await Client.ListSessionsAsync(Tenants.Default, ct).WaitAsync(RuntimeServer.Timeout, ct);
         var detail = await Client.GetSessionAsync(theirs.SessionId, ct).WaitAsync(RuntimeServer.Timeout, ct);
 
-        Assert.Equal([(ours.SessionId, Tenants.Default), (theirs.SessionId, TenantB)], all.Select(s => (s.SessionId, s.TenantId)).OrderBy(s => s.TenantId, StringComparer.Ordinal));
+        Assert.Equal([(theirs.SessionId, TenantB), (ours.SessionId, Tenants.Default)], all.Select(s => (s.SessionId, s.TenantId)).OrderBy(s => s.TenantId, StringComparer.Ordinal));
         Assert.Equal(theirs.SessionId, Assert.Single(onlyB).SessionId);
         Assert.Equal(ours.SessionId, Assert.Single(onlyDefault).SessionId);
         Assert.Equal(theirs.SessionId, detail.SessionId);
