@@ -42,6 +42,15 @@ public interface IAgentStore
     /// <exception cref="KeyNotFoundException">No such session.</exception>
     Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Appends several batches of events, of one or more sessions, in one transaction: all of them or none. Each batch
+    /// is numbered after its session's last sequence number as left by the batches before it, so two batches of one
+    /// session in the list follow each other. Returns the batches numbered, in the order given. This is the group
+    /// commit: one durable write for whatever every session produced meanwhile.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">A batch names a session that does not exist; nothing was appended.</exception>
+    Task<IReadOnlyList<IReadOnlyList<SessionEvent>>> AppendEventBatchesAsync(IReadOnlyList<EventBatch> batches, CancellationToken cancellationToken);
+
     /// <summary>The events of a session's log with a sequence number greater than <paramref name="afterSeq"/>, in order.</summary>
     IAsyncEnumerable<SessionEvent> ReadEventsAsync(string sessionId, long afterSeq, CancellationToken cancellationToken);
 

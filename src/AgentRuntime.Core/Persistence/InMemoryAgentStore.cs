@@ -90,24 +90,44 @@ internal sealed class InMemoryAgentStore : IAgentStore
         }
     }
 
-    public Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(sessionId);
-        ArgumentNullException.ThrowIfNull(events);
-        var stamped = new SessionEvent[events.Count];
-        lock (_lock)
-        {
-            var log = GetState(sessionId).Events;
-            for (var i = 0; i < events.Count; i++)
-            {
-                ArgumentNullException.ThrowIfNull(events[i], nameof(events));
-                stamped[i] = events[i] with { Seq = log.Count + i + 1, SessionId = sessionId };
-            }
+    public async Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken) =>
+        (await AppendEventBatchesAsync([new EventBatch(sessionId, events)], cancellationToken).ConfigureAwait(false))[0];
 
-            log.AddRange(stamped);
+    public Task<IReadOnlyList<IReadOnlyList<SessionEvent>>> AppendEventBatchesAsync(IReadOnlyList<EventBatch> batches, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        foreach (var batch in batches)
+        {
+            ArgumentNullException.ThrowIfNull(batch, nameof(batches));
+            ArgumentException.ThrowIfNullOrEmpty(batch.SessionId, nameof(batches));
+            ArgumentNullException.ThrowIfNull(batch.Events, nameof(batches));
+            foreach (var e in batch.Events)
+            {
+                ArgumentNullException.ThrowIfNull(e, nameof(batches));
+            }
         }
 
-        return Task.FromResult<IReadOnlyList<SessionEvent>>(stamped);
+        var numbered = new IReadOnlyList<SessionEvent>[batches.Count];
+        lock (_lock)
+        {
+            // Every session first, so a missing one appends nothing.
+            var logs = batches.Select(b => GetState(b.SessionId).Events).ToArray();
+            for (var b = 0; b < batches.Count; b++)
+            {
+                var log = logs[b];
+                var events = batches[b].Events;
+                var stamped = new SessionEvent[events.Count];
+                for (var i = 0; i < events.Count; i++)
+                {
+                    stamped[i] = events[i] with { Seq = log.Count + i + 1, SessionId = batches[b].SessionId };
+                }
+
+                log.AddRange(stamped);
+                numbered[b] = stamped;
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<IReadOnlyList<SessionEvent>>>(numbered);
     }
 
     public IAsyncEnumerable<SessionEvent> ReadEventsAsync(string sessionId, long afterSeq, CancellationToken cancellationToken)

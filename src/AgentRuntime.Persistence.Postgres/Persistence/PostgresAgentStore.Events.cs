@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using AgentRuntime.Events;
@@ -9,68 +8,120 @@ namespace AgentRuntime.Persistence.Postgres;
 
 internal sealed partial class PostgresAgentStore
 {
-    // The events table keeps each event's wire discriminator in its own column so the log can be queried by type
-    // without parsing payloads; the names come from the [JsonDerivedType] attributes, the one place they are declared.
-    private static readonly FrozenDictionary<Type, string> EventTypeNames =
-        (AgentRuntimeJsonContext.Default.SessionEvent.PolymorphismOptions
-            ?? throw new InvalidOperationException("SessionEvent has no polymorphism metadata."))
-        .DerivedTypes
-        .ToFrozenDictionary(d => d.DerivedType, d => (string)d.TypeDiscriminator!);
-
     public async Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
-        ArgumentNullException.ThrowIfNull(events);
-        var count = events.Count;
-        var types = new string[count];
-        for (var i = 0; i < count; i++)
-        {
-            ArgumentNullException.ThrowIfNull(events[i], nameof(events));
-            types[i] = EventTypeNames.TryGetValue(events[i].GetType(), out var name)
-                ? name
-                : throw new ArgumentException($"'{events[i].GetType().Name}' is not a registered session event type.", nameof(events));
-        }
-
-        if (count == 0)
+        var types = StoredEventTypes.NamesOf(events);
+        if (events.Count == 0)
         {
             await EnsureSessionExistsAsync(sessionId, cancellationToken).ConfigureAwait(false);
             return [];
         }
 
-        // The payload is the event without its number and session, which are columns: it can then be written before
-        // the number is known, and the whole append is one statement, one round trip and one commit. The UPDATE
-        // reserves last + 1 .. last + count and locks the session's row until that commit, so a concurrent append
-        // (from this process or another) waits and then numbers after these; a failed append rolls back its
-        // reservation with its rows, so no gap is left either. No row back means no session.
-        var times = new DateTime[count];
-        var payloads = new string[count];
-        for (var i = 0; i < count; i++)
+        // One statement is its own transaction: no BEGIN/COMMIT round trips for the common single batch.
+        await using var command = _dataSource.CreateCommand(AppendStatement);
+        AddAppendParameters(command.Parameters, sessionId, events, types);
+        var last = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long l ? l : throw SessionNotFound(sessionId);
+        return Numbered(sessionId, events, last);
+    }
+
+    public async Task<IReadOnlyList<IReadOnlyList<SessionEvent>>> AppendEventBatchesAsync(IReadOnlyList<EventBatch> batches, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        var types = new string[batches.Count][];
+        for (var b = 0; b < batches.Count; b++)
+        {
+            ArgumentNullException.ThrowIfNull(batches[b], nameof(batches));
+            ArgumentException.ThrowIfNullOrEmpty(batches[b].SessionId, nameof(batches));
+            types[b] = StoredEventTypes.NamesOf(batches[b].Events);
+        }
+
+        if (batches.Count == 1)
+        {
+            return [await AppendEventsAsync(batches[0].SessionId, batches[0].Events, cancellationToken).ConfigureAwait(false)];
+        }
+
+        // Every batch's statement in one round trip and one transaction: one commit for all of them.
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var command = new NpgsqlBatchCommand(batches[b].Events.Count == 0 ? "SELECT last_seq FROM sessions WHERE session_id = $1;" : AppendStatement);
+            if (batches[b].Events.Count == 0)
+            {
+                command.Parameters.Add(Parameter(batches[b].SessionId));
+            }
+            else
+            {
+                AddAppendParameters(command.Parameters, batches[b].SessionId, batches[b].Events, types[b]);
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        var numbered = new IReadOnlyList<SessionEvent>[batches.Count];
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            for (var b = 0; b < batches.Count; b++)
+            {
+                if (b > 0)
+                {
+                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                // No row back means no session: nothing of the whole list is kept.
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    throw SessionNotFound(batches[b].SessionId);
+                }
+
+                numbered[b] = Numbered(batches[b].SessionId, batches[b].Events, reader.GetInt64(0));
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return numbered;
+    }
+
+    // The payload is the event without its number and session, which are columns: it can then be written before the
+    // number is known, and a batch is one statement. The UPDATE reserves last + 1 .. last + count and locks the
+    // session's row until the commit, so a concurrent append (from this process or another) waits and then numbers
+    // after these; a failed append rolls back its reservation with its rows, so no gap is left either. A data-modifying
+    // WITH runs to completion whether or not the outer SELECT reads it.
+    private const string AppendStatement = """
+        WITH reserved AS (
+            UPDATE sessions SET last_seq = last_seq + cardinality($2::text[]) WHERE session_id = $1 RETURNING last_seq
+        ), inserted AS (
+            INSERT INTO events (session_id, seq, type, occurred_at, payload)
+            SELECT $1, reserved.last_seq - cardinality($2::text[]) + e.ordinal, e.type, e.occurred_at, e.payload
+            FROM reserved, unnest($2::text[], $3::timestamptz[], $4::text[]) WITH ORDINALITY AS e (type, occurred_at, payload, ordinal)
+        )
+        SELECT last_seq FROM reserved;
+        """;
+
+    private static void AddAppendParameters(NpgsqlParameterCollection parameters, string sessionId, IReadOnlyList<SessionEvent> events, string[] types)
+    {
+        var times = new DateTime[events.Count];
+        var payloads = new string[events.Count];
+        for (var i = 0; i < events.Count; i++)
         {
             times[i] = events[i].Timestamp.UtcDateTime;
             payloads[i] = JsonSerializer.Serialize(events[i] with { Seq = 0, SessionId = "" }, AgentRuntimeJsonContext.Default.SessionEvent);
         }
 
-        // A data-modifying WITH runs to completion whether or not the outer SELECT reads it.
-        await using var command = _dataSource.CreateCommand("""
-            WITH reserved AS (
-                UPDATE sessions SET last_seq = last_seq + cardinality($2::text[]) WHERE session_id = $1 RETURNING last_seq
-            ), inserted AS (
-                INSERT INTO events (session_id, seq, type, occurred_at, payload)
-                SELECT $1, reserved.last_seq - cardinality($2::text[]) + e.ordinal, e.type, e.occurred_at, e.payload
-                FROM reserved, unnest($2::text[], $3::timestamptz[], $4::text[]) WITH ORDINALITY AS e (type, occurred_at, payload, ordinal)
-            )
-            SELECT last_seq FROM reserved;
-            """);
-        command.Parameters.Add(Parameter(sessionId));
-        command.Parameters.Add(Parameter(types));
-        command.Parameters.Add(Parameter(times));
-        command.Parameters.Add(Parameter(payloads));
-        var last = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long l ? l : throw SessionNotFound(sessionId);
+        parameters.Add(Parameter(sessionId));
+        parameters.Add(Parameter(types));
+        parameters.Add(Parameter(times));
+        parameters.Add(Parameter(payloads));
+    }
 
-        var stamped = new SessionEvent[count];
-        for (var i = 0; i < count; i++)
+    private static SessionEvent[] Numbered(string sessionId, IReadOnlyList<SessionEvent> events, long last)
+    {
+        var stamped = new SessionEvent[events.Count];
+        for (var i = 0; i < events.Count; i++)
         {
-            stamped[i] = events[i] with { Seq = last - count + i + 1, SessionId = sessionId };
+            stamped[i] = events[i] with { Seq = last - events.Count + i + 1, SessionId = sessionId };
         }
 
         return stamped;

@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using AgentRuntime.Events;
@@ -9,60 +8,67 @@ namespace AgentRuntime.Persistence.Sqlite;
 
 internal sealed partial class SqliteAgentStore
 {
-    // The events table keeps each event's wire discriminator in its own column so the log can be queried by type
-    // without parsing payloads; the names come from the [JsonDerivedType] attributes, the one place they are declared.
-    private static readonly FrozenDictionary<Type, string> EventTypeNames =
-        (AgentRuntimeJsonContext.Default.SessionEvent.PolymorphismOptions
-            ?? throw new InvalidOperationException("SessionEvent has no polymorphism metadata."))
-        .DerivedTypes
-        .ToFrozenDictionary(d => d.DerivedType, d => (string)d.TypeDiscriminator!);
+    public async Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken) =>
+        (await AppendEventBatchesAsync([new EventBatch(sessionId, events)], cancellationToken))[0];
 
-    public async Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<IReadOnlyList<SessionEvent>>> AppendEventBatchesAsync(IReadOnlyList<EventBatch> batches, CancellationToken cancellationToken)
     {
-        ArgumentException.ThrowIfNullOrEmpty(sessionId);
-        ArgumentNullException.ThrowIfNull(events);
-        var typeNames = new string[events.Count];
-        for (var i = 0; i < events.Count; i++)
+        ArgumentNullException.ThrowIfNull(batches);
+        var typeNames = new string[batches.Count][];
+        for (var b = 0; b < batches.Count; b++)
         {
-            ArgumentNullException.ThrowIfNull(events[i], nameof(events));
-            typeNames[i] = EventTypeNames.TryGetValue(events[i].GetType(), out var name)
-                ? name
-                : throw new ArgumentException($"'{events[i].GetType().Name}' is not a registered session event type.", nameof(events));
+            ArgumentNullException.ThrowIfNull(batches[b], nameof(batches));
+            ArgumentException.ThrowIfNullOrEmpty(batches[b].SessionId, nameof(batches));
+            typeNames[b] = StoredEventTypes.NamesOf(batches[b].Events);
         }
 
         await using var connection = await OpenAsync(cancellationToken);
 
-        // BEGIN IMMEDIATE holds the write lock from the MAX(seq) read to the commit, so two appends cannot both
-        // number from the same last seq; a concurrent writer waits on the busy timeout.
+        // BEGIN IMMEDIATE holds the write lock from the MAX(seq) reads to the commit, so two appends cannot both
+        // number from the same last seq; a concurrent writer waits on the busy timeout. One transaction for every
+        // batch: one commit (one fsync of the WAL) however many sessions they come from.
         await using var transaction = connection.BeginTransaction(deferred: false);
-        await EnsureSessionExistsAsync(connection, transaction, sessionId, cancellationToken);
-
-        await using var last = CreateCommand(connection, transaction, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE session_id = $id;");
-        last.Parameters.AddWithValue("$id", sessionId);
-        var seq = (long)(await last.ExecuteScalarAsync(cancellationToken))!;
-
+        await using var last = CreateCommand(connection, transaction, "SELECT MAX(seq) FROM events WHERE session_id = $id;");
+        var lastId = last.Parameters.Add("$id", SqliteType.Text);
         await using var insert = CreateCommand(connection, transaction,
             "INSERT INTO events (session_id, seq, type, timestamp, payload) VALUES ($id, $seq, $type, $timestamp, $payload);");
-        insert.Parameters.AddWithValue("$id", sessionId);
+        var idParameter = insert.Parameters.Add("$id", SqliteType.Text);
         var seqParameter = insert.Parameters.Add("$seq", SqliteType.Integer);
         var typeParameter = insert.Parameters.Add("$type", SqliteType.Text);
         var timestampParameter = insert.Parameters.Add("$timestamp", SqliteType.Text);
         var payloadParameter = insert.Parameters.Add("$payload", SqliteType.Text);
 
-        var stamped = new SessionEvent[events.Count];
-        for (var i = 0; i < events.Count; i++)
+        var lastSeqs = new Dictionary<string, long>(StringComparer.Ordinal);
+        var numbered = new IReadOnlyList<SessionEvent>[batches.Count];
+        for (var b = 0; b < batches.Count; b++)
         {
-            var e = events[i] with { Seq = ++seq, SessionId = sessionId };
-            seqParameter.Value = e.Seq;
-            typeParameter.Value = typeNames[i];
-            timestampParameter.Value = FormatTimestamp(e.Timestamp);
-            payloadParameter.Value = JsonSerializer.Serialize(e, AgentRuntimeJsonContext.Default.SessionEvent);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-            stamped[i] = e;
+            var (sessionId, events) = (batches[b].SessionId, batches[b].Events);
+            if (!lastSeqs.TryGetValue(sessionId, out var seq))
+            {
+                await EnsureSessionExistsAsync(connection, transaction, sessionId, cancellationToken);
+                lastId.Value = sessionId;
+                seq = await last.ExecuteScalarAsync(cancellationToken) is long stored ? stored : 0;
+            }
+
+            idParameter.Value = sessionId;
+            var stamped = new SessionEvent[events.Count];
+            for (var i = 0; i < events.Count; i++)
+            {
+                var e = events[i] with { Seq = ++seq, SessionId = sessionId };
+                seqParameter.Value = e.Seq;
+                typeParameter.Value = typeNames[b][i];
+                timestampParameter.Value = FormatTimestamp(e.Timestamp);
+                payloadParameter.Value = JsonSerializer.Serialize(e, AgentRuntimeJsonContext.Default.SessionEvent);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+                stamped[i] = e;
+            }
+
+            lastSeqs[sessionId] = seq;
+            numbered[b] = stamped;
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return stamped;
+        return numbered;
     }
 
     public IAsyncEnumerable<SessionEvent> ReadEventsAsync(string sessionId, long afterSeq, CancellationToken cancellationToken)
