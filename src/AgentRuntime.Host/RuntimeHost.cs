@@ -23,6 +23,7 @@ public static class RuntimeHost
             .AddAcpAgent();
 
         var app = builder.Build();
+        app.UseAgentRuntime();
         app.MapAgentRuntime();
         WebUi.Map(app, builder.Configuration["AgentRuntime:WebRoot"]);
         return app;

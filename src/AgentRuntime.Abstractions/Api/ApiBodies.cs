@@ -9,7 +9,8 @@ namespace AgentRuntime.Api;
 /// <param name="Architecture">The architecture, such as <c>claude-agent-sdk</c>.</param>
 /// <param name="Name">An optional display name.</param>
 /// <param name="Files">Files to write into the workspace before the first turn: path → text.</param>
-public sealed record CreateSessionBody(string? AgentProfileRef, string? Architecture, string? Name = null, IReadOnlyDictionary<string, string>? Files = null);
+/// <param name="TenantId">The tenant to create the session for; the caller's own when absent (another only for an admin).</param>
+public sealed record CreateSessionBody(string? AgentProfileRef, string? Architecture, string? Name = null, IReadOnlyDictionary<string, string>? Files = null, string? TenantId = null);
 
 /// <summary>Body of <c>POST /api/sessions/{id}/messages</c>.</summary>
 /// <param name="Content">The user's message.</param>
@@ -39,3 +40,34 @@ public sealed record UpdateSessionBody(Gateway.ModelBudget? Budget);
 /// <param name="Created">Whether the file is new.</param>
 /// <param name="Changed">Whether the content changed (false when the same bytes were there).</param>
 public sealed record FileWritten(string Path, long Size, bool Created, bool Changed);
+
+/// <summary>Answer of <c>GET /api/me</c>: who the credential speaks for.</summary>
+/// <param name="TenantId">The caller's tenant.</param>
+/// <param name="Scopes">What it may do: <c>sessions</c>, <c>admin</c>.</param>
+/// <param name="KeyId">The API key's public id; <see langword="null"/> for a JWT or with authentication off.</param>
+/// <param name="AuthMode">The server's <c>AgentRuntime:Auth:Mode</c>: <c>apikey</c>, <c>jwt</c> or <c>none</c>.</param>
+public sealed record CallerInfo(string TenantId, IReadOnlyList<string> Scopes, string? KeyId, string AuthMode);
+
+/// <summary>Body of <c>POST /api/keys</c>.</summary>
+/// <param name="TenantId">The tenant the key speaks for; the caller's own when absent.</param>
+/// <param name="Scopes">What it may do; <c>["sessions"]</c> when absent.</param>
+/// <param name="Name">A label for people.</param>
+public sealed record CreateApiKeyBody(string? TenantId = null, IReadOnlyList<string>? Scopes = null, string? Name = null);
+
+/// <summary>An API key as <c>GET /api/keys</c> lists it: never its secret.</summary>
+/// <param name="KeyId">The public id.</param>
+/// <param name="TenantId">The tenant it speaks for.</param>
+/// <param name="Scopes">What it may do.</param>
+/// <param name="Name">A label for people.</param>
+/// <param name="CreatedAt">When it was made.</param>
+public record ApiKeyInfo(string KeyId, string TenantId, IReadOnlyList<string> Scopes, string? Name, DateTimeOffset CreatedAt);
+
+/// <summary>Answer of <c>POST /api/keys</c>: the key with its secret, shown this once.</summary>
+/// <param name="KeyId">The public id.</param>
+/// <param name="TenantId">The tenant it speaks for.</param>
+/// <param name="Scopes">What it may do.</param>
+/// <param name="Name">A label for people.</param>
+/// <param name="CreatedAt">When it was made.</param>
+/// <param name="Key">The whole key, <c>ar_&lt;keyId&gt;.&lt;secret&gt;</c>, to send as <c>Authorization: Bearer</c>; the server keeps only a hash.</param>
+public sealed record CreatedApiKey(string KeyId, string TenantId, IReadOnlyList<string> Scopes, string? Name, DateTimeOffset CreatedAt, string Key)
+    : ApiKeyInfo(KeyId, TenantId, Scopes, Name, CreatedAt);

@@ -11,6 +11,9 @@ public sealed record SessionListChange
     /// <summary>The session's id.</summary>
     public required string SessionId { get; init; }
 
+    /// <summary>The tenant that owns the session; a subscriber sees only its own tenant's changes unless it is an admin.</summary>
+    public required string TenantId { get; init; }
+
     /// <summary>The session as it is now; <see langword="null"/> when it was deleted.</summary>
     public SessionListItem? Session { get; init; }
 }

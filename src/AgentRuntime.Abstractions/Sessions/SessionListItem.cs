@@ -3,8 +3,19 @@ namespace AgentRuntime.Sessions;
 /// <summary>A session as <c>GET /api/sessions</c> lists it.</summary>
 public record SessionListItem
 {
+    private readonly string _tenantId = Security.Tenants.Default;
+
     /// <summary>The session's identifier (a GUID).</summary>
     public required string SessionId { get; init; }
+
+    /// <summary>The tenant that owns the session.</summary>
+    public string TenantId
+    {
+        // The JSON source generator sets an init-only property it did not find to null rather than leave a default;
+        // kept as the default rather than null, so items compare equal however they were made.
+        get => _tenantId;
+        init => _tenantId = value ?? Security.Tenants.Default;
+    }
 
     /// <summary>The agent architecture, such as <c>claude-agent-sdk</c>.</summary>
     public required string Architecture { get; init; }

@@ -28,7 +28,15 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        services.AddOptions<TenantLimitOptions>()
+            .BindConfiguration($"{AgentRuntimeOptions.SectionName}:Limits")
+            .ValidateDataAnnotations()
+            .Validate(
+                o => o.Tenants.Values.All(t => t.MaxSessions is null or > 0 && t.MaxRunningTurns is null or > 0 && t.MaxLiveSandboxes is null or > 0 && t.RequestsPerMinute is null or > 0),
+                "Every limit under AgentRuntime:Limits:Tenants must be 1 or more.")
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new TenantQuotas(sp.GetRequiredService<IOptions<TenantLimitOptions>>().Value, sp.GetRequiredService<IAgentStore>()));
         services.TryAddSingleton<IAgentStore, InMemoryAgentStore>();
         services.TryAddSingleton<SessionListFeed>();
         services.TryAddSingleton<ProfileCatalog>();
@@ -41,6 +49,7 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value,
             sp.GetRequiredService<SessionListFeed>(),
+            sp.GetRequiredService<TenantQuotas>(),
             sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<IAgentSessionManager>(sp => sp.GetRequiredService<SessionManager>());

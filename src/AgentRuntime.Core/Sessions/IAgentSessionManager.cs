@@ -10,11 +10,12 @@ namespace AgentRuntime.Sessions;
 public interface IAgentSessionManager
 {
     /// <summary>Creates a session.</summary>
-    /// <exception cref="ArgumentException">Unknown architecture or profile.</exception>
+    /// <exception cref="ArgumentException">Unknown architecture or profile (or a profile of another tenant).</exception>
+    /// <exception cref="LimitExceededException">The tenant has as many sessions as it may.</exception>
     Task<SessionListItem> CreateSessionAsync(CreateSessionRequest request, CancellationToken cancellationToken);
 
-    /// <summary>All sessions, most recently active first.</summary>
-    Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(CancellationToken cancellationToken);
+    /// <summary>The sessions of a tenant (of all when <paramref name="tenantId"/> is null), most recently active first.</summary>
+    Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken);
 
     /// <summary>A session with its conversation, loading it from persistence when it is not in memory.</summary>
     /// <exception cref="SessionNotFoundException">No such session.</exception>
@@ -32,6 +33,9 @@ public interface IAgentSessionManager
 
     /// <summary>Whether a session with this id exists.</summary>
     Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>The tenant that owns a session, or <see langword="null"/> when there is no such session.</summary>
+    Task<string?> GetSessionTenantAsync(string sessionId, CancellationToken cancellationToken);
 
     /// <summary>Stops the session's sandbox and removes the session and all its data. Returns whether it existed.</summary>
     Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken);
@@ -76,11 +80,11 @@ public interface IAgentSessionManager
     /// <exception cref="ArgumentException">The path is not a valid workspace path.</exception>
     Task<bool> DeleteFileAsync(string sessionId, string path, CancellationToken cancellationToken);
 
-    /// <summary>The agent profiles.</summary>
-    Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken);
+    /// <summary>The agent profiles a tenant may use: the global ones and its own (all when <paramref name="tenantId"/> is null).</summary>
+    Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(string? tenantId, CancellationToken cancellationToken);
 
-    /// <summary>A profile, or <see langword="null"/>.</summary>
-    Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken);
+    /// <summary>A profile the tenant may use (any when <paramref name="tenantId"/> is null), or <see langword="null"/>.</summary>
+    Task<AgentProfile?> GetProfileAsync(string profileId, string? tenantId, CancellationToken cancellationToken);
 
     /// <summary>The architectures this server knows and whether each can run now.</summary>
     IReadOnlyList<ArchitectureAvailability> GetArchitectures();
@@ -97,6 +101,9 @@ public sealed record CreateSessionRequest
 
     /// <summary>An optional display name.</summary>
     public string? Name { get; init; }
+
+    /// <summary>The tenant that will own the session; <see cref="Security.Tenants.Default"/> when absent.</summary>
+    public string? TenantId { get; init; }
 
     /// <summary>Files to write into the workspace before the first turn (path → text), on top of the profile's.</summary>
     public IReadOnlyDictionary<string, string>? Files { get; init; }

@@ -12,6 +12,9 @@ internal sealed partial class SessionActor
     private IAgentConnection? _connection;
     private ITimer? _healthTimer;
 
+    // The tenant's live-sandbox slot: taken when a message will start a sandbox, given back when it is gone.
+    private System.Threading.RateLimiting.RateLimitLease? _sandboxLease;
+
     private async Task EnsureSandboxAsync(CancellationToken cancellationToken)
     {
         if (_sandbox is { Terminated.IsCompleted: false })
@@ -110,6 +113,7 @@ internal sealed partial class SessionActor
         _sandbox = null;
         await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
         CloseGatewayLease();
+        ReleaseSandboxLeaseIfClosed();
         LogSandboxClosed(SessionId, sandbox.Id);
         if (_runtime.Sandbox is { } info)
         {
@@ -122,6 +126,16 @@ internal sealed partial class SessionActor
             {
                 _runtime = _runtime with { Sandbox = terminated };
             }
+        }
+    }
+
+    /// <summary>Gives the tenant's sandbox slot back when no sandbox is alive (closed, or never started by a failed turn).</summary>
+    private void ReleaseSandboxLeaseIfClosed()
+    {
+        if (_sandbox is null && _turn is null)
+        {
+            _sandboxLease?.Dispose();
+            _sandboxLease = null;
         }
     }
 

@@ -135,6 +135,9 @@ internal sealed partial class SessionActor
 
         await MarkSandboxReadyAsync(CancellationToken.None).ConfigureAwait(false);
         _turn = null;
+        _turnLease?.Dispose();
+        _turnLease = null;
+        ReleaseSandboxLeaseIfClosed();
         _turnCancellation?.Dispose();
         _turnCancellation = null;
         _turnState = TurnState.Idle;

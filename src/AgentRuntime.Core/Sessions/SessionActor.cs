@@ -25,6 +25,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
     private SessionRecord _record;
     private Task? _turn;
     private CancellationTokenSource? _turnCancellation;
+    private System.Threading.RateLimiting.RateLimitLease? _turnLease;
     private ITimer? _idleTimer;
     private bool _stopped;
 
@@ -46,6 +47,9 @@ internal sealed partial class SessionActor : IAsyncDisposable
     }
 
     public string SessionId => _record.SessionId;
+
+    /// <summary>The tenant that owns the session.</summary>
+    public string TenantId => _record.TenantId;
 
     public SessionEventLog Log { get; }
 
@@ -77,6 +81,19 @@ internal sealed partial class SessionActor : IAsyncDisposable
             throw new TurnInProgressException(SessionId);
         }
 
+        // The tenant's limits first, so a refused message starts nothing.
+        var turnLease = _services.Limits.AcquireTurn(TenantId);
+        try
+        {
+            _sandboxLease ??= _sandbox is { Terminated.IsCompleted: false } ? null : _services.Limits.AcquireSandbox(TenantId);
+        }
+        catch
+        {
+            turnLease.Dispose();
+            throw;
+        }
+
+        _turnLease = turnLease;
         var turnId = Guid.NewGuid().ToString("N");
         _turnCancellation = new CancellationTokenSource();
         _turnState = TurnState.Running;
@@ -191,7 +208,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
     }
 
     private void PublishListChange() =>
-        _services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Updated, SessionId = SessionId, Session = ToListItem() });
+        _services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Updated, SessionId = SessionId, TenantId = TenantId, Session = ToListItem() });
 
     private async Task ImportTranscriptAsync(CancellationToken cancellationToken)
     {

@@ -24,3 +24,21 @@ public sealed class SubscriberLaggedException(long lastDeliveredSeq)
     /// <summary>The last sequence number delivered before the subscription was dropped.</summary>
     public long LastDeliveredSeq { get; } = lastDeliveredSeq;
 }
+
+/// <summary>A tenant asked for more than its limits allow; nothing was created or started.</summary>
+/// <param name="limit">The limit's name as configured, such as <c>MaxRunningTurns</c>.</param>
+/// <param name="tenantId">The tenant.</param>
+/// <param name="max">The limit's value.</param>
+/// <param name="retryAfter">When trying again may succeed.</param>
+public sealed class LimitExceededException(string limit, string tenantId, int max, TimeSpan retryAfter)
+    : Exception($"Tenant '{tenantId}' is at its limit {limit} ({max}).")
+{
+    /// <summary>The limit's name as configured (<c>AgentRuntime:Limits:&lt;name&gt;</c>).</summary>
+    public string Limit { get; } = limit;
+
+    /// <summary>The limit's value.</summary>
+    public int Max { get; } = max;
+
+    /// <summary>When trying again may succeed.</summary>
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}

@@ -6,6 +6,7 @@ internal static class SessionListItems
     public static SessionListItem From(SessionRecord record, DateTimeOffset lastActivity, TurnState turnState, SessionRuntime runtime) => new()
     {
         SessionId = record.SessionId,
+        TenantId = record.TenantId,
         Architecture = record.Architecture,
         AgentProfileRef = record.AgentProfileRef,
         Name = record.Name,

@@ -24,7 +24,8 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             throw new ArgumentException("agentProfileRef is required.", nameof(request));
         }
 
-        var profile = await services.Store.GetProfileAsync(request.AgentProfileRef, cancellationToken).ConfigureAwait(false)
+        var tenantId = Security.Tenants.Validate(request.TenantId ?? Security.Tenants.Default, nameof(request));
+        var profile = await GetProfileAsync(request.AgentProfileRef, tenantId, cancellationToken).ConfigureAwait(false)
             ?? throw new ArgumentException($"Profile '{request.AgentProfileRef}' does not exist.", nameof(request));
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (path, content) in (profile.Files ?? new Dictionary<string, string>()).Concat(request.Files ?? new Dictionary<string, string>()))
@@ -36,12 +37,14 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         var record = new SessionRecord
         {
             SessionId = Guid.NewGuid().ToString(),
+            TenantId = tenantId,
             Architecture = architecture.Name,
             AgentProfileRef = request.AgentProfileRef,
             Name = request.Name,
             CreatedAt = now,
             LastActivity = now,
         };
+        await using var slot = await services.Limits.ReserveSessionAsync(tenantId, cancellationToken).ConfigureAwait(false);
         await services.Store.CreateSessionAsync(record, cancellationToken).ConfigureAwait(false);
         var actor = await GetActorAsync(record.SessionId, cancellationToken).ConfigureAwait(false);
         foreach (var (path, content) in files)
@@ -50,14 +53,14 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         }
 
         var item = actor.ToListItem();
-        services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Created, SessionId = record.SessionId, Session = item });
+        services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Created, SessionId = record.SessionId, TenantId = tenantId, Session = item });
         LogSessionCreated(record.SessionId, record.Architecture);
         return item;
     }
 
-    public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken)
     {
-        var records = await services.Store.ListSessionsAsync(cancellationToken).ConfigureAwait(false);
+        var records = await services.Store.ListSessionsAsync(tenantId, cancellationToken).ConfigureAwait(false);
         return records.Select(r => TryGetLoaded(r.SessionId) is { } actor ? actor.ToListItem() : SessionListItems.Unloaded(r))
             .OrderByDescending(s => s.LastActivity)
             .ToList();
@@ -71,6 +74,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         return actor.Log.Read(p => new SessionDetail
         {
             SessionId = item.SessionId,
+            TenantId = item.TenantId,
             Architecture = item.Architecture,
             AgentProfileRef = item.AgentProfileRef,
             Name = item.Name,
@@ -108,6 +112,9 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         return await actor.SetBudgetAsync(budget, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<string?> GetSessionTenantAsync(string sessionId, CancellationToken cancellationToken) =>
+        TryGetLoaded(sessionId)?.TenantId ?? (await services.Store.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false))?.TenantId;
+
     public async Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken) =>
         TryGetLoaded(sessionId) is not null || await services.Store.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false) is not null;
 
@@ -123,10 +130,11 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             return false;
         }
 
+        var tenantId = actor.TenantId;
         await actor.DeleteAsync().ConfigureAwait(false);
         _actors.TryRemove(sessionId, out _);
         await actor.DisposeAsync().ConfigureAwait(false);
-        services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Deleted, SessionId = sessionId });
+        services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Deleted, SessionId = sessionId, TenantId = tenantId });
         LogSessionDeleted(sessionId);
         return true;
     }
@@ -194,9 +202,14 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         return await actor.DeleteFileAsync(normalized, cancellationToken).ConfigureAwait(false);
     }
 
-    public Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken) => services.Store.ListProfilesAsync(cancellationToken);
+    public async Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(string? tenantId, CancellationToken cancellationToken) =>
+        [.. (await services.Store.ListProfilesAsync(cancellationToken).ConfigureAwait(false)).Where(p => IsVisible(p, tenantId))];
 
-    public Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken) => services.Store.GetProfileAsync(profileId, cancellationToken);
+    public async Task<AgentProfile?> GetProfileAsync(string profileId, string? tenantId, CancellationToken cancellationToken) =>
+        await services.Store.GetProfileAsync(profileId, cancellationToken).ConfigureAwait(false) is { } profile && IsVisible(profile, tenantId) ? profile : null;
+
+    // A global profile serves every tenant; a tenant's own, only that tenant (and admins, who pass no tenant).
+    private static bool IsVisible(AgentProfile profile, string? tenantId) => tenantId is null || profile.TenantId is null || profile.TenantId == tenantId;
 
     public IReadOnlyList<ArchitectureAvailability> GetArchitectures() =>
         services.Architectures.Values.Select(a => a.GetAvailability()).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();

@@ -15,4 +15,5 @@ internal sealed record SessionServices(
     TimeProvider Time,
     AgentRuntimeOptions Options,
     SessionListFeed ListFeed,
+    TenantQuotas Limits,
     ILoggerFactory LoggerFactory);

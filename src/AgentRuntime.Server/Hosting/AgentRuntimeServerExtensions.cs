@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using AgentRuntime.Security;
 using AgentRuntime.Serialization;
 using AgentRuntime.Transport;
 using Microsoft.AspNetCore.Builder;
@@ -24,6 +25,7 @@ public static class AgentRuntimeServerExtensions
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default);
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
+        services.AddAgentRuntimeSecurity();
         services.AddSignalR().AddJsonProtocol(options =>
         {
             options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default);
@@ -33,11 +35,18 @@ public static class AgentRuntimeServerExtensions
         return services.AddAgentRuntimeCore(configure).AddSandboxGateway();
     }
 
-    /// <summary>Maps the REST API under <c>/api</c> and the SignalR hub at <c>/hubs/sessions</c>.</summary>
+    /// <summary>
+    /// Adds the runtime's middleware: the Origin check, CORS, authentication, authorization and per-tenant rate limiting.
+    /// Call it before <see cref="MapAgentRuntime"/> and before anything else that answers requests.
+    /// </summary>
+    public static IApplicationBuilder UseAgentRuntime(this IApplicationBuilder app) => app.UseAgentRuntimeSecurity();
+
+    /// <summary>Maps the REST API under <c>/api</c> and the SignalR hub at <c>/hubs/sessions</c>, both behind authentication.</summary>
     public static IEndpointRouteBuilder MapAgentRuntime(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapSessionApi();
-        endpoints.MapHub<SessionsHub>("/hubs/sessions");
+        // A connection authenticated by a token that expires (a JWT) is closed when it does.
+        endpoints.MapHub<SessionsHub>("/hubs/sessions", options => options.CloseOnAuthenticationExpiration = true).RequireAuthorization(AgentRuntimeSecurityExtensions.SessionsPolicy);
         return endpoints;
     }
 }

@@ -21,12 +21,12 @@ internal static class FileEndpoints
 {
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
-    public static void MapFileApi(this RouteGroupBuilder sessions)
+    public static void MapFileApi(this RouteGroupBuilder session)
     {
-        sessions.MapGet("/{id}/files", async (string id, IAgentSessionManager manager, CancellationToken ct) =>
+        session.MapGet("/files", async (string id, IAgentSessionManager manager, CancellationToken ct) =>
             TypedResults.Ok(await manager.ListFilesAsync(id, ct)));
 
-        sessions.MapGet("/{id}/files/{**path}", async Task<IResult> (string id, string path, IAgentSessionManager manager, CancellationToken ct) =>
+        session.MapGet("/files/{**path}", async Task<IResult> (string id, string path, IAgentSessionManager manager, CancellationToken ct) =>
         {
             // Streamed from the store a chunk at a time; the result disposes the stream. The store's stream can seek,
             // so range requests come for free.
@@ -36,7 +36,7 @@ internal static class FileEndpoints
                 : TypedResults.Stream(content, ContentTypeOf(path), enableRangeProcessing: true);
         });
 
-        sessions.MapPut("/{id}/files/{**path}", async (string id, string path, HttpRequest request, IAgentSessionManager manager, IOptions<AgentRuntimeOptions> options, CancellationToken ct) =>
+        session.MapPut("/files/{**path}", async (string id, string path, HttpRequest request, IAgentSessionManager manager, IOptions<AgentRuntimeOptions> options, CancellationToken ct) =>
         {
             var decoded = Decode(path);
             WorkspacePaths.Normalize(decoded);
@@ -44,12 +44,12 @@ internal static class FileEndpoints
             return TypedResults.Ok(new FileWritten(written.Path, written.Size, written.Change is FileCreatedEvent, written.Change is not null));
         });
 
-        sessions.MapDelete("/{id}/files/{**path}", async Task<IResult> (string id, string path, IAgentSessionManager manager, CancellationToken ct) =>
+        session.MapDelete("/files/{**path}", async Task<IResult> (string id, string path, IAgentSessionManager manager, CancellationToken ct) =>
             await manager.DeleteFileAsync(id, Decode(path), ct)
                 ? TypedResults.NoContent()
                 : ProblemMapping.Problem(StatusCodes.Status404NotFound, "File not found", $"The workspace has no file '{Decode(path)}'."));
 
-        sessions.MapGet("/{id}/files.zip", async (string id, HttpContext context, IAgentSessionManager manager, IOptions<AgentRuntimeOptions> options, CancellationToken ct) =>
+        session.MapGet("/files.zip", async (string id, HttpContext context, IAgentSessionManager manager, IOptions<AgentRuntimeOptions> options, CancellationToken ct) =>
         {
             var files = await manager.ListFilesAsync(id, ct);
             context.Response.ContentType = "application/zip";

@@ -21,6 +21,10 @@ internal static class ProblemMapping
         {
             return Problem(StatusCodes.Status409Conflict, "Turn in progress", ex.Message);
         }
+        catch (LimitExceededException ex)
+        {
+            return TooManyRequests(ex.Limit, ex.Message, ex.RetryAfter);
+        }
         catch (WorkspaceFileChangedException ex)
         {
             return Problem(StatusCodes.Status409Conflict, "File changed while read", $"{ex.Message} Try again.");
@@ -44,4 +48,18 @@ internal static class ProblemMapping
 
     public static IResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
+
+    /// <summary>429 with <c>Retry-After</c> (whole seconds) and a problem body naming the limit.</summary>
+    public static IResult TooManyRequests(string limit, string detail, TimeSpan retryAfter) => new RetryAfterResult(
+        (int)Math.Ceiling(Math.Max(retryAfter.TotalSeconds, 1)),
+        TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Limit reached", extensions: new Dictionary<string, object?> { ["limit"] = limit }));
+
+    private sealed class RetryAfterResult(int seconds, IResult problem) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return problem.ExecuteAsync(httpContext);
+        }
+    }
 }

@@ -1,13 +1,17 @@
+using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using AgentRuntime.Api;
 using AgentRuntime.Events;
 using AgentRuntime.Profiles;
+using AgentRuntime.Security;
 using AgentRuntime.Serialization;
 using AgentRuntime.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace AgentRuntime.Transport;
 
@@ -20,56 +24,95 @@ internal static class SessionEndpoints
     {
         var api = endpoints.MapGroup("/api");
         api.AddEndpointFilter(ProblemMapping.MapExceptionsAsync);
+        api.RequireAuthorization(AgentRuntimeSecurityExtensions.SessionsPolicy);
 
         api.MapGet("/health", (TimeProvider time, Sandboxes.ISandboxProvider sandboxes) =>
-            TypedResults.Ok(new HealthReport("ok", time.GetUtcNow(), sandboxes.Enforcement)));
+            TypedResults.Ok(new HealthReport("ok", time.GetUtcNow(), sandboxes.Enforcement))).AllowAnonymous();
+        api.MapGet("/me", (ClaimsPrincipal user, IOptions<AuthOptions> auth) =>
+        {
+            var caller = Caller.From(user);
+            return TypedResults.Ok(new CallerInfo(caller.TenantId, caller.Scopes, caller.KeyId, auth.Value.Mode.ToString().ToLowerInvariant()));
+        });
         api.MapGet("/architectures", (IAgentSessionManager sessions) => TypedResults.Ok(sessions.GetArchitectures()));
 
-        api.MapGet("/profiles", async (IAgentSessionManager sessions, CancellationToken ct) =>
-            TypedResults.Ok((await sessions.ListProfilesAsync(ct)).Select(p => new AgentProfileSummary(p.Id, p.Name, p.Description)).ToList()));
-        api.MapGet("/profiles/{id}", async Task<IResult> (string id, IAgentSessionManager sessions, CancellationToken ct) =>
-            await sessions.GetProfileAsync(id, ct) is { } profile
+        api.MapGet("/profiles", async (ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct) =>
+            TypedResults.Ok((await sessions.ListProfilesAsync(Caller.From(user).TenantFilter, ct)).Select(p => new AgentProfileSummary(p.Id, p.Name, p.Description)).ToList()));
+        api.MapGet("/profiles/{id}", async Task<IResult> (string id, ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct) =>
+            await sessions.GetProfileAsync(id, Caller.From(user).TenantFilter, ct) is { } profile
                 ? TypedResults.Ok(profile)
                 : ProblemMapping.Problem(StatusCodes.Status404NotFound, "Profile not found", $"Profile '{id}' was not found."));
 
         var sessionsApi = api.MapGroup("/sessions");
-        sessionsApi.MapPost("/", async (HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
+        sessionsApi.MapPost("/", async Task<IResult> (HttpRequest request, ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct) =>
         {
             var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.CreateSessionBody, ct);
+            var caller = Caller.From(user);
+            if (body.TenantId is { } tenantId && !caller.CanSee(tenantId))
+            {
+                return ProblemMapping.Problem(StatusCodes.Status403Forbidden, "Forbidden", "Only an admin may create a session for another tenant.");
+            }
+
             var created = await sessions.CreateSessionAsync(new CreateSessionRequest
             {
                 AgentProfileRef = body.AgentProfileRef ?? "",
                 Architecture = body.Architecture ?? "",
                 Name = body.Name,
                 Files = body.Files,
+                TenantId = body.TenantId ?? caller.TenantId,
             }, ct);
             return TypedResults.Created($"/api/sessions/{created.SessionId}", created);
         });
-        sessionsApi.MapGet("/", async (IAgentSessionManager sessions, CancellationToken ct) =>
-            TypedResults.Ok(new SessionList(await sessions.ListSessionsAsync(ct))));
-        sessionsApi.MapGet("/{id}", async (string id, IAgentSessionManager sessions, CancellationToken ct) =>
+        // An admin lists every tenant's sessions, or one tenant's with ?tenantId=; anyone else, their own tenant's.
+        sessionsApi.MapGet("/", async (string? tenantId, ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct) =>
+        {
+            var caller = Caller.From(user);
+            return TypedResults.Ok(new SessionList(await sessions.ListSessionsAsync(caller.IsAdmin ? tenantId : caller.TenantId, ct)));
+        });
+
+        // Everything about one session: another tenant's answers exactly as a missing one does.
+        var session = sessionsApi.MapGroup("/{id}");
+        session.AddEndpointFilter(RequireVisibleSessionAsync);
+        session.MapGet("", async (string id, IAgentSessionManager sessions, CancellationToken ct) =>
             TypedResults.Ok(await sessions.GetSessionAsync(id, ct)));
-        sessionsApi.MapDelete("/{id}", async Task<IResult> (string id, IAgentSessionManager sessions, CancellationToken ct) =>
+        session.MapDelete("", async Task<IResult> (string id, IAgentSessionManager sessions, CancellationToken ct) =>
             await sessions.DeleteSessionAsync(id, ct)
                 ? TypedResults.NoContent()
                 : ProblemMapping.Problem(StatusCodes.Status404NotFound, "Session not found", $"Session '{id}' was not found."));
-        sessionsApi.MapPatch("/{id}", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
+        session.MapPatch("", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
         {
             var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.UpdateSessionBody, ct);
             return TypedResults.Ok(await sessions.SetBudgetAsync(id, body.Budget, ct));
         });
-        sessionsApi.MapPost("/{id}/messages", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
+        session.MapPost("/messages", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
         {
             var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.SendMessageBody, ct);
             var turnId = await sessions.SendMessageAsync(id, body.Content ?? "", ct);
             return TypedResults.Accepted($"/api/sessions/{id}", new TurnAccepted(turnId));
         });
-        sessionsApi.MapGet("/{id}/events", GetEventsAsync);
-        sessionsApi.MapFileApi();
+        session.MapGet("/events", GetEventsAsync);
+        session.MapFileApi();
+        api.MapKeyApi();
         return api;
     }
 
-    private static async Task<IResult> GetEventsAsync(string id, long? after, HttpContext context, IAgentSessionManager sessions, CancellationToken ct)
+    private static async ValueTask<object?> RequireVisibleSessionAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var caller = Caller.From(http.User);
+        if (!caller.IsAdmin)
+        {
+            var id = (string)http.GetRouteValue("id")!;
+            var sessions = http.RequestServices.GetRequiredService<IAgentSessionManager>();
+            if (await sessions.GetSessionTenantAsync(id, http.RequestAborted) != caller.TenantId)
+            {
+                throw new SessionNotFoundException(id);
+            }
+        }
+
+        return await next(context);
+    }
+
+    private static async Task<IResult> GetEventsAsync(string id, long? after, HttpContext context, IAgentSessionManager sessions, ApiKeys keys, CancellationToken ct)
     {
         var afterSeq = after ?? (long.TryParse(context.Request.Headers["Last-Event-ID"], out var lastEventId) ? lastEventId : 0);
         if (afterSeq < 0)
@@ -89,21 +132,24 @@ internal static class SessionEndpoints
             throw new SessionNotFoundException(id);
         }
 
-        return new SseResult(sessions.SubscribeAsync(id, afterSeq, ct));
+        // A stream opened with an API key ends when the key is revoked.
+        var revoked = Caller.From(context.User).KeyId is { } keyId ? await keys.WatchAsync(keyId, ct) : CancellationToken.None;
+        return new SseResult(id, afterSeq, sessions, revoked);
     }
 
     /// <summary>Writes events as server-sent events: <c>id</c> is the event's seq, <c>data</c> its JSON.</summary>
-    private sealed class SseResult(IAsyncEnumerable<SessionEvent> stream) : IResult
+    private sealed class SseResult(string sessionId, long afterSeq, IAgentSessionManager sessions, CancellationToken revoked) : IResult
     {
         public async Task ExecuteAsync(HttpContext context)
         {
             var response = context.Response;
-            var ct = context.RequestAborted;
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, revoked);
+            var ct = ended.Token;
             response.Headers.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
             await response.Body.FlushAsync(ct);
-            var events = stream.GetAsyncEnumerator(ct);
+            var events = sessions.SubscribeAsync(sessionId, afterSeq, ct).GetAsyncEnumerator(ct);
             await using (events)
             {
                 var next = events.MoveNextAsync().AsTask();
@@ -130,7 +176,7 @@ internal static class SessionEndpoints
                 }
                 catch (OperationCanceledException) when (ct.IsCancellationRequested)
                 {
-                    // The client went away.
+                    // The client went away, or its key was revoked.
                 }
                 catch (SubscriberLaggedException ex)
                 {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using AgentRuntime.Events;
+using AgentRuntime.Security;
 using AgentRuntime.Sessions;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Hosting;
@@ -10,8 +11,33 @@ namespace AgentRuntime.Transport;
 /// The SignalR hub at <c>/hubs/sessions</c>: streams a session's log and then its live events, and the session-list
 /// changes. Both are server-to-client streams, so a dropped connection simply subscribes again from its last seq.
 /// </summary>
-internal sealed class SessionsHub(IAgentSessionManager sessions, IHostApplicationLifetime lifetime) : Hub
+internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, IHostApplicationLifetime lifetime) : Hub
 {
+    private const string RevocationItem = "agent-runtime:revocation";
+
+    /// <summary>A connection made with an API key is closed when the key is revoked.</summary>
+    public override async Task OnConnectedAsync()
+    {
+        if (Caller.From(Context.User!).KeyId is { } keyId)
+        {
+            var revoked = await keys.WatchAsync(keyId, Context.ConnectionAborted);
+            var context = Context;
+            Context.Items[RevocationItem] = revoked.Register(context.Abort);
+        }
+
+        await base.OnConnectedAsync();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (Context.Items.TryGetValue(RevocationItem, out var registration) && registration is CancellationTokenRegistration r)
+        {
+            r.Dispose();
+        }
+
+        return base.OnDisconnectedAsync(exception);
+    }
+
     /// <summary>The events after <paramref name="afterSeq"/>, then live ones; no gap and no duplicate at the seam.</summary>
     public async IAsyncEnumerable<SessionEvent> SubscribeSession(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -20,7 +46,8 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, IHostApplicatio
             throw new HubException("afterSeq must be 0 or greater.");
         }
 
-        if (!await sessions.SessionExistsAsync(sessionId, cancellationToken))
+        // Another tenant's session is as missing as one that does not exist.
+        if (await sessions.GetSessionTenantAsync(sessionId, cancellationToken) is not { } tenantId || !Caller.From(Context.User!).CanSee(tenantId))
         {
             throw new HubException($"Session '{sessionId}' was not found.");
         }
@@ -57,9 +84,10 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, IHostApplicatio
         }
     }
 
-    /// <summary>Changes to the session list as they happen.</summary>
+    /// <summary>Changes to the session list as they happen: the caller's tenant's, or every tenant's for an admin.</summary>
     public async IAsyncEnumerable<SessionListChange> SubscribeSessionList([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var caller = Caller.From(Context.User!);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
         var changes = sessions.SubscribeSessionListAsync(stopping.Token).GetAsyncEnumerator(stopping.Token);
         await using (changes)
@@ -78,7 +106,10 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, IHostApplicatio
                     yield break;
                 }
 
-                yield return changes.Current;
+                if (caller.CanSee(changes.Current.TenantId))
+                {
+                    yield return changes.Current;
+                }
             }
         }
     }

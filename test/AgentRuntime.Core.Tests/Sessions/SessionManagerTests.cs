@@ -34,7 +34,7 @@ public sealed class SessionManagerTests : IAsyncDisposable
         };
         var sandboxes = new LocalSandboxProvider(Options.Create(new LocalSandboxOptions()), Options.Create(_options), NullLogger<LocalSandboxProvider>.Instance);
         _manager = new SessionManager(new SessionServices(
-            _store, sandboxes, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = _architecture }, _time, _options, new SessionListFeed(), NullLoggerFactory.Instance));
+            _store, sandboxes, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = _architecture }, _time, _options, new SessionListFeed(), new TenantQuotas(new TenantLimitOptions(), _store), NullLoggerFactory.Instance));
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class SessionManagerTests : IAsyncDisposable
 
         Assert.Equal(before.Blocks.Select(b => b.Id), after.Blocks.Select(b => b.Id));
         Assert.Equal(before.LastSeq + 2, after.LastSeq);
-        Assert.False((await _manager.ListSessionsAsync(ct)).Single().Runtime.Sandbox is { Status: SandboxStatus.Ready });
+        Assert.False((await _manager.ListSessionsAsync(null, ct)).Single().Runtime.Sandbox is { Status: SandboxStatus.Ready });
     }
 
     [Fact]

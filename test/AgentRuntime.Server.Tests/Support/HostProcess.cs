@@ -12,11 +12,12 @@ internal sealed partial class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private HostProcess(Process process, Uri baseAddress)
+    private HostProcess(Process process, Uri baseAddress, string adminKey)
     {
         _process = process;
         BaseAddress = baseAddress;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = RunningServer.Timeout };
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
     }
 
     public Uri BaseAddress { get; }
@@ -47,7 +48,8 @@ internal sealed partial class HostProcess : IAsyncDisposable
             if (ListeningOn().Match(line) is { Success: true } match)
             {
                 _ = DrainAsync(process.StandardOutput);
-                return new HostProcess(process, new Uri(match.Groups[1].Value));
+                var adminKey = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "admin.key"), deadline.Token)).Trim();
+                return new HostProcess(process, new Uri(match.Groups[1].Value), adminKey);
             }
         }
 

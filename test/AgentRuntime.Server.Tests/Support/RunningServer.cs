@@ -21,20 +21,37 @@ internal sealed class RunningServer : IAsyncDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
-    private RunningServer(WebApplication app, Uri baseAddress)
+    private RunningServer(WebApplication app, Uri baseAddress, string? adminKey)
     {
         App = app;
         BaseAddress = baseAddress;
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = Timeout };
+        AdminKey = adminKey;
+        Http = CreateHttpClient(adminKey);
     }
 
     public WebApplication App { get; }
 
     public Uri BaseAddress { get; }
 
+    /// <summary>The admin key the server made at its first start (null when authentication is not by API key).</summary>
+    public string? AdminKey { get; }
+
+    /// <summary>A client signed in as the admin, as most tests are.</summary>
     public HttpClient Http { get; }
 
-    public static async Task<RunningServer> StartAsync(string dataDirectory, ScriptedModelServer model, IDictionary<string, string?>? settings = null)
+    /// <summary>A client with another credential (or none).</summary>
+    public HttpClient CreateHttpClient(string? bearer)
+    {
+        var http = new HttpClient { BaseAddress = BaseAddress, Timeout = Timeout };
+        if (bearer is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        return http;
+    }
+
+    public static async Task<RunningServer> StartAsync(string dataDirectory, ScriptedModelServer model, IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null)
     {
         var app = RuntimeHost.CreateApp(["--urls", "http://127.0.0.1:0"], builder =>
         {
@@ -51,14 +68,18 @@ internal sealed class RunningServer : IAsyncDisposable
             }
 
             builder.Configuration.AddInMemoryCollection(values);
+            configure?.Invoke(builder);
         });
         await app.StartAsync().WaitAsync(Timeout);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new RunningServer(app, new Uri(address));
+        var adminKeyFile = Path.Combine(dataDirectory, "admin.key");
+        return new RunningServer(app, new Uri(address), File.Exists(adminKeyFile) ? (await File.ReadAllTextAsync(adminKeyFile)).Trim() : null);
     }
 
-    public HubConnection CreateHubConnection() => new HubConnectionBuilder()
-        .WithUrl(new Uri(BaseAddress, "/hubs/sessions"))
+    public HubConnection CreateHubConnection() => CreateHubConnection(AdminKey);
+
+    public HubConnection CreateHubConnection(string? bearer) => new HubConnectionBuilder()
+        .WithUrl(new Uri(BaseAddress, "/hubs/sessions"), options => options.AccessTokenProvider = () => Task.FromResult(bearer))
         .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default))
         .Build();
 

@@ -19,17 +19,22 @@ public abstract class ServerTest : IAsyncLifetime
 
     protected virtual IDictionary<string, string?>? Settings => null;
 
+    /// <summary>Changes to the host's builder beyond settings (a logger provider, say).</summary>
+    internal virtual void ConfigureHost(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
+    {
+    }
+
     public async ValueTask InitializeAsync()
     {
         Model = await ScriptedModelServer.StartAsync(TestContext.Current.CancellationToken);
-        Server = await RunningServer.StartAsync(DataDirectory, Model, Settings);
+        Server = await RunningServer.StartAsync(DataDirectory, Model, Settings, ConfigureHost);
     }
 
     /// <summary>Stops the host and starts a new one on the same data directory.</summary>
     internal async Task RestartServerAsync()
     {
         await Server.DisposeAsync();
-        Server = await RunningServer.StartAsync(DataDirectory, Model, Settings);
+        Server = await RunningServer.StartAsync(DataDirectory, Model, Settings, ConfigureHost);
     }
 
     /// <summary>Subscribes through the SignalR hub; disposed with the test.</summary>
