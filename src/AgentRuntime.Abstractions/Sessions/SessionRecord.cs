@@ -3,7 +3,7 @@ namespace AgentRuntime.Sessions;
 /// <summary>What persistence keeps of a session besides its log, transcript and files.</summary>
 public sealed record SessionRecord
 {
-    private readonly string? _tenantId;
+    private readonly string _tenantId = Security.Tenants.Default;
 
     /// <summary>The session's identifier (a GUID).</summary>
     public required string SessionId { get; init; }
@@ -12,8 +12,10 @@ public sealed record SessionRecord
     public string TenantId
     {
         // The JSON source generator sets an init-only property it did not find to null rather than leave a default.
-        get => _tenantId ?? Security.Tenants.Default;
-        init => _tenantId = value;
+        // Stored as the default rather than as null, so that a record made without a tenant equals one read back
+        // from a store, which has the tenant written out (record equality compares the field, not the property).
+        get => _tenantId;
+        init => _tenantId = value ?? Security.Tenants.Default;
     }
 
     /// <summary>The agent architecture.</summary>

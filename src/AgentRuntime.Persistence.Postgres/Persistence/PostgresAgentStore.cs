@@ -19,14 +19,15 @@ namespace AgentRuntime.Persistence.Postgres;
 /// transcript chunks) lock the one row they count on, so they queue only behind writes to the same log or file.
 /// </summary>
 /// <remarks>
-/// The events, transcript and workspace-file operations are in the other parts of this class. Statements use
-/// positional parameters (<c>$1</c>), which Npgsql sends as they are rather than rewriting the SQL.
+/// The events, transcript, workspace-file and API key operations are in the other parts of this class. Statements
+/// use positional parameters (<c>$1</c>), which Npgsql sends as they are rather than rewriting the SQL.
 /// </remarks>
 internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable, IDisposable
 {
-    // The columns ReadRecord reads and AddRecordParameters binds ($1..$10), in that order.
+    // The columns ReadRecord reads and AddRecordParameters binds ($1..$10), in that order; AddRecordParameters binds
+    // last_activity_utc_ticks as $11.
     private const string RecordColumns =
-        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata";
+        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger _logger;
@@ -95,8 +96,8 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         ValidateRecord(session);
         await using var command = _dataSource.CreateCommand("""
             INSERT INTO sessions (session_id, architecture, agent_profile_ref, name, created_at, last_activity,
-                sandbox_restart_count, sandbox_start_count, metadata, last_activity_utc_ticks)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                sandbox_restart_count, sandbox_start_count, metadata, tenant_id, last_activity_utc_ticks)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             ON CONFLICT (session_id) DO NOTHING;
             """);
         AddRecordParameters(command, session);
@@ -115,10 +116,18 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadRecord(reader) : null;
     }
 
-    public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand(
-            $"SELECT {RecordColumns} FROM sessions ORDER BY last_activity_utc_ticks DESC, session_id;");
+        // Two statements rather than "$1 IS NULL OR tenant_id = $1", as in the SQLite store: each is answered by its index
+        // as written, without relying on the planner to fold the parameter.
+        await using var command = _dataSource.CreateCommand(tenantId is null
+            ? $"SELECT {RecordColumns} FROM sessions ORDER BY last_activity_utc_ticks DESC, session_id;"
+            : $"SELECT {RecordColumns} FROM sessions WHERE tenant_id = $1 ORDER BY last_activity_utc_ticks DESC, session_id;");
+        if (tenantId is not null)
+        {
+            command.Parameters.Add(Parameter(tenantId));
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var records = new List<SessionRecord>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -129,6 +138,14 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         return records;
     }
 
+    public async Task<int> CountSessionsAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        await using var command = _dataSource.CreateCommand("SELECT COUNT(*) FROM sessions WHERE tenant_id = $1;");
+        command.Parameters.Add(Parameter(tenantId));
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
     public async Task UpdateSessionAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         ValidateRecord(session);
@@ -136,7 +153,7 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         // last_seq is not among the columns: it belongs to the event log, not to the record.
         await using var command = _dataSource.CreateCommand("""
             UPDATE sessions SET architecture = $2, agent_profile_ref = $3, name = $4, created_at = $5, last_activity = $6,
-                sandbox_restart_count = $7, sandbox_start_count = $8, metadata = $9, last_activity_utc_ticks = $10
+                sandbox_restart_count = $7, sandbox_start_count = $8, metadata = $9, tenant_id = $10, last_activity_utc_ticks = $11
             WHERE session_id = $1;
             """);
         AddRecordParameters(command, session);
@@ -236,6 +253,7 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         command.Parameters.Add(Parameter(session.SandboxRestartCount));
         command.Parameters.Add(Parameter(session.SandboxStartCount));
         command.Parameters.Add(Parameter(JsonSerializer.Serialize(session.Metadata, AgentRuntimeJsonContext.Default.SessionMetadata)));
+        command.Parameters.Add(Parameter(session.TenantId));
         command.Parameters.Add(Parameter(session.LastActivity.UtcTicks));
     }
 
@@ -251,6 +269,7 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         SandboxStartCount = reader.GetInt32(7),
         Metadata = JsonSerializer.Deserialize(reader.GetString(8), AgentRuntimeJsonContext.Default.SessionMetadata)
             ?? new SessionMetadata(),
+        TenantId = reader.GetString(9),
     };
 
     private static AgentProfile DeserializeProfile(string json) =>

@@ -109,6 +109,29 @@ internal static class PostgresSchema
 
         ALTER TABLE workspace_files DROP COLUMN content;
         """,
+
+        // 3: tenants and API keys, as in the SQLite store's migration 3 except that scopes are a text[] rather than
+        // JSON text. Every session belongs to a tenant; those made before tenants existed become the default tenant's
+        // (a constant default, so the column is added without rewriting the table). A tenant's sessions are listed by
+        // the same order as all of them, hence the index. An API key is kept as its id, its tenant, its scopes and the
+        // hash of its secret, never the secret; created_at_utc_ticks orders keys as last_activity_utc_ticks orders sessions.
+        """
+        ALTER TABLE sessions ADD COLUMN tenant_id text COLLATE "C" NOT NULL DEFAULT 'default';
+
+        CREATE INDEX sessions_by_tenant_last_activity ON sessions (tenant_id, last_activity_utc_ticks DESC, session_id);
+
+        CREATE TABLE api_keys (
+            key_id text COLLATE "C" NOT NULL PRIMARY KEY,
+            tenant_id text COLLATE "C" NOT NULL,
+            scopes text[] NOT NULL,
+            name text,
+            secret_hash text NOT NULL,
+            created_at text NOT NULL,
+            created_at_utc_ticks bigint NOT NULL
+        );
+
+        CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id, created_at_utc_ticks, key_id);
+        """,
     ];
 
     /// <summary>The size of a workspace file chunk; migration 2 splits existing content by the same number.</summary>

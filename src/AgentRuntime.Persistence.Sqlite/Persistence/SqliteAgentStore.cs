@@ -16,8 +16,8 @@ namespace AgentRuntime.Persistence.Sqlite;
 /// which takes the database's write lock up front, so read-then-write sequences such as numbering events cannot race.
 /// </summary>
 /// <remarks>
-/// The events, transcript and workspace-file operations are in the other parts of this class. Unlike the rest of the
-/// runtime this class does not use <c>ConfigureAwait(false)</c>: Microsoft.Data.Sqlite runs its async methods
+/// The events, transcript, workspace-file and API key operations are in the other parts of this class. Unlike the rest
+/// of the runtime this class does not use <c>ConfigureAwait(false)</c>: Microsoft.Data.Sqlite runs its async methods
 /// synchronously, so these awaits complete inline and never resume on a captured context.
 /// </remarks>
 internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
@@ -29,7 +29,7 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
 
     // The columns ReadRecord reads, in its order.
     private const string RecordColumns =
-        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata";
+        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id";
 
     private readonly string _connectionString;
 
@@ -98,9 +98,9 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         ValidateRecord(session);
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = CreateCommand(connection, null, """
-            INSERT INTO sessions (session_id, architecture, agent_profile_ref, name, created_at, last_activity,
+            INSERT INTO sessions (session_id, tenant_id, architecture, agent_profile_ref, name, created_at, last_activity,
                 last_activity_utc_ticks, sandbox_restart_count, sandbox_start_count, metadata)
-            VALUES ($id, $architecture, $profile, $name, $created, $activity, $activityTicks, $restarts, $starts, $metadata)
+            VALUES ($id, $tenant, $architecture, $profile, $name, $created, $activity, $activityTicks, $restarts, $starts, $metadata)
             ON CONFLICT (session_id) DO NOTHING;
             """);
         AddRecordParameters(command, session);
@@ -120,11 +120,20 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         return await reader.ReadAsync(cancellationToken) ? ReadRecord(reader) : null;
     }
 
-    public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        await using var command = CreateCommand(connection, null,
-            $"SELECT {RecordColumns} FROM sessions ORDER BY last_activity_utc_ticks DESC, session_id;");
+
+        // Two statements rather than "$tenant IS NULL OR tenant_id = $tenant", for which SQLite scans every session
+        // instead of searching the tenant's index.
+        await using var command = CreateCommand(connection, null, tenantId is null
+            ? $"SELECT {RecordColumns} FROM sessions ORDER BY last_activity_utc_ticks DESC, session_id;"
+            : $"SELECT {RecordColumns} FROM sessions WHERE tenant_id = $tenant ORDER BY last_activity_utc_ticks DESC, session_id;");
+        if (tenantId is not null)
+        {
+            command.Parameters.AddWithValue("$tenant", tenantId);
+        }
+
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var records = new List<SessionRecord>();
         while (await reader.ReadAsync(cancellationToken))
@@ -135,12 +144,21 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         return records;
     }
 
+    public async Task<int> CountSessionsAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tenantId);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = CreateCommand(connection, null, "SELECT COUNT(*) FROM sessions WHERE tenant_id = $tenant;");
+        command.Parameters.AddWithValue("$tenant", tenantId);
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async Task UpdateSessionAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         ValidateRecord(session);
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = CreateCommand(connection, null, """
-            UPDATE sessions SET architecture = $architecture, agent_profile_ref = $profile, name = $name,
+            UPDATE sessions SET tenant_id = $tenant, architecture = $architecture, agent_profile_ref = $profile, name = $name,
                 created_at = $created, last_activity = $activity, last_activity_utc_ticks = $activityTicks,
                 sandbox_restart_count = $restarts, sandbox_start_count = $starts, metadata = $metadata
             WHERE session_id = $id;
@@ -276,6 +294,7 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
     private static void AddRecordParameters(SqliteCommand command, SessionRecord session)
     {
         command.Parameters.AddWithValue("$id", session.SessionId);
+        command.Parameters.AddWithValue("$tenant", session.TenantId);
         command.Parameters.AddWithValue("$architecture", session.Architecture);
         command.Parameters.AddWithValue("$profile", session.AgentProfileRef);
         command.Parameters.AddWithValue("$name", (object?)session.Name ?? DBNull.Value);
@@ -300,6 +319,7 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         SandboxStartCount = reader.GetInt32(7),
         Metadata = JsonSerializer.Deserialize(reader.GetString(8), AgentRuntimeJsonContext.Default.SessionMetadata)
             ?? new SessionMetadata(),
+        TenantId = reader.GetString(9),
     };
 
     private static AgentProfile DeserializeProfile(string json) =>

@@ -93,6 +93,28 @@ internal static class SqliteSchema
 
         ALTER TABLE workspace_files DROP COLUMN content;
         """,
+
+        // 3: tenants and API keys. Every session belongs to a tenant; those made before tenants existed become the
+        // default tenant's. A tenant's sessions are listed by the same order as all of them, hence the index. An API key
+        // is kept as its id, its tenant, its scopes (a JSON array of strings) and the hash of its secret, never the
+        // secret; created_at_utc_ticks orders keys across offsets as last_activity_utc_ticks orders sessions.
+        """
+        ALTER TABLE sessions ADD COLUMN tenant_id TEXT NOT NULL DEFAULT 'default';
+
+        CREATE INDEX sessions_by_tenant_last_activity ON sessions (tenant_id, last_activity_utc_ticks DESC, session_id);
+
+        CREATE TABLE api_keys (
+            key_id TEXT NOT NULL PRIMARY KEY,
+            tenant_id TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            name TEXT,
+            secret_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            created_at_utc_ticks INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id, created_at_utc_ticks, key_id);
+        """,
     ];
 
     /// <summary>The size of a workspace file chunk; migration 2 splits existing content by the same number.</summary>

@@ -107,12 +107,12 @@ public abstract partial class AgentStoreConformanceTests : IAsyncLifetime
             await Store.CreateSessionAsync(session, CancellationToken);
         }
 
-        var listed = await Store.ListSessionsAsync(CancellationToken);
+        var listed = await Store.ListSessionsAsync(null, CancellationToken);
         Assert.Equal([c.SessionId, a.SessionId, b.SessionId], listed.Select(s => s.SessionId));
 
         await Store.UpdateSessionAsync(b with { LastActivity = c.LastActivity.AddTicks(1) }, CancellationToken);
 
-        listed = await Store.ListSessionsAsync(CancellationToken);
+        listed = await Store.ListSessionsAsync(null, CancellationToken);
         Assert.Equal([b.SessionId, c.SessionId, a.SessionId], listed.Select(s => s.SessionId));
         Assert.Equal(Json(a), Json(listed[2]));
     }
@@ -120,7 +120,7 @@ public abstract partial class AgentStoreConformanceTests : IAsyncLifetime
     [Fact(Timeout = Timeout)]
     public async Task ListSessions_EmptyStore_ReturnsEmpty()
     {
-        Assert.Empty(await Store.ListSessionsAsync(CancellationToken));
+        Assert.Empty(await Store.ListSessionsAsync(null, CancellationToken));
     }
 
     [Theory(Timeout = Timeout)]
@@ -148,7 +148,7 @@ public abstract partial class AgentStoreConformanceTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.DeleteWorkspaceFileAsync(id, "a.txt", CancellationToken));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.GetProfileAsync(id, CancellationToken));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.SaveProfileAsync(Profile(id, "n"), CancellationToken));
-        Assert.Empty(await Store.ListSessionsAsync(CancellationToken));
+        Assert.Empty(await Store.ListSessionsAsync(null, CancellationToken));
         Assert.Empty(await Store.ListProfilesAsync(CancellationToken));
     }
 

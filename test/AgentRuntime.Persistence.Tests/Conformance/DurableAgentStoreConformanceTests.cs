@@ -1,4 +1,5 @@
 using AgentRuntime.Events;
+using AgentRuntime.Security;
 using Xunit;
 using static AgentRuntime.Persistence.Tests.Conformance.StoreTestData;
 
@@ -34,7 +35,7 @@ public abstract class DurableAgentStoreConformanceTests : AgentStoreConformanceT
 
         var reopened = await ReopenStoreAsync(CancellationToken);
 
-        Assert.Equal(Json(session), Json(Assert.Single(await reopened.ListSessionsAsync(CancellationToken))));
+        Assert.Equal(Json(session), Json(Assert.Single(await reopened.ListSessionsAsync(null, CancellationToken))));
         Assert.Equal(Json(session), Json(await reopened.GetSessionAsync(session.SessionId, CancellationToken)));
         Assert.Null(await reopened.GetSessionAsync(other.SessionId, CancellationToken));
         var events = await reopened.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
@@ -46,6 +47,41 @@ public abstract class DurableAgentStoreConformanceTests : AgentStoreConformanceT
         Assert.Equal(Json(fileInfo), Json(Assert.Single(await reopened.ListWorkspaceFilesAsync(session.SessionId, CancellationToken))));
         Assert.Equal(binary, await reopened.ReadWorkspaceFileAsync(session.SessionId, fileInfo.Path, CancellationToken));
         Assert.Equal(Json(profile), Json(Assert.Single(await reopened.ListProfilesAsync(CancellationToken))));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Reopen_AfterTenantsAndApiKeys_KeepsThem()
+    {
+        var acme = NewSession(Epoch.AddMinutes(1), tenantId: "acme");
+        var beta = NewSession(Epoch.AddMinutes(2), tenantId: "beta");
+        var unset = NewSession(Epoch.AddMinutes(3));
+        foreach (var session in new[] { acme, beta, unset })
+        {
+            await Store.CreateSessionAsync(session, CancellationToken);
+        }
+
+        var key = ApiKey("0123456789abcdef", "acme");
+        var unnamed = ApiKey("fedcba9876543210", "beta", Epoch.AddHours(1).ToOffset(TimeSpan.FromHours(-7))) with { Name = null, Scopes = [ApiScopes.Sessions] };
+        var deleted = ApiKey("00000000000000aa", "acme", Epoch.AddHours(2));
+        foreach (var k in new[] { key, unnamed, deleted })
+        {
+            await Store.CreateApiKeyAsync(k, CancellationToken);
+        }
+
+        Assert.True(await Store.DeleteApiKeyAsync(deleted.KeyId, CancellationToken));
+        var profile = Profile("acme-reviewer", "Reviewer") with { TenantId = "acme" };
+        await Store.SaveProfileAsync(profile, CancellationToken);
+
+        var reopened = await ReopenStoreAsync(CancellationToken);
+
+        Assert.Equal(new[] { unset, beta, acme }.Select(Json), (await reopened.ListSessionsAsync(null, CancellationToken)).Select(Json));
+        Assert.Equal(Json(acme), Json(Assert.Single(await reopened.ListSessionsAsync("acme", CancellationToken))));
+        Assert.Equal(Tenants.Default, (await reopened.GetSessionAsync(unset.SessionId, CancellationToken))!.TenantId);
+        Assert.Equal(1, await reopened.CountSessionsAsync("beta", CancellationToken));
+        Assert.Equal(new[] { key, unnamed }.Select(Text), (await reopened.ListApiKeysAsync(null, CancellationToken)).Select(Text));
+        Assert.Equal(Text(unnamed), Text(await reopened.GetApiKeyAsync(unnamed.KeyId, CancellationToken)));
+        Assert.Null(await reopened.GetApiKeyAsync(deleted.KeyId, CancellationToken));
+        Assert.Equal(Json(profile), Json(await reopened.GetProfileAsync(profile.Id, CancellationToken)));
     }
 
     [Fact(Timeout = Timeout)]

@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentRuntime.Blocks;
 using AgentRuntime.Events;
 using AgentRuntime.Profiles;
+using AgentRuntime.Security;
 using AgentRuntime.Serialization;
 using AgentRuntime.Sessions;
 
@@ -15,7 +17,14 @@ internal static class StoreTestData
     // An offset that is not whole hours and sub-millisecond ticks: a store that drops either does not round-trip.
     public static readonly DateTimeOffset Epoch = new DateTimeOffset(2025, 3, 4, 5, 6, 7, TimeSpan.FromMinutes(330)).AddTicks(1_234_567);
 
-    public static SessionRecord NewSession(DateTimeOffset? lastActivity = null, string? sessionId = null) => new()
+    /// <summary>A session record with every field set; without <paramref name="tenantId"/> its TenantId is left unset, as a caller from before tenants would.</summary>
+    public static SessionRecord NewSession(DateTimeOffset? lastActivity = null, string? sessionId = null, string? tenantId = null)
+    {
+        var session = NewSessionWithoutTenant(lastActivity, sessionId);
+        return tenantId is null ? session : session with { TenantId = tenantId };
+    }
+
+    private static SessionRecord NewSessionWithoutTenant(DateTimeOffset? lastActivity, string? sessionId) => new()
     {
         SessionId = sessionId ?? Guid.NewGuid().ToString(),
         Architecture = "claude-agent-sdk",
@@ -82,6 +91,16 @@ internal static class StoreTestData
         AllowedTools = ["Bash", "Read"],
     };
 
+    public static ApiKeyRecord ApiKey(string keyId, string tenantId, DateTimeOffset? createdAt = null) => new()
+    {
+        KeyId = keyId,
+        TenantId = tenantId,
+        Scopes = [ApiScopes.Sessions, ApiScopes.Admin],
+        Name = "CI – déploiement 🚀",
+        SecretHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("secret of " + keyId))),
+        CreatedAt = createdAt ?? Epoch,
+    };
+
     /// <summary>Bytes that are not valid UTF-8 (every byte value, and a truncated sequence), so a text column would mangle them.</summary>
     public static byte[] BinaryContent()
     {
@@ -117,6 +136,14 @@ internal static class StoreTestData
     public static string Json(SessionRecord? r) => r is null ? "null" : JsonSerializer.Serialize(r, AgentRuntimeJsonContext.Default.SessionRecord);
 
     public static string Json(AgentProfile? p) => p is null ? "null" : JsonSerializer.Serialize(p, AgentRuntimeJsonContext.Default.AgentProfile);
+
+    /// <summary>
+    /// Every field of a key, the timestamp with its offset and ticks. Not record equality, which compares
+    /// <see cref="ApiKeyRecord.Scopes"/> by reference; not JSON, since the key is not a wire type.
+    /// </summary>
+    public static string Text(ApiKeyRecord? k) => k is null
+        ? "null"
+        : $"{k.KeyId} {k.TenantId} [{string.Join(", ", k.Scopes.Select(s => $"'{s}'"))}] {(k.Name is null ? "null" : $"'{k.Name}'")} {k.SecretHash} {k.CreatedAt:O}";
 
     public static string Json(WorkspaceFileInfo f) => JsonSerializer.Serialize(f, AgentRuntimeJsonContext.Default.WorkspaceFileInfo);
 }

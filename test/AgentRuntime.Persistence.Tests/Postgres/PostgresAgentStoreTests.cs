@@ -3,6 +3,7 @@ using AgentRuntime.Events;
 using AgentRuntime.Hosting;
 using AgentRuntime.Persistence.Postgres;
 using AgentRuntime.Persistence.Tests.Conformance;
+using AgentRuntime.Security;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Xunit;
@@ -54,7 +55,7 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
         Assert.Equal(PostgresSchema.Migrations.Count, await ScalarAsync<int>(connection, "SELECT version FROM schema_version;"));
         Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_version;"));
         Assert.Equal(
-            "events,profiles,schema_version,sessions,transcript_chunks,transcript_files,workspace_file_chunks,workspace_files",
+            "api_keys,events,profiles,schema_version,sessions,transcript_chunks,transcript_files,workspace_file_chunks,workspace_files",
             await ScalarAsync<string>(connection,
                 "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public';"));
     }
@@ -72,6 +73,40 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
         Assert.Equal(1, await Store.GetLastSeqAsync(session.SessionId, CancellationToken));
         await using var connection = await ConnectAsync();
         Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_version;"));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Initialize_SchemaTwoWithSessions_PutsThemInDefaultTenantAndAddsApiKeys()
+    {
+        // A database as schema 2 left it: sessions without a tenant, no api_keys table.
+        var database = NewDatabaseName();
+        await CreateDatabaseAsync(database, CancellationToken);
+        await using (var connection = await ConnectAsync(database))
+        {
+            await ExecuteAsync(connection, PostgresSchema.CreateVersionTable + PostgresSchema.Migrations[0] + PostgresSchema.Migrations[1] + """
+                INSERT INTO schema_version (version) VALUES (2);
+                INSERT INTO sessions (session_id, architecture, agent_profile_ref, name, created_at, last_activity,
+                    last_activity_utc_ticks, sandbox_restart_count, sandbox_start_count, metadata)
+                VALUES ('old', 'a', 'p', 'n', '2024-01-01T00:00:00.0000000+00:00', '2024-01-01T00:00:00.0000000+00:00',
+                    638396640000000000, 1, 2, '{}');
+                """);
+        }
+
+        var store = await OpenAsync(database, CancellationToken);
+
+        var old = await store.GetSessionAsync("old", CancellationToken);
+        Assert.Equal(Tenants.Default, old!.TenantId);
+        Assert.Equal(("n", 1, 2), (old.Name, old.SandboxRestartCount, old.SandboxStartCount));
+        Assert.Equal("old", Assert.Single(await store.ListSessionsAsync(Tenants.Default, CancellationToken)).SessionId);
+        Assert.Equal(1, await store.CountSessionsAsync(Tenants.Default, CancellationToken));
+        Assert.Equal(1, Assert.Single(await store.AppendEventsAsync("old", [Turn(1)], CancellationToken)).Seq);
+        var key = ApiKey("0123456789abcdef", Tenants.Default);
+        await store.CreateApiKeyAsync(key, CancellationToken);
+        Assert.Equal(Text(key), Text(Assert.Single(await store.ListApiKeysAsync(Tenants.Default, CancellationToken))));
+        await using var check = await ConnectAsync(database);
+        Assert.Equal(PostgresSchema.Migrations.Count, await ScalarAsync<int>(check, "SELECT version FROM schema_version;"));
+        Assert.Equal("api_keys_by_tenant,sessions_by_tenant_last_activity", await ScalarAsync<string>(check,
+            "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE indexname IN ('api_keys_by_tenant', 'sessions_by_tenant_last_activity');"));
     }
 
     [Fact(Timeout = Timeout)]

@@ -2,6 +2,7 @@ using AgentRuntime.Events;
 using AgentRuntime.Hosting;
 using AgentRuntime.Persistence.Sqlite;
 using AgentRuntime.Persistence.Tests.Conformance;
+using AgentRuntime.Security;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Xunit;
@@ -175,6 +176,44 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
         Assert.Equal(big, await store.ReadWorkspaceFileAsync("s", "big.bin", CancellationToken));
         Assert.Equal(Array.Empty<byte>(), await store.ReadWorkspaceFileAsync("s", "empty.txt", CancellationToken));
         Assert.Equal(3L, await CountWorkspaceChunksAsync("s"));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Initialize_SchemaTwoWithSessions_PutsThemInDefaultTenantAndAddsApiKeys()
+    {
+        // A database as schema 2 left it: sessions without a tenant, no api_keys table.
+        DisposeStores();
+        File.Delete(DatabasePath);
+        await using (var connection = await ConnectAsync())
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = SqliteSchema.CreateVersionTable + SqliteSchema.Migrations[0] + SqliteSchema.Migrations[1] + """
+                INSERT INTO schema_version (version) VALUES (2);
+                INSERT INTO sessions (session_id, architecture, agent_profile_ref, name, created_at, last_activity,
+                    last_activity_utc_ticks, sandbox_restart_count, sandbox_start_count, metadata)
+                VALUES ('old', 'a', 'p', 'n', '2024-01-01T00:00:00.0000000+00:00', '2024-01-01T00:00:00.0000000+00:00',
+                    638396640000000000, 1, 2, '{}');
+                INSERT INTO events (session_id, seq, type, timestamp, payload)
+                VALUES ('old', 1, 'error', '2024-01-01T00:00:00.0000000+00:00', '{"type":"error","message":"m","seq":1,"sessionId":"old","timestamp":"2024-01-01T00:00:00+00:00"}');
+                """;
+            await command.ExecuteNonQueryAsync(CancellationToken);
+        }
+
+        var store = await OpenAsync(CancellationToken);
+
+        var old = await store.GetSessionAsync("old", CancellationToken);
+        Assert.Equal(Tenants.Default, old!.TenantId);
+        Assert.Equal(("n", 1, 2), (old.Name, old.SandboxRestartCount, old.SandboxStartCount));
+        Assert.Equal("old", Assert.Single(await store.ListSessionsAsync(Tenants.Default, CancellationToken)).SessionId);
+        Assert.Equal(1, await store.CountSessionsAsync(Tenants.Default, CancellationToken));
+        Assert.Equal("m", Assert.IsType<ErrorEvent>(Assert.Single(await store.ReadEventsAsync("old", 0, CancellationToken).ToListAsync(CancellationToken))).Message);
+        var key = ApiKey("0123456789abcdef", Tenants.Default);
+        await store.CreateApiKeyAsync(key, CancellationToken);
+        Assert.Equal(Text(key), Text(Assert.Single(await store.ListApiKeysAsync(Tenants.Default, CancellationToken))));
+        await using var check = await ConnectAsync();
+        Assert.Equal(SqliteSchema.Migrations.Count, await ScalarAsync<long>(check, "SELECT version FROM schema_version;"));
+        Assert.Equal("api_keys_by_tenant,sessions_by_tenant_last_activity", await ScalarAsync<string>(check,
+            "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE name IN ('api_keys_by_tenant', 'sessions_by_tenant_last_activity') ORDER BY name);"));
     }
 
     [Fact]
