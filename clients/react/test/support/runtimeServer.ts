@@ -5,7 +5,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
-const hostDll = join(repoRoot, "src/AgentRuntime.Host/bin/Release/net10.0/AgentRuntime.Host.dll");
+// AGENT_RUNTIME_HOST_DLL runs another build of the server (a branch's, say) against these hooks, as the web UI's test does.
+const hostDll = process.env.AGENT_RUNTIME_HOST_DLL ?? join(repoRoot, "src/AgentRuntime.Host/bin/Release/net10.0/AgentRuntime.Host.dll");
 
 /**
  * The real server, built in Release (`dotnet build -c Release`), run as its own process on a free loopback port with a
