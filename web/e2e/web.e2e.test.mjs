@@ -311,6 +311,19 @@ describe("web UI on the real server", () => {
       assert.equal(await page.locator(sel("tenant")).innerText(), "Tenant e2e-other");
       await page.getByText("No sessions yet.").waitFor();
       assert.equal(await page.locator(sel("session-item")).count(), 0);
+      // Its own session shows up live, unmarked: it is its own tenant's.
+      const response = await fetch(`${server.baseUrl}/api/sessions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${other.key}`, "content-type": "application/json" },
+        body: JSON.stringify({ agentProfileRef: "default", architecture: "claude-agent-sdk", name: "Other tenant's" }),
+      });
+      assert.equal(response.status, 201);
+      const otherSession = await response.json();
+      assert.equal(otherSession.tenantId, "e2e-other");
+      const otherItem = page.locator(`${sel("session-item")}[data-session-id="${otherSession.sessionId}"]`);
+      await otherItem.waitFor();
+      assert.equal(await page.locator(sel("session-item")).count(), 1);
+      assert.equal(await otherItem.locator(sel("session-tenant")).count(), 0);
       await shot("12-other-tenant");
 
       const deleted = await fetch(`${server.baseUrl}/api/keys/${encodeURIComponent(other.keyId)}`, {
@@ -322,9 +335,12 @@ describe("web UI on the real server", () => {
       await page.locator(sel("sign-in-error")).getByText("no longer accepts").waitFor();
       assert.equal(await storedKey(page), null);
 
+      // Back as the admin, whose list holds every tenant's sessions: the other tenant's is marked with its tenant.
       await page.goto(`${server.baseUrl}/#key=${encodeURIComponent(server.adminKey)}`);
       await page.waitForSelector(sel("connection", '[data-state="connected"]'));
       await page.locator(`${sel("session-item")}[data-session-id="${sessionId}"]`).waitFor();
+      assert.equal(await page.locator(`${sel("session-item")}[data-session-id="${sessionId}"] ${sel("session-tenant")}`).count(), 0);
+      assert.equal(await otherItem.locator(sel("session-tenant")).innerText(), "tenant e2e-other");
     }),
   );
 

@@ -1,6 +1,7 @@
 import { AgentServiceProvider, SignalRTransport, type CallerInfo } from "@agent-runtime/react";
 import { useEffect, useState } from "react";
 import { AccountControl } from "../auth/AccountControl";
+import { CallerContext } from "../auth/CallerContext";
 import { SessionView } from "../chat/SessionView";
 import { ConnectionIndicator, HubStatusContext } from "../connection/ConnectionIndicator";
 import { NewSession } from "../sessions/NewSession";
@@ -23,11 +24,13 @@ export function App({ apiUrl, hubUrl, apiKey, caller, onUnauthorized, onSignOut 
   // One transport for the app's life (a new key mounts a new App); the provider stops it when it unmounts.
   const [transport] = useState(() => new SignalRTransport({ hubUrl, apiKey, onUnauthorized }));
   return (
-    <HubStatusContext.Provider value={transport}>
-      <AgentServiceProvider apiUrl={apiUrl} hubUrl={hubUrl} apiKey={apiKey} transport={transport} onUnauthorized={onUnauthorized}>
-        <Shell caller={caller} onSignOut={onSignOut} />
-      </AgentServiceProvider>
-    </HubStatusContext.Provider>
+    <CallerContext.Provider value={caller}>
+      <HubStatusContext.Provider value={transport}>
+        <AgentServiceProvider apiUrl={apiUrl} hubUrl={hubUrl} apiKey={apiKey} transport={transport} onUnauthorized={onUnauthorized}>
+          <Shell caller={caller} onSignOut={onSignOut} />
+        </AgentServiceProvider>
+      </HubStatusContext.Provider>
+    </CallerContext.Provider>
   );
 }
 
