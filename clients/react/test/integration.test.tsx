@@ -8,6 +8,7 @@ import {
   AgentRuntimeApiError,
   AgentServiceProvider,
   isAssistantTextBlock,
+  isRateLimited,
   isUnauthorized,
   isUserMessageBlock,
   RestClient,
@@ -30,7 +31,8 @@ let server: RuntimeServer;
 
 beforeAll(async () => {
   model = await ScriptedModel.start();
-  server = await RuntimeServer.start(model.baseUrl);
+  // Tenant "limited" may have one session, for the 429 test; no other test uses it.
+  server = await RuntimeServer.start(model.baseUrl, { env: { AgentRuntime__Limits__Tenants__limited__MaxSessions: "1" } });
 }, 90_000);
 
 afterAll(async () => {
@@ -285,4 +287,28 @@ describe("authentication and tenants against the real server", () => {
     },
     STREAM_TIMEOUT,
   );
+
+  it("a tenant at its session limit gets a 429 that says when to retry, through the hooks too", async () => {
+    const rest = admin();
+    const limited = await rest.createKey({ tenantId: "limited", name: "react test limited" });
+    const restLimited = new RestClient({ apiUrl: server.baseUrl, apiKey: limited.key });
+    const first = await restLimited.createSession({ agentProfileRef: "default", architecture: "claude-agent-sdk" });
+
+    const error = await restLimited.createSession({ agentProfileRef: "default", architecture: "claude-agent-sdk" }).catch((e: unknown) => e);
+    expect(isRateLimited(error)).toBe(true);
+    expect(error).toMatchObject({ status: 429, kind: "rate_limited" });
+    expect((error as AgentRuntimeApiError).retryAfter).toBeGreaterThan(0);
+
+    const { result } = renderHook(() => useAgentSession(), { wrapper: wrapperFor(configFor({ apiKey: limited.key })) });
+    await waitFor(() => expect(result.current.status).toBe("none"));
+    await act(async () => {
+      await expect(result.current.createSession("default", "claude-agent-sdk")).rejects.toMatchObject({ status: 429, kind: "rate_limited" });
+    });
+    expect(result.current.status).toBe("error");
+    expect(result.current.error).toMatch(/^429 /);
+
+    cleanup();
+    await restLimited.deleteSession(first.sessionId);
+    await rest.deleteKey(limited.keyId);
+  });
 });

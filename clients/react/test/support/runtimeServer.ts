@@ -22,7 +22,8 @@ export class RuntimeServer {
     private readonly output: string[],
   ) {}
 
-  static async start(modelBaseUrl: string, timeoutMs = 60_000): Promise<RuntimeServer> {
+  /** `env` adds settings (`AgentRuntime__…`) on top of the test's own. */
+  static async start(modelBaseUrl: string, { timeoutMs = 60_000, env = {} }: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RuntimeServer> {
     if (!existsSync(hostDll)) throw new Error(`${hostDll} is missing: build the solution in Release first (dotnet build AgentRuntime.slnx -c Release).`);
     const dataDirectory = mkdtempSync(join(tmpdir(), "agent-runtime-react-"));
     // mkdtemp makes it 0700; each sandbox runs as its own unprivileged user, which must be able to reach its workspace.
@@ -37,6 +38,7 @@ export class RuntimeServer {
         Logging__LogLevel__Default: "Warning",
         "Logging__LogLevel__Microsoft.Hosting.Lifetime": "Information",
         ASPNETCORE_ENVIRONMENT: "Production",
+        ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
