@@ -7,6 +7,11 @@ namespace AgentRuntime.Client;
 /// <see cref="Title"/> and <see cref="Detail"/> are kept here, and the message reads
 /// <c>404 Session not found: Session 'x' was not found.</c>
 /// </summary>
+/// <remarks>
+/// The statuses a caller usually handles: 401 (no credential, or one that is invalid or was revoked; also when the hub
+/// refuses to connect), 403 (the credential lacks a scope), 404 (missing, or another tenant's), 409 (a turn is
+/// running) and 429 (a limit of the tenant; <see cref="RetryAfter"/> says when to try again).
+/// </remarks>
 public sealed class AgentRuntimeApiException : Exception
 {
     /// <summary>Creates an exception for an error answer.</summary>
@@ -30,4 +35,10 @@ public sealed class AgentRuntimeApiException : Exception
 
     /// <summary>The problem's detail, which names what was wrong.</summary>
     public string? Detail { get; }
+
+    /// <summary>
+    /// How long the server asked to wait before trying again (its <c>Retry-After</c> header, sent with 429 when a limit
+    /// is reached), or <see langword="null"/> when it did not say.
+    /// </summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

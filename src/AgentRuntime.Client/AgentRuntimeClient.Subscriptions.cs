@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using AgentRuntime.Client.Internal;
 using AgentRuntime.Events;
 using AgentRuntime.Sessions;
@@ -16,12 +17,14 @@ public sealed partial class AgentRuntimeClient
     /// reconnects and subscribes again after the last seq it yielded; a duplicate is skipped and a gap makes it
     /// subscribe again from there, so the caller never sees either. The stream ends when the session is deleted,
     /// and throws after <see cref="AgentRuntimeClientOptions.MaxReconnectAttempts"/> failed attempts in a row.
-    /// It first reads the session over REST, so an unknown session fails at once.
+    /// It first reads the session over REST, so an unknown session (or another tenant's) fails at once. When the server
+    /// refuses the credential on a reconnect (the key was revoked, which also closes the connection), it throws
+    /// <see cref="AgentRuntimeApiException"/> with 401 at once rather than retrying.
     /// </summary>
     /// <param name="sessionId">The session.</param>
     /// <param name="afterSeq">The last seq already seen; 0 to start from the beginning of the log.</param>
     /// <param name="cancellationToken">Ends the subscription.</param>
-    /// <exception cref="AgentRuntimeApiException">404 when there is no such session.</exception>
+    /// <exception cref="AgentRuntimeApiException">404 when there is no such session; 401 when the credential is refused.</exception>
     public async IAsyncEnumerable<SessionEvent> SubscribeAsync(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(sessionId);
@@ -49,16 +52,22 @@ public sealed partial class AgentRuntimeClient
     /// Follows the session list over the hub: a change whenever a session is created, changes turn state, sandbox or
     /// activity, or is deleted. Survives a dropped connection by subscribing again; changes that happened while it was
     /// away are not replayed (the list has no log), so a caller that must not miss one re-reads
-    /// <see cref="ListSessionsAsync"/> when it matters.
+    /// <see cref="ListSessionsAsync(CancellationToken)"/> when it matters. It has the sessions the caller may see: its
+    /// tenant's, or every tenant's for an admin.
     /// </summary>
     /// <param name="cancellationToken">Ends the subscription.</param>
+    /// <exception cref="AgentRuntimeApiException">401 or 403 when the hub refuses the connection.</exception>
     public async IAsyncEnumerable<SessionListChange> SubscribeSessionListAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var lifetime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
         var changes = ResumableStream.ReadAsync(
             OpenSessionListStreamAsync,
             _ => ItemStep.Yield,
-            (failure, _) => Task.FromResult(failure is not HubException),
+            (failure, _) =>
+            {
+                ThrowIfRefused(failure);
+                return Task.FromResult(failure is not HubException);
+            },
             _reconnect,
             lifetime.Token);
         await foreach (var change in changes.ConfigureAwait(false))
@@ -93,6 +102,7 @@ public sealed partial class AgentRuntimeClient
     /// </summary>
     private async Task<bool> ShouldResumeSessionAsync(string sessionId, Exception? failure, CancellationToken cancellationToken)
     {
+        ThrowIfRefused(failure);
         if (failure is not null and not HubException)
         {
             // The connection broke (or could not be made): resume.
@@ -112,6 +122,18 @@ public sealed partial class AgentRuntimeClient
         {
             // The server is going away (a restart): resume, and let the policy bound the attempts.
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Throws <paramref name="failure"/> when it is the server's answer rather than a broken connection: the hub
+    /// refused to start (401 after a key was revoked, 403), which no retry changes.
+    /// </summary>
+    private static void ThrowIfRefused(Exception? failure)
+    {
+        if (failure is AgentRuntimeApiException)
+        {
+            ExceptionDispatchInfo.Throw(failure);
         }
     }
 }

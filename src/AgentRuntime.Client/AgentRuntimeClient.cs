@@ -19,12 +19,19 @@ namespace AgentRuntime.Client;
 /// subscriptions over the SignalR hub <c>/hubs/sessions</c>. Thread-safe; one instance serves many calls and
 /// subscriptions, which share one hub connection. Errors from the server throw <see cref="AgentRuntimeApiException"/>.
 /// </summary>
+/// <remarks>
+/// The server wants a credential on everything but <see cref="GetHealthAsync"/>: set
+/// <see cref="AgentRuntimeClientOptions.ApiKey"/> or <see cref="AgentRuntimeClientOptions.AccessTokenProvider"/>.
+/// Without one, or with one the server refuses (revoked, expired), calls throw <see cref="AgentRuntimeApiException"/>
+/// with 401, and so do subscriptions: a subscription whose connection the server closes because its key was revoked
+/// ends with that 401 instead of reconnecting.
+/// </remarks>
 public sealed partial class AgentRuntimeClient : IAsyncDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
     private readonly Uri _baseAddress;
-    private readonly string? _apiKey;
+    private readonly Func<CancellationToken, ValueTask<string?>>? _accessToken;
     private readonly ReconnectPolicy _reconnect;
     private readonly HubConnectionHolder _hub;
     private readonly CancellationTokenSource _lifetime = new();
@@ -37,27 +44,36 @@ public sealed partial class AgentRuntimeClient : IAsyncDisposable
     }
 
     /// <summary>Creates a client with the given settings.</summary>
-    /// <param name="options">The server's address, an optional API key and HTTP client, and the reconnect policy.</param>
-    /// <exception cref="ArgumentException">Neither the options nor their HTTP client give a base address.</exception>
+    /// <param name="options">The server's address, the credential, an optional HTTP client, and the reconnect policy.</param>
+    /// <exception cref="ArgumentException">
+    /// Neither the options nor their HTTP client give a base address, or both <see cref="AgentRuntimeClientOptions.ApiKey"/>
+    /// and <see cref="AgentRuntimeClientOptions.AccessTokenProvider"/> are set.
+    /// </exception>
     public AgentRuntimeClient(AgentRuntimeClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var address = options.BaseAddress ?? options.HttpClient?.BaseAddress
             ?? throw new ArgumentException("Set AgentRuntimeClientOptions.BaseAddress (or the HttpClient's BaseAddress).", nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(options.MaxReconnectAttempts);
+        if (options.ApiKey is not null && options.AccessTokenProvider is not null)
+        {
+            throw new ArgumentException("Set AgentRuntimeClientOptions.ApiKey or AccessTokenProvider, not both.", nameof(options));
+        }
 
         // Relative paths resolve under the base's path only when it ends with a slash.
         _baseAddress = address.AbsoluteUri.EndsWith('/') ? address : new Uri(address.AbsoluteUri + "/");
-        _apiKey = options.ApiKey;
+        // One path for both: a key is a provider that always gives the same token.
+        _accessToken = options.AccessTokenProvider ?? (options.ApiKey is { } key ? _ => ValueTask.FromResult<string?>(key) : null);
         _ownsHttp = options.HttpClient is null;
         _http = options.HttpClient ?? new HttpClient();
         _reconnect = new ReconnectPolicy(options.ReconnectDelays, options.MaxReconnectAttempts);
         _hub = new HubConnectionHolder(new HubConnectionBuilder()
             .WithUrl(new Uri(_baseAddress, "hubs/sessions"), connection =>
             {
-                if (_apiKey is not null)
+                if (_accessToken is { } provider)
                 {
-                    connection.AccessTokenProvider = () => Task.FromResult<string?>(_apiKey);
+                    // SignalR asks at each start (negotiate and transport), so a reconnect sends a renewed token.
+                    connection.AccessTokenProvider = () => provider(_lifetime.Token).AsTask();
                 }
 
                 options.ConfigureHubConnection?.Invoke(connection);
@@ -96,26 +112,46 @@ public sealed partial class AgentRuntimeClient : IAsyncDisposable
     /// <param name="architecture">The architecture, such as <c>claude-agent-sdk</c>.</param>
     /// <param name="name">An optional display name.</param>
     /// <param name="files">Files to write into the workspace before the first turn: path → text.</param>
+    /// <param name="tenantId">
+    /// The tenant the session belongs to; when absent, the caller's own. Only an admin (scope <c>admin</c>) may name
+    /// another tenant.
+    /// </param>
     /// <param name="cancellationToken">Cancels the request.</param>
     /// <returns>The new session as the list shows it.</returns>
-    /// <exception cref="AgentRuntimeApiException">400 for an unknown profile or architecture.</exception>
+    /// <exception cref="AgentRuntimeApiException">
+    /// 400 for an unknown profile or architecture, 403 for another tenant without the admin scope, 429 when the tenant
+    /// has as many sessions as it may.
+    /// </exception>
     public Task<SessionListItem> CreateSessionAsync(
         string agentProfileRef,
         string architecture,
         string? name = null,
         IReadOnlyDictionary<string, string>? files = null,
+        string? tenantId = null,
         CancellationToken cancellationToken = default) =>
         SendAsync(
             HttpMethod.Post,
             "api/sessions",
-            JsonContent.Create(new CreateSessionBody(agentProfileRef, architecture, name, files), AgentRuntimeJsonContext.Default.CreateSessionBody),
+            JsonContent.Create(new CreateSessionBody(agentProfileRef, architecture, name, files, tenantId), AgentRuntimeJsonContext.Default.CreateSessionBody),
             AgentRuntimeJsonContext.Default.SessionListItem,
             cancellationToken);
 
-    /// <summary><c>GET /api/sessions</c>: every session, most recently active first.</summary>
+    /// <summary>
+    /// <c>GET /api/sessions</c>: the sessions the caller may see, most recently active first: its tenant's, or every
+    /// tenant's for an admin.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the request.</param>
-    public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(CancellationToken cancellationToken = default) =>
-        (await GetAsync("api/sessions", AgentRuntimeJsonContext.Default.SessionList, cancellationToken).ConfigureAwait(false)).Sessions;
+    public Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(CancellationToken cancellationToken = default) =>
+        ListSessionsAsync(tenantId: null, cancellationToken);
+
+    /// <summary><c>GET /api/sessions?tenantId=</c>: one tenant's sessions, most recently active first.</summary>
+    /// <param name="tenantId">
+    /// The tenant; <see langword="null"/> for every session the caller may see. Only an admin's filter counts: the server
+    /// lists anyone else's own tenant whatever this says.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken = default) =>
+        (await GetAsync(WithTenant("api/sessions", tenantId), AgentRuntimeJsonContext.Default.SessionList, cancellationToken).ConfigureAwait(false)).Sessions;
 
     /// <summary><c>GET /api/sessions/{id}</c>: a session with its blocks, subagents, files, metadata and last seq.</summary>
     /// <param name="sessionId">The session.</param>
@@ -190,6 +226,8 @@ public sealed partial class AgentRuntimeClient : IAsyncDisposable
         }
     }
 
+    private static string WithTenant(string path, string? tenantId) => tenantId is null ? path : $"{path}?tenantId={Escape(tenantId)}";
+
     private Task<T> GetAsync<T>(string path, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, path, null, typeInfo, cancellationToken);
 
@@ -204,10 +242,10 @@ public sealed partial class AgentRuntimeClient : IAsyncDisposable
     {
         using var request = new HttpRequestMessage(method, new Uri(_baseAddress, path)) { Content = content };
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        if (_apiKey is not null)
+        if (_accessToken is not null && await _accessToken(cancellationToken).ConfigureAwait(false) is { Length: > 0 } token)
         {
-            // Per request rather than on DefaultRequestHeaders: an injected HttpClient may be shared.
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _apiKey);
+            // Per request rather than on DefaultRequestHeaders: an injected HttpClient may be shared, and a token may change.
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
         var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);

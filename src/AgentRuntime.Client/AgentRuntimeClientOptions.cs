@@ -12,10 +12,24 @@ public sealed class AgentRuntimeClientOptions
     public Uri? BaseAddress { get; set; }
 
     /// <summary>
-    /// A key sent as <c>Authorization: Bearer</c> with every request and hub connection. The server does not check
-    /// one today; a proxy in front of it may.
+    /// An API key (<c>ar_…</c>, made with <see cref="AgentRuntimeClient.CreateKeyAsync"/> or the one the server writes to
+    /// <c>&lt;DataDirectory&gt;/admin.key</c> at its first start), sent as <c>Authorization: Bearer</c> with every REST
+    /// call and as the hub connection's access token. For a credential that changes over time (a JWT that is renewed),
+    /// use <see cref="AccessTokenProvider"/> instead; setting both is an error.
     /// </summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// Gives the credential to send as <c>Authorization: Bearer</c>: asked before every REST call and each time the hub
+    /// connection starts (so a renewed token is used from the next call, and when a subscription reconnects). Return
+    /// <see langword="null"/> to send none. The client does not cache what it returns; cache in the provider if getting
+    /// a token is costly. Setting it together with <see cref="ApiKey"/> is an error.
+    /// </summary>
+    /// <remarks>
+    /// The token is the REST call's own <see cref="CancellationToken"/>; for the hub connection, one that is cancelled
+    /// when the client is disposed (SignalR asks for the token without one).
+    /// </remarks>
+    public Func<CancellationToken, ValueTask<string?>>? AccessTokenProvider { get; set; }
 
     /// <summary>
     /// The client for the REST calls. When set, the caller owns it (the client does not dispose it); when absent, the

@@ -28,8 +28,17 @@ internal static class ProblemDetailsReader
             }
         }
 
-        return new AgentRuntimeApiException(response.StatusCode, title, detail);
+        return new AgentRuntimeApiException(response.StatusCode, title, detail) { RetryAfter = RetryAfterOf(response) };
     }
+
+    /// <summary><c>Retry-After</c> as a wait: the server sends seconds; an HTTP date (a proxy's) counts from now.</summary>
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        // The client has no clock of its own to inject; a date only ever comes from something in between.
+        { Date: { } date } => TimeSpan.FromTicks(Math.Max(0, (date - TimeProvider.System.GetUtcNow()).Ticks)),
+        _ => null,
+    };
 
     private static string? StringOf(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

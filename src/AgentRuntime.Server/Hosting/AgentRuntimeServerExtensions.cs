@@ -25,14 +25,16 @@ public static class AgentRuntimeServerExtensions
             options.SerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default);
             options.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
-        services.AddAgentRuntimeSecurity();
         services.AddSignalR().AddJsonProtocol(options =>
         {
             options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default);
             options.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         });
         // Every server keeps model keys out of its sandboxes: the gateway is part of the runtime, not an option.
-        return services.AddAgentRuntimeCore(configure).AddSandboxGateway();
+        var runtime = services.AddAgentRuntimeCore(configure).AddSandboxGateway();
+        // After the core, whose hosted service prepares the store that the first-start admin key goes into.
+        services.AddAgentRuntimeSecurity();
+        return runtime;
     }
 
     /// <summary>

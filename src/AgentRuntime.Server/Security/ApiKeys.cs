@@ -58,7 +58,7 @@ internal sealed class ApiKeys(IAgentStore store, TimeProvider time)
     /// <summary>The key a token names, when its secret matches; otherwise null.</summary>
     public async Task<ApiKeyRecord?> VerifyAsync(string token, CancellationToken cancellationToken)
     {
-        if (!TryParse(token, out var keyId, out var secret))
+        if (!TryParseToken(token, out var keyId, out var secret))
         {
             return null;
         }
@@ -93,7 +93,7 @@ internal sealed class ApiKeys(IAgentStore store, TimeProvider time)
     }
 
     /// <summary>Splits <c>ar_&lt;id&gt;.&lt;secret&gt;</c>; false for anything else.</summary>
-    public static bool TryParse(string token, out string keyId, out string secret)
+    private static bool TryParseToken(string token, out string keyId, out string secret)
     {
         keyId = secret = "";
         if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length > 200)

@@ -67,7 +67,7 @@ public sealed class ConversationTests : ClientTest
         var ct = TestContext.Current.CancellationToken;
         var changes = Collect(Client.SubscribeSessionListAsync);
         // The hub registers the list subscriber asynchronously; a session created before that would go unseen.
-        await WaitForListSubscriptionAsync(changes, ct);
+        await WaitForListSubscriptionAsync(changes, Client, ct);
 
         var session = await Client.CreateSessionAsync("default", "claude-agent-sdk", cancellationToken: ct).WaitAsync(RuntimeServer.Timeout, ct);
         var created = await changes.WaitForAsync<SessionListChange>(c => c.Kind == SessionListChangeKind.Created && c.SessionId == session.SessionId);
@@ -99,7 +99,7 @@ public sealed class ConversationTests : ClientTest
     {
         var ct = TestContext.Current.CancellationToken;
         var session = await Client.CreateSessionAsync("default", "claude-agent-sdk", cancellationToken: ct).WaitAsync(RuntimeServer.Timeout, ct);
-        var client = new AgentRuntimeClient(Server.BaseAddress);
+        var client = new AgentRuntimeClient(new AgentRuntimeClientOptions { BaseAddress = Server.BaseAddress, ApiKey = Server.AdminKey });
         var events = Collect(token => client.SubscribeAsync(session.SessionId, 0, token));
         var changes = Collect(client.SubscribeSessionListAsync);
         await Client.SendMessageAsync(session.SessionId, "Hello", ct).WaitAsync(RuntimeServer.Timeout, ct);
@@ -109,17 +109,5 @@ public sealed class ConversationTests : ClientTest
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => events.Completion.WaitAsync(TimeSpan.FromSeconds(10), ct));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => changes.Completion.WaitAsync(TimeSpan.FromSeconds(10), ct));
-    }
-
-    private async Task WaitForListSubscriptionAsync(StreamCollector<SessionListChange> changes, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + RuntimeServer.Timeout;
-        while (changes.Items.Count == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the session list subscription never saw a change");
-            var probe = await Client.CreateSessionAsync("default", "claude-agent-sdk", "probe", cancellationToken: ct).WaitAsync(RuntimeServer.Timeout, ct);
-            await Task.Delay(200, ct);
-            await Client.DeleteSessionAsync(probe.SessionId, ct).WaitAsync(RuntimeServer.Timeout, ct);
-        }
     }
 }

@@ -78,17 +78,22 @@ public sealed class RestTests : ClientTest
     }
 
     [Fact]
-    public async Task InjectedHttpClientWithApiKey_SendsTheKeyAsBearerAndLeavesTheHttpClientOpen()
+    public async Task InjectedHttpClientWithApiKey_SendsTheKeyAsBearerOnEveryCallAndLeavesTheHttpClientOpen()
     {
         var ct = TestContext.Current.CancellationToken;
         var recorder = new RecordingHandler(new SocketsHttpHandler());
         using var http = new HttpClient(recorder);
-        var client = new AgentRuntimeClient(new AgentRuntimeClientOptions { BaseAddress = Server.BaseAddress, HttpClient = http, ApiKey = "secret-key" });
+        var client = new AgentRuntimeClient(new AgentRuntimeClientOptions { BaseAddress = Server.BaseAddress, HttpClient = http, ApiKey = Server.AdminKey });
 
+        var session = await client.CreateSessionAsync("default", "claude-agent-sdk", cancellationToken: ct).WaitAsync(RuntimeServer.Timeout, ct);
         await client.ListSessionsAsync(ct).WaitAsync(RuntimeServer.Timeout, ct);
+        await client.WriteFileAsync(session.SessionId, "a.txt", "a"u8.ToArray(), ct).WaitAsync(RuntimeServer.Timeout, ct);
+        await client.ReadFileAsync(session.SessionId, "a.txt", ct).WaitAsync(RuntimeServer.Timeout, ct);
+        await client.DeleteSessionAsync(session.SessionId, ct).WaitAsync(RuntimeServer.Timeout, ct);
         await client.DisposeAsync();
 
-        Assert.Equal("Bearer secret-key", Assert.Single(recorder.Authorizations));
+        Assert.Equal(5, recorder.Authorizations.Count);
+        Assert.All(recorder.Authorizations, a => Assert.Equal($"Bearer {Server.AdminKey}", a));
         await http.GetAsync(new Uri(Server.BaseAddress, "/api/health"), ct).WaitAsync(RuntimeServer.Timeout, ct);
     }
 

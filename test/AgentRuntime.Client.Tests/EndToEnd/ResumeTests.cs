@@ -11,11 +11,11 @@ public sealed class ResumeTests : ClientTest
     {
         var ct = TestContext.Current.CancellationToken;
         var proxy = Track(new TcpProxy(Server.BaseAddress));
-        var viaProxy = Track(new AgentRuntimeClient(new AgentRuntimeClientOptions
+        var viaProxy = CreateClient(options =>
         {
-            BaseAddress = proxy.Address,
-            ReconnectDelays = [TimeSpan.Zero, TimeSpan.FromMilliseconds(100)],
-        }));
+            options.BaseAddress = proxy.Address;
+            options.ReconnectDelays = [TimeSpan.Zero, TimeSpan.FromMilliseconds(100)];
+        });
         var session = await Client.CreateSessionAsync("default", "claude-agent-sdk", cancellationToken: ct).WaitAsync(RuntimeServer.Timeout, ct);
         var events = Collect(token => viaProxy.SubscribeAsync(session.SessionId, 0, token));
         Model.Enqueue(Reply.Text(string.Join(' ', Enumerable.Range(1, 80).Select(i => $"word{i}"))).WithPieces(60).WithChunkDelay(TimeSpan.FromMilliseconds(40)));

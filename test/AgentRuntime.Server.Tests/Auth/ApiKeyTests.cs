@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace AgentRuntime.Server.Tests.Auth;
 
 /// <summary>API keys: the first-start admin key, creating, using and revoking keys, and what a revoked key had open.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class ApiKeyTests : ServerTest
 {
     private readonly CapturedLogs _logs = new();
@@ -33,7 +34,10 @@ public sealed class ApiKeyTests : ServerTest
         Assert.Contains(_logs.Messages, m => m.Contains(file, StringComparison.Ordinal) && m.Contains($"{Server.BaseAddress.ToString().TrimEnd('/')}/#key={key}", StringComparison.Ordinal));
 
         var me = await Server.Http.GetFromJsonAsync("/api/me", AgentRuntimeJsonContext.Default.CallerInfo, ct);
-        Assert.Equal(new CallerInfo("default", ["sessions", "admin"], key[3..19], "apikey"), me! with { Scopes = [.. me.Scopes.OrderDescending()] });
+        Assert.Equal("default", me!.TenantId);
+        Assert.Equal(["admin", "sessions"], me.Scopes.Order());
+        Assert.Equal(key[3..19], me.KeyId);
+        Assert.Equal("apikey", me.AuthMode);
 
         // A restart keeps the key and makes no other.
         await RestartServerAsync();
@@ -90,7 +94,17 @@ public sealed class ApiKeyTests : ServerTest
         using var sse = await http.SendAsync(sseRequest, HttpCompletionOption.ResponseHeadersRead, ct);
         Assert.Equal(HttpStatusCode.OK, sse.StatusCode);
         var sseBody = await sse.Content.ReadAsStreamAsync(ct);
-        var sseEnded = Task.Run(async () => await new StreamReader(sseBody).ReadToEndAsync(ct), ct);
+        var sseEnded = Task.Run(async () =>
+        {
+            try
+            {
+                await new StreamReader(sseBody).ReadToEndAsync(ct);
+            }
+            catch (HttpIOException)
+            {
+                // Ended by the server mid-stream: as closed as a clean end.
+            }
+        }, ct);
 
         await using var hub = Server.CreateHubConnection(key.Key);
         var hubClosed = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);

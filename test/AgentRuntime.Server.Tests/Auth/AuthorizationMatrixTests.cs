@@ -46,10 +46,15 @@ public sealed class AuthorizationMatrixTests : ServerTest
         var failures = new List<string>();
         foreach (var (method, pattern) in routes)
         {
-            // Each row gets a fresh session of tenant A, so a DELETE in one column does not change the next.
+            // Sessions of tenant A; a DELETE gets a fresh one for each caller, so one column does not change the next.
             var session = await clients[Who.OwnTenant].CreateSessionAsync();
             foreach (var (who, http) in clients)
             {
+                if (method == "DELETE")
+                {
+                    session = await clients[Who.OwnTenant].CreateSessionAsync();
+                }
+
                 using var request = new HttpRequestMessage(new HttpMethod(method), Fill(pattern, session.SessionId));
                 if (method is "POST" or "PUT" or "PATCH")
                 {
@@ -112,7 +117,16 @@ public sealed class AuthorizationMatrixTests : ServerTest
         await Task.Delay(500, ct); // The subscriptions are open on the server.
         var created = await Server.CreateHttpClient(own.Key).CreateSessionAsync();
         var marker = await Server.CreateHttpClient(other.Key).CreateSessionAsync();
-        await WaitUntilAsync(() => feeds.All(f => f.Any(c => c.SessionId == marker.SessionId)), ct);
+        bool Has(List<SessionListChange> feed, string sessionId)
+        {
+            lock (feed)
+            {
+                return feed.Any(c => c.SessionId == sessionId);
+            }
+        }
+
+        // Changes arrive in order, so once each feed has the last change it can see, it has every earlier one.
+        await WaitUntilAsync(() => Has(feeds[0], marker.SessionId) && Has(feeds[1], created.SessionId) && Has(feeds[2], marker.SessionId), ct);
         Assert.DoesNotContain(feeds[0], c => c.SessionId == created.SessionId);
         Assert.All(feeds[0], c => Assert.Equal("tenant-b", c.TenantId));
         Assert.Contains(feeds[1], c => c.SessionId == created.SessionId);

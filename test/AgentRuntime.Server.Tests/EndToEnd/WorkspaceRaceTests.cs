@@ -18,6 +18,9 @@ public sealed class WorkspaceRaceTests : ServerTest
     private static readonly TimeSpan RaceDuration = TimeSpan.FromSeconds(20);
     private const string Secret = "host-secret-5a7c1e";
 
+    // The client hammers the file API far faster than a tenant's default request rate allows.
+    protected override IDictionary<string, string?>? Settings => new Dictionary<string, string?> { ["AgentRuntime:Limits:RequestsPerMinute"] = "10000000" };
+
     [Fact]
     public async Task SymlinkExchange_DuringScansAndFileCalls_NeverReachesTheHost()
     {
