@@ -21,7 +21,8 @@ export class RuntimeServer {
   baseUrl = "";
   adminKey = "";
 
-  static async start(modelBaseUrl, timeoutMs = 60_000) {
+  /** `env` adds settings (`AgentRuntime__…`) on top of the test's own. */
+  static async start(modelBaseUrl, { timeoutMs = 60_000, env = {} } = {}) {
     if (!existsSync(hostDll)) throw new Error(`${hostDll} is missing: build the server in Release first (dotnet build src/AgentRuntime.Host -c Release).`);
     if (!existsSync(join(webRoot, "index.html"))) throw new Error(`${webRoot}/index.html is missing: build the UI first (bash scripts/build-web.sh).`);
     const server = new RuntimeServer();
@@ -41,6 +42,7 @@ export class RuntimeServer {
         ASPNETCORE_ENVIRONMENT: "Production",
         Logging__LogLevel__Default: "Warning",
         "Logging__LogLevel__Microsoft.Hosting.Lifetime": "Information",
+        ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { launchBrowser } from "./browser.mjs";
+import { OtherOrigin } from "./otherOrigin.mjs";
 import { repoRoot, RuntimeServer } from "./runtimeServer.mjs";
 import { BASH_INPUT, FIRST_TEXT, ScriptedModel } from "./scriptedModel.mjs";
 
@@ -18,6 +19,7 @@ const TURN_WAIT = 90_000; // a whole turn: sandbox start, the CLI, two model cal
 describe("web UI on the real server", () => {
   /** @type {ScriptedModel} */ let model;
   /** @type {RuntimeServer} */ let server;
+  /** @type {OtherOrigin} */ let otherOrigin;
   /** @type {Awaited<ReturnType<typeof launchBrowser>>} */ let browser;
   /** @type {import("playwright-core").Page} */ let page;
   let appLoaded = false;
@@ -44,7 +46,10 @@ describe("web UI on the real server", () => {
     rmSync(artifacts, { recursive: true, force: true });
     mkdirSync(artifacts, { recursive: true });
     model = await ScriptedModel.start();
-    server = await RuntimeServer.start(model.baseUrl);
+    // Pages of http://localhost:<port> may call the server; the same page as http://127.0.0.1:<port> is another,
+    // unlisted, origin.
+    otherOrigin = await OtherOrigin.start();
+    server = await RuntimeServer.start(model.baseUrl, { env: { AgentRuntime__Cors__Origins__0: `http://localhost:${otherOrigin.port}` } });
     browser = await launchBrowser({ width: 1280, height: 800 });
     page = browser.page;
     page.setDefaultTimeout(UI_WAIT);
@@ -54,6 +59,7 @@ describe("web UI on the real server", () => {
   after(async () => {
     await browser?.close();
     await server?.stop();
+    await otherOrigin?.stop();
     await model?.stop();
   });
 
@@ -341,6 +347,28 @@ describe("web UI on the real server", () => {
       await page.locator(`${sel("session-item")}[data-session-id="${sessionId}"]`).waitFor();
       assert.equal(await page.locator(`${sel("session-item")}[data-session-id="${sessionId}"] ${sel("session-tenant")}`).count(), 0);
       assert.equal(await otherItem.locator(sel("session-tenant")).innerText(), "tenant e2e-other");
+    }),
+  );
+
+  it(
+    "the hooks package works from a page of an origin the server lists, and not from one it does not",
+    step("other-origin", async (t) => {
+      if (!appLoaded) return t.skip("the app did not load");
+      const other = await browser.context.newPage();
+      try {
+        const run = async (origin) => {
+          await other.goto(`${origin}/`);
+          await other.waitForFunction(() => window.ready === true);
+          return other.evaluate(([apiUrl, key]) => window.useRuntime(apiUrl, key), [server.baseUrl, server.adminKey]);
+        };
+        const listed = await run(`http://localhost:${otherOrigin.port}`);
+        assert.deepEqual({ ...listed, listed: typeof listed.listed }, { ok: true, tenantId: "default", listed: "number", created: "from another origin" });
+        // The server answers 403 without CORS headers, so the browser does not even let the page read it.
+        const unlisted = await run(`http://127.0.0.1:${otherOrigin.port}`);
+        assert.equal(unlisted.ok, false, JSON.stringify(unlisted));
+      } finally {
+        await other.close();
+      }
     }),
   );
 

@@ -6,6 +6,7 @@ import { SignalRTransport } from "../src/client/SignalRTransport.js";
 /** Refuses every request with `status` and a problem body, and records the Authorization header each one carried. */
 class RefusingHttpClient extends HttpClient {
   readonly authorizations: Array<string | undefined> = [];
+  readonly withCredentials: Array<boolean | undefined> = [];
 
   constructor(
     private readonly status: number,
@@ -16,6 +17,7 @@ class RefusingHttpClient extends HttpClient {
 
   override async send(request: HttpRequest): Promise<HttpResponse> {
     this.authorizations.push(request.headers?.Authorization);
+    this.withCredentials.push(request.withCredentials);
     throw new HttpError(this.body, this.status);
   }
 }
@@ -47,6 +49,8 @@ describe("SignalRTransport", () => {
     // Each start asks for the token again, so a refreshed one is used.
     await listError(transport);
     expect(http.authorizations).toEqual(["Bearer token-1", "Bearer token-2"]);
+    // No cookies: a server on another origin allows it without credentials, which a credentialed request would fail.
+    expect(http.withCredentials).toEqual([false, false]);
     await transport.stop();
   });
 

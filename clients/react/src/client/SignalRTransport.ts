@@ -56,7 +56,9 @@ export class SignalRTransport implements HubTransport {
   private readonly onUnauthorized: ((error: AgentRuntimeApiError) => void) | undefined;
 
   constructor(options: SignalRTransportOptions) {
-    const connectionOptions: IHttpConnectionOptions = { ...options.connectionOptions };
+    // The runtime takes no cookies, and SignalR's default (send them) makes a browser refuse the negotiate answer of a
+    // server on another origin, which allows that origin without credentials.
+    const connectionOptions: IHttpConnectionOptions = { withCredentials: false, ...options.connectionOptions };
     const apiKey = options.apiKey;
     const getToken = options.getToken ?? (apiKey ? () => apiKey : undefined);
     if (getToken) connectionOptions.accessTokenFactory = getToken;
