@@ -16,6 +16,18 @@ install_packages() {
   (cd "$dir" && npm ci --no-audit --no-fund)
 }
 
+# The build is up to date when web/dist/index.html (written last) is newer than every input of both packages.
+up_to_date() {
+  local built="$root/web/dist/index.html"
+  [[ -f "$built" && -z "${FORCE_WEB_BUILD:-}" ]] || return 1
+  local changed
+  changed="$(find "$root/web/src" "$root/web/index.html" "$root/web/package.json" "$root/web/package-lock.json" \
+    "$root/web/vite.config.ts" "$root/web/tsconfig.json" "$root/clients/react/src" "$root/clients/react/package.json" \
+    "$root/clients/react/package-lock.json" "$root/clients/react/tsconfig.json" "$root/clients/react/tsconfig.build.json" \
+    -newer "$built" -print -quit)"
+  [[ -z "$changed" ]]
+}
+
 install_packages "$root/clients/react"
 install_packages "$root/web"
 

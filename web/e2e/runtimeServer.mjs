@@ -1,7 +1,8 @@
 // The real server, built in Release, as its own process on a free loopback port with a fresh data directory, the
-// scripted model, and the built UI as its web root.
+// scripted model, and the built UI as its web root. It runs with its default auth (API keys): `adminKey` is the key it
+// writes to <DataDirectory>/admin.key on its first start.
 import { spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -18,8 +19,10 @@ export class RuntimeServer {
   #output = [];
   #killOnExit = () => {};
   baseUrl = "";
+  adminKey = "";
 
-  static async start(modelBaseUrl, timeoutMs = 60_000) {
+  /** `env` adds settings (`AgentRuntime__…`) on top of the test's own. */
+  static async start(modelBaseUrl, { timeoutMs = 60_000, env = {} } = {}) {
     if (!existsSync(hostDll)) throw new Error(`${hostDll} is missing: build the server in Release first (dotnet build src/AgentRuntime.Host -c Release).`);
     if (!existsSync(join(webRoot, "index.html"))) throw new Error(`${webRoot}/index.html is missing: build the UI first (bash scripts/build-web.sh).`);
     const server = new RuntimeServer();
@@ -39,6 +42,7 @@ export class RuntimeServer {
         ASPNETCORE_ENVIRONMENT: "Production",
         Logging__LogLevel__Default: "Warning",
         "Logging__LogLevel__Microsoft.Hosting.Lifetime": "Information",
+        ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -53,14 +57,18 @@ export class RuntimeServer {
       if (server.#child.exitCode !== null) break;
       try {
         const response = await fetch(`${server.baseUrl}/api/health`, { signal: AbortSignal.timeout(2000) });
-        if (response.ok) return server;
+        const keyFile = join(server.#dataDirectory, "admin.key");
+        if (response.ok && existsSync(keyFile)) {
+          server.adminKey = readFileSync(keyFile, "utf8").trim();
+          return server;
+        }
       } catch {
         // not listening yet
       }
       await new Promise((r) => setTimeout(r, 250));
     }
     await server.stop();
-    throw new Error(`The server did not answer /api/health within ${timeoutMs} ms:\n${server.log}`);
+    throw new Error(`The server did not answer /api/health and write admin.key within ${timeoutMs} ms:\n${server.log}`);
   }
 
   /** What the server printed, for failure messages. */

@@ -16,9 +16,10 @@ export type { UseEventsResult } from "./hooks/useEvents.js";
 
 export * from "./guards.js";
 
-export { AgentRuntimeApiError, isNotFound } from "./client/AgentRuntimeApiError.js";
+export { AgentRuntimeApiError, isNotFound, isRateLimited, isUnauthorized } from "./client/AgentRuntimeApiError.js";
+export type { AgentRuntimeErrorKind } from "./client/AgentRuntimeApiError.js";
 export { RestClient } from "./client/RestClient.js";
-export type { RestClientOptions } from "./client/RestClient.js";
+export type { RestClientOptions, TokenFactory } from "./client/RestClient.js";
 export { SignalRTransport } from "./client/SignalRTransport.js";
 export type { HubStatus, SignalRTransportOptions } from "./client/SignalRTransport.js";
 export type { HubTransport, StreamHandle, StreamObserver } from "./client/HubTransport.js";
@@ -34,3 +35,4 @@ export * from "./types/blocks.js";
 export * from "./types/events.js";
 export * from "./types/sessions.js";
 export * from "./types/api.js";
+export * from "./types/auth.js";

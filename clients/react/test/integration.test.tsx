@@ -1,11 +1,15 @@
 // @vitest-environment jsdom
 import { act, cleanup, renderHook, waitFor } from "@testing-library/react";
 import { LogLevel } from "@microsoft/signalr";
+import { readFileSync, statSync } from "node:fs";
 import type { ReactNode } from "react";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
+  AgentRuntimeApiError,
   AgentServiceProvider,
   isAssistantTextBlock,
+  isRateLimited,
+  isUnauthorized,
   isUserMessageBlock,
   RestClient,
   useAgentSession,
@@ -27,7 +31,8 @@ let server: RuntimeServer;
 
 beforeAll(async () => {
   model = await ScriptedModel.start();
-  server = await RuntimeServer.start(model.baseUrl);
+  // Tenant "limited" may have one session, for the 429 test; no other test uses it.
+  server = await RuntimeServer.start(model.baseUrl, { env: { AgentRuntime__Limits__Tenants__limited__MaxSessions: "1" } });
 }, 90_000);
 
 afterAll(async () => {
@@ -40,6 +45,13 @@ afterEach(() => cleanup());
 function wrapperFor(config: AgentServiceConfig) {
   return ({ children }: { children: ReactNode }) => <AgentServiceProvider {...config}>{children}</AgentServiceProvider>;
 }
+
+/** The provider's settings for this server, signed in with `apiKey` (the admin key by default). */
+function configFor(overrides: Partial<AgentServiceConfig> = {}): AgentServiceConfig {
+  return { apiUrl: server.baseUrl, hubUrl: `${server.baseUrl}/hubs/sessions`, apiKey: server.adminKey, ...overrides };
+}
+
+const admin = () => new RestClient({ apiUrl: server.baseUrl, apiKey: server.adminKey });
 
 /** Every hook of the package on one session, and the assistant text lengths each render saw. */
 function useEverything(seen: number[]) {
@@ -63,7 +75,7 @@ describe("hooks against the real server", () => {
       model.enqueue({ text: answer, pieces: 20, delayMs: 30 });
       const seen: number[] = [];
       const { result } = renderHook(() => useEverything(seen), {
-        wrapper: wrapperFor({ apiUrl: server.baseUrl, hubUrl: `${server.baseUrl}/hubs/sessions` }),
+        wrapper: wrapperFor(configFor()),
       });
       await waitFor(() => expect(result.current).not.toBeNull());
 
@@ -72,7 +84,7 @@ describe("hooks against the real server", () => {
         sessionId = await result.current.agent.createSession("default", "claude-agent-sdk", "react test");
       });
       await waitFor(() => expect(result.current.agent.status).toBe("ready"), { timeout: STREAM_TIMEOUT });
-      const rest = new RestClient({ apiUrl: server.baseUrl });
+      const rest = admin();
       await rest.writeFile(sessionId, "notes/todo.txt", "buy milk");
       await waitFor(() => expect(result.current.files.getContent("notes/todo.txt")).toBe("buy milk"), { timeout: STREAM_TIMEOUT });
       expect(result.current.events.events.map((e) => e.type)).toContain("session:file:created");
@@ -109,7 +121,7 @@ describe("hooks against the real server", () => {
   );
 
   it("reports what the sandboxes enforce, and sets and clears a session's budget", async () => {
-    const rest = new RestClient({ apiUrl: server.baseUrl });
+    const rest = admin();
     const health = await rest.health();
     expect(health.sandbox?.isolation).toBe(true);
     expect(Array.isArray(health.sandbox?.notes)).toBe(true);
@@ -133,7 +145,7 @@ describe("hooks against the real server", () => {
         const seen: number[] = [];
         const { result } = renderHook(() => useEverything(seen), {
           wrapper: wrapperFor({
-            apiUrl: server.baseUrl,
+            ...configFor(),
             hubUrl: `http://127.0.0.1:${proxy.port}/hubs/sessions`,
             reconnect: { delaysMs: [0, 100], maxAttempts: 20 },
             // The cuts are the point of this test; SignalR need not log them as errors.
@@ -173,4 +185,130 @@ describe("hooks against the real server", () => {
     },
     STREAM_TIMEOUT * 2,
   );
+});
+
+describe("authentication and tenants against the real server", () => {
+  it("the admin key the server wrote on first start signs in as the default tenant's admin", async () => {
+    const file = readFileSync(server.adminKeyFile, "utf8");
+    expect(file).toMatch(/^ar_[0-9a-f]{16}\.[A-Za-z0-9_-]+\n$/);
+    expect(statSync(server.adminKeyFile).mode & 0o777).toBe(0o600);
+
+    const me = await admin().me();
+    expect(me).toMatchObject({ tenantId: "default", authMode: "apikey" });
+    expect([...me.scopes].sort()).toEqual(["admin", "sessions"]);
+    expect(typeof me.keyId).toBe("string");
+    expect((await admin().listKeys("default")).map((k) => k.keyId)).toContain(me.keyId);
+    // Health stays anonymous.
+    expect((await new RestClient({ apiUrl: server.baseUrl }).health()).status).toBe("ok");
+  });
+
+  it("a wrong key gets the 401 error, over REST and through the hooks", async () => {
+    const wrong = "ar_0000000000000000.not-a-key";
+    const error = await new RestClient({ apiUrl: server.baseUrl, apiKey: wrong }).me().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentRuntimeApiError);
+    expect(error).toMatchObject({ status: 401, kind: "unauthorized" });
+    await expect(new RestClient({ apiUrl: server.baseUrl }).listSessions()).rejects.toMatchObject({ status: 401 });
+
+    const told: AgentRuntimeApiError[] = [];
+    const { result } = renderHook(() => useSessionList(), {
+      wrapper: wrapperFor(configFor({ apiKey: wrong, onUnauthorized: (e) => told.push(e), hubLogLevel: LogLevel.None })),
+    });
+    await waitFor(() => expect(result.current.error).toMatch(/^401 /), { timeout: STREAM_TIMEOUT });
+    expect(result.current.sessions).toEqual([]);
+    expect(told.length).toBeGreaterThan(0);
+    expect(told.every(isUnauthorized)).toBe(true);
+  });
+
+  it(
+    "a tenant's hooks see its own sessions only",
+    async () => {
+      const rest = admin();
+      const b = await rest.createKey({ tenantId: "b", scopes: ["sessions"], name: "react test b" });
+      expect(b).toMatchObject({ tenantId: "b", scopes: ["sessions"] });
+      expect(b.key).toMatch(/^ar_[0-9a-f]{16}\./);
+      const restB = new RestClient({ apiUrl: server.baseUrl, apiKey: b.key });
+      const adminSession = await rest.createSession({ agentProfileRef: "default", architecture: "claude-agent-sdk", name: "default tenant's" });
+      expect(adminSession.tenantId).toBe("default");
+
+      const useBoth = () => ({ list: useSessionList(), agent: useAgentSession() });
+      const { result } = renderHook(useBoth, { wrapper: wrapperFor(configFor({ apiKey: b.key })) });
+      const { result: adminView } = renderHook(() => useSessionList(), { wrapper: wrapperFor(configFor()) });
+      await waitFor(() => expect(result.current.list.isLoading).toBe(false), { timeout: STREAM_TIMEOUT });
+
+      let bSessionId = "";
+      await act(async () => {
+        bSessionId = await result.current.agent.createSession("default", "claude-agent-sdk", "tenant b's");
+      });
+      // A session the default tenant creates while b's list is live; b's own next one marks that the first has passed.
+      const laterAdminSession = await rest.createSession({ agentProfileRef: "default", architecture: "claude-agent-sdk" });
+      const laterB = await restB.createSession({ agentProfileRef: "default", architecture: "claude-agent-sdk" });
+      await waitFor(() => expect(result.current.list.sessions.map((s) => s.sessionId)).toEqual(expect.arrayContaining([bSessionId, laterB.sessionId])), {
+        timeout: STREAM_TIMEOUT,
+      });
+      const seenByB = result.current.list.sessions;
+      expect(seenByB.map((s) => s.sessionId)).not.toContain(adminSession.sessionId);
+      expect(seenByB.map((s) => s.sessionId)).not.toContain(laterAdminSession.sessionId);
+      expect(new Set(seenByB.map((s) => s.tenantId))).toEqual(new Set(["b"]));
+      expect(result.current.agent.session?.tenantId).toBe("b");
+
+      await waitFor(() => expect(adminView.current.sessions.map((s) => s.sessionId)).toContain(laterAdminSession.sessionId), { timeout: STREAM_TIMEOUT });
+      // Another tenant's session is as missing as one that never was.
+      await expect(restB.getSession(adminSession.sessionId)).rejects.toMatchObject({ status: 404, kind: "not_found" });
+      await expect(restB.deleteSession(adminSession.sessionId)).rejects.toMatchObject({ status: 404 });
+
+      for (const id of [adminSession.sessionId, laterAdminSession.sessionId]) await rest.deleteSession(id);
+      for (const id of [bSessionId, laterB.sessionId]) await restB.deleteSession(id);
+      // Unmounted first: deleting the key would otherwise make its hub connection log the refusal.
+      cleanup();
+      await rest.deleteKey(b.keyId);
+    },
+    STREAM_TIMEOUT * 2,
+  );
+
+  it(
+    "a deleted key fails at once, and the hooks using it hear 401",
+    async () => {
+      const rest = admin();
+      const c = await rest.createKey({ tenantId: "c", name: "react test c" });
+      const told: AgentRuntimeApiError[] = [];
+      const { result } = renderHook(() => useSessionList(), {
+        wrapper: wrapperFor(configFor({ apiKey: c.key, onUnauthorized: (e) => told.push(e), hubLogLevel: LogLevel.None })),
+      });
+      await waitFor(() => expect(result.current.isLoading).toBe(false), { timeout: STREAM_TIMEOUT });
+      expect(result.current.error).toBeUndefined();
+
+      await rest.deleteKey(c.keyId);
+      await expect(new RestClient({ apiUrl: server.baseUrl, apiKey: c.key }).me()).rejects.toMatchObject({ status: 401 });
+      expect((await rest.listKeys()).map((k) => k.keyId)).not.toContain(c.keyId);
+      await expect(rest.deleteKey(c.keyId)).rejects.toMatchObject({ status: 404 });
+      // The server closes the key's hub connection; coming back, the hub refuses it.
+      await waitFor(() => expect(told.length).toBeGreaterThan(0), { timeout: 15_000 });
+      await waitFor(() => expect(result.current.error).toMatch(/^401 /), { timeout: 15_000 });
+    },
+    STREAM_TIMEOUT,
+  );
+
+  it("a tenant at its session limit gets a 429 that says when to retry, through the hooks too", async () => {
+    const rest = admin();
+    const limited = await rest.createKey({ tenantId: "limited", name: "react test limited" });
+    const restLimited = new RestClient({ apiUrl: server.baseUrl, apiKey: limited.key });
+    const first = await restLimited.createSession({ agentProfileRef: "default", architecture: "claude-agent-sdk" });
+
+    const error = await restLimited.createSession({ agentProfileRef: "default", architecture: "claude-agent-sdk" }).catch((e: unknown) => e);
+    expect(isRateLimited(error)).toBe(true);
+    expect(error).toMatchObject({ status: 429, kind: "rate_limited" });
+    expect((error as AgentRuntimeApiError).retryAfter).toBeGreaterThan(0);
+
+    const { result } = renderHook(() => useAgentSession(), { wrapper: wrapperFor(configFor({ apiKey: limited.key })) });
+    await waitFor(() => expect(result.current.status).toBe("none"));
+    await act(async () => {
+      await expect(result.current.createSession("default", "claude-agent-sdk")).rejects.toMatchObject({ status: 429, kind: "rate_limited" });
+    });
+    expect(result.current.status).toBe("error");
+    expect(result.current.error).toMatch(/^429 /);
+
+    cleanup();
+    await restLimited.deleteSession(first.sessionId);
+    await rest.deleteKey(limited.keyId);
+  });
 });

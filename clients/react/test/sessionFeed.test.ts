@@ -122,6 +122,37 @@ describe("SessionFeed", () => {
     expect(hub.sessionStreams).toHaveLength(policy.maxAttempts + 2);
   });
 
+  it("a stream the server ends with 401 ends the feed with that error, without retrying", async () => {
+    await started();
+    const calls = lookup.calls;
+    hub.current.observer.error(new AgentRuntimeApiError(401, "Unauthorized", "The API key is not valid."));
+    await vi.runAllTimersAsync();
+    expect(hub.sessionStreams).toHaveLength(1);
+    expect(lookup.calls).toBe(calls);
+    expect(store.state).toMatchObject({ connection: "ended", deleted: false });
+    expect(store.state.connectionError).toContain("401 Unauthorized");
+  });
+
+  it("a dropped stream whose session lookup answers 401 (the key was deleted) ends the feed instead of retrying", async () => {
+    await started();
+    lookup.getSession = async () => {
+      throw new AgentRuntimeApiError(401, "Unauthorized");
+    };
+    hub.current.observer.error(new Error("Invocation canceled due to the underlying connection being closed."));
+    await vi.runAllTimersAsync();
+    expect(hub.sessionStreams).toHaveLength(1);
+    expect(store.state).toMatchObject({ connection: "ended", connectionError: "401 Unauthorized", deleted: false });
+  });
+
+  it("a session the key may not read ends at hydration with the server's 401", async () => {
+    lookup.getSession = async () => {
+      throw new AgentRuntimeApiError(401, "Unauthorized");
+    };
+    await started();
+    expect(hub.sessionStreams).toHaveLength(0);
+    expect(store.state).toMatchObject({ connection: "ended", connectionError: "401 Unauthorized" });
+  });
+
   it("an unknown session ends at hydration with the server's error", async () => {
     lookup.exists = false;
     await started();

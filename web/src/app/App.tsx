@@ -1,5 +1,7 @@
-import { AgentServiceProvider, type SignalRTransport } from "@agent-runtime/react";
+import { AgentServiceProvider, SignalRTransport, type CallerInfo } from "@agent-runtime/react";
 import { useEffect, useState } from "react";
+import { AccountControl } from "../auth/AccountControl";
+import { CallerContext } from "../auth/CallerContext";
 import { SessionView } from "../chat/SessionView";
 import { ConnectionIndicator, HubStatusContext } from "../connection/ConnectionIndicator";
 import { NewSession } from "../sessions/NewSession";
@@ -9,20 +11,30 @@ import { onLinkClick, useRoute } from "./router";
 export interface AppProps {
   apiUrl: string;
   hubUrl: string;
-  transport: SignalRTransport;
+  /** The signed-in key; none on a server without auth. */
+  apiKey: string | undefined;
+  caller: CallerInfo;
+  /** The server answered 401: the key is no longer accepted. */
+  onUnauthorized: () => void;
+  onSignOut: (() => void) | undefined;
 }
 
-export function App({ apiUrl, hubUrl, transport }: AppProps) {
+/** The signed-in app: one hub connection with the key, shared by the hooks and the connection indicator. */
+export function App({ apiUrl, hubUrl, apiKey, caller, onUnauthorized, onSignOut }: AppProps) {
+  // One transport for the app's life (a new key mounts a new App); the provider stops it when it unmounts.
+  const [transport] = useState(() => new SignalRTransport({ hubUrl, apiKey, onUnauthorized }));
   return (
-    <HubStatusContext.Provider value={transport}>
-      <AgentServiceProvider apiUrl={apiUrl} hubUrl={hubUrl} transport={transport}>
-        <Shell />
-      </AgentServiceProvider>
-    </HubStatusContext.Provider>
+    <CallerContext.Provider value={caller}>
+      <HubStatusContext.Provider value={transport}>
+        <AgentServiceProvider apiUrl={apiUrl} hubUrl={hubUrl} apiKey={apiKey} transport={transport} onUnauthorized={onUnauthorized}>
+          <Shell caller={caller} onSignOut={onSignOut} />
+        </AgentServiceProvider>
+      </HubStatusContext.Provider>
+    </CallerContext.Provider>
   );
 }
 
-function Shell() {
+function Shell({ caller, onSignOut }: { caller: CallerInfo; onSignOut: (() => void) | undefined }) {
   const route = useRoute();
   const [navOpen, setNavOpen] = useState(false);
   const activeId = route.name === "session" ? route.sessionId : undefined;
@@ -45,6 +57,7 @@ function Shell() {
           Agent Runtime
         </a>
         <ConnectionIndicator />
+        <AccountControl caller={caller} onSignOut={onSignOut} />
       </header>
       <aside className="sidebar">
         <a href="/new" className="button primary block" onClick={onLinkClick("/new", close)} data-testid="new-session-link">

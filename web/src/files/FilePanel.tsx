@@ -1,11 +1,14 @@
+import { useAgentService } from "@agent-runtime/react";
 import { useMemo, useState } from "react";
+import { DownloadLink, FileDownload } from "./DownloadLink";
 import { buildTree, type TreeFolder } from "./fileTree";
 import { FileViewer } from "./FileViewer";
 import { useLiveFiles, type LiveFile } from "./useLiveFiles";
-import { fileUrl, formatBytes } from "../app/format";
+import { formatBytes } from "../app/format";
 
 /** The session's workspace: a tree that follows the agent's file events, a viewer, and downloads. */
 export function FilePanel({ sessionId }: { sessionId: string }) {
+  const service = useAgentService();
   const live = useLiveFiles(sessionId);
   const [selected, setSelected] = useState<string>();
   const tree = useMemo(() => buildTree(live.files), [live.files]);
@@ -18,9 +21,15 @@ export function FilePanel({ sessionId }: { sessionId: string }) {
           Workspace <span className="muted">{live.files.length > 0 ? `· ${live.files.length}` : ""}</span>
         </h2>
         {live.files.length > 0 && (
-          <a className="button small" href={`/api/sessions/${encodeURIComponent(sessionId)}/files.zip`} download={`workspace-${sessionId.slice(0, 8)}.zip`} data-testid="download-zip">
+          <DownloadLink
+            className="button small"
+            href={`/api/sessions/${encodeURIComponent(sessionId)}/files.zip`}
+            filename={`workspace-${sessionId.slice(0, 8)}.zip`}
+            fetchBlob={() => service.rest.readWorkspaceZip(sessionId)}
+            testId="download-zip"
+          >
             Download .zip
-          </a>
+          </DownloadLink>
         )}
       </header>
       {live.error && <p className="notice notice-error small">{live.error}</p>}
@@ -91,9 +100,9 @@ function Folder({
             <span className="tree-name">{name}</span>
           </button>
           <span className="tree-size">{formatBytes(file.size)}</span>
-          <a className="icon-link" href={fileUrl(sessionId, file.path)} download={name} title={`Download ${file.path}`} aria-label={`Download ${file.path}`}>
+          <FileDownload sessionId={sessionId} path={file.path} className="icon-link" title={`Download ${file.path}`}>
             ↓
-          </a>
+          </FileDownload>
         </div>
       ))}
     </>

@@ -1,5 +1,7 @@
+import { useAgentService } from "@agent-runtime/react";
 import { useEffect, useState } from "react";
-import { fileUrl, formatBytes } from "../app/format";
+import { formatBytes } from "../app/format";
+import { FileDownload } from "./DownloadLink";
 import type { LiveFile } from "./useLiveFiles";
 
 const PREVIEW_LIMIT = 2 * 1024 * 1024;
@@ -20,6 +22,7 @@ export function FileViewer({
   content: string | undefined;
   onClose: () => void;
 }) {
+  const service = useAgentService();
   const [loaded, setLoaded] = useState<{ hash: string; value: Loaded }>();
   const hash = file?.hash;
   const tooBig = (file?.size ?? 0) > PREVIEW_LIMIT;
@@ -27,10 +30,10 @@ export function FileViewer({
   useEffect(() => {
     if (!hash || content !== undefined || tooBig) return;
     const abort = new AbortController();
-    fetch(fileUrl(sessionId, path), { signal: abort.signal })
-      .then(async (response) => {
-        if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-        const bytes = new Uint8Array(await response.arrayBuffer());
+    service.rest
+      .readFileBytes(sessionId, path, abort.signal)
+      .then((buffer) => {
+        const bytes = new Uint8Array(buffer);
         let value: Loaded;
         try {
           if (bytes.subarray(0, 8000).includes(0)) throw new Error("binary");
@@ -44,7 +47,7 @@ export function FileViewer({
         if (!abort.signal.aborted) setLoaded({ hash, value: { kind: "error", message: error instanceof Error ? error.message : String(error) } });
       });
     return () => abort.abort();
-  }, [sessionId, path, hash, content, tooBig]);
+  }, [service, sessionId, path, hash, content, tooBig]);
 
   let body;
   if (!file) body = <p className="muted small pad">This file was deleted.</p>;
@@ -55,16 +58,15 @@ export function FileViewer({
   else if (loaded.value.kind === "binary") body = <p className="muted small pad">Binary file ({formatBytes(file.size)}); download it to open it.</p>;
   else body = <p className="notice notice-error small">Could not read the file: {loaded.value.message}</p>;
 
-  const name = path.split("/").pop() ?? path;
   return (
     <div className="viewer" data-testid="file-viewer" data-path={path}>
       <div className="viewer-header">
         <code className="viewer-path" title={path}>{path}</code>
         {file && <span className="muted small">{formatBytes(file.size)}</span>}
         {file && (
-          <a className="button small" href={fileUrl(sessionId, path)} download={name}>
+          <FileDownload sessionId={sessionId} path={path} className="button small">
             Download
-          </a>
+          </FileDownload>
         )}
         <button type="button" className="button small ghost" onClick={onClose} aria-label="Close the file">
           ✕

@@ -2,12 +2,15 @@ import { useSessionList } from "@agent-runtime/react";
 import { architectureLabel, sessionTitle, timeAgo } from "../app/format";
 import { onLinkClick, sessionPath } from "../app/router";
 import { useNow } from "../app/useNow";
+import { useCaller } from "../auth/CallerContext";
 import { StatusChips } from "./StatusChips";
 
 /** Every session, most recently active first, with live turn and sandbox status. */
 export function SessionList({ activeId, onNavigate }: { activeId: string | undefined; onNavigate?: () => void }) {
   const { sessions, isLoading, error } = useSessionList();
   const now = useNow();
+  // An admin's list holds every tenant's sessions: the others are marked with their tenant.
+  const ownTenant = useCaller()?.tenantId;
 
   if (isLoading && sessions.length === 0) return <p className="muted pad">Loading sessions…</p>;
   return (
@@ -29,6 +32,14 @@ export function SessionList({ activeId, onNavigate }: { activeId: string | undef
               <span className="session-item-meta">
                 {architectureLabel[session.architecture] ?? session.architecture} · {session.agentProfileRef} ·{" "}
                 {timeAgo(session.lastActivity, now)}
+                {ownTenant && session.tenantId && session.tenantId !== ownTenant && (
+                  <>
+                    {" · "}
+                    <span className="session-item-tenant" data-testid="session-tenant">
+                      tenant {session.tenantId}
+                    </span>
+                  </>
+                )}
               </span>
               <StatusChips session={session} />
             </a>

@@ -8,16 +8,24 @@ import type {
   ModelBudget,
   TurnAccepted,
 } from "../types/api.js";
+import type { ApiKeyInfo, CallerInfo, CreateApiKeyRequest, CreatedApiKey } from "../types/auth.js";
 import type { SessionEvent } from "../types/events.js";
 import type { SessionDetail, SessionListItem, SessionMetadata, WorkspaceFileInfo } from "../types/sessions.js";
 import { AgentRuntimeApiError } from "./AgentRuntimeApiError.js";
+
+/** Gives the bearer token for a request: an API key, or a JWT the app refreshes. Empty means none is sent. */
+export type TokenFactory = () => string | Promise<string>;
 
 /** Settings of a {@link RestClient}. */
 export interface RestClientOptions {
   /** The server's address, such as `http://127.0.0.1:5080`. */
   apiUrl: string;
-  /** Sent as `Authorization: Bearer`; the server does not check one today. */
+  /** An API key (`ar_….…`), sent as `Authorization: Bearer`. */
   apiKey?: string;
+  /** Asked for the bearer token before every request; used instead of `apiKey` when given. */
+  getToken?: TokenFactory;
+  /** Told of every 401 before it is thrown, so an app can show its sign-in screen wherever the call was made. */
+  onUnauthorized?: (error: AgentRuntimeApiError) => void;
   /** The fetch to use; the global one by default. */
   fetch?: typeof fetch;
 }
@@ -25,17 +33,42 @@ export interface RestClientOptions {
 /** Typed calls for the REST API (docs/protocol.md, "REST"). Error answers throw {@link AgentRuntimeApiError}. */
 export class RestClient {
   private readonly baseUrl: string;
-  private readonly apiKey: string | undefined;
+  private readonly getToken: TokenFactory | undefined;
+  private readonly onUnauthorized: ((error: AgentRuntimeApiError) => void) | undefined;
   private readonly fetchImpl: typeof fetch;
 
   constructor(options: RestClientOptions) {
     this.baseUrl = options.apiUrl.replace(/\/+$/, "");
-    this.apiKey = options.apiKey;
+    const apiKey = options.apiKey;
+    this.getToken = options.getToken ?? (apiKey ? () => apiKey : undefined);
+    this.onUnauthorized = options.onUnauthorized;
     this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
+  /** Anonymous: answers whatever the credential. */
   health(signal?: AbortSignal): Promise<HealthReport> {
     return this.request("GET", "/api/health", undefined, signal);
+  }
+
+  /** Who the server takes the caller to be; a 401 means the key is not accepted, which makes this the sign-in check. */
+  me(signal?: AbortSignal): Promise<CallerInfo> {
+    return this.request("GET", "/api/me", undefined, signal);
+  }
+
+  /** Creates an API key (scope `admin`); the answer's `key` is the secret, which the server never shows again. */
+  createKey(body: CreateApiKeyRequest = {}, signal?: AbortSignal): Promise<CreatedApiKey> {
+    return this.request("POST", "/api/keys", body, signal);
+  }
+
+  /** The API keys (scope `admin`), all or one tenant's; without their secrets. */
+  listKeys(tenantId?: string, signal?: AbortSignal): Promise<ApiKeyInfo[]> {
+    const query = tenantId === undefined ? "" : `?tenantId=${encodeURIComponent(tenantId)}`;
+    return this.request("GET", `/api/keys${query}`, undefined, signal);
+  }
+
+  /** Deletes an API key (scope `admin`): it fails at once, and the server closes its open streams and hub connections. */
+  async deleteKey(keyId: string, signal?: AbortSignal): Promise<void> {
+    await this.request("DELETE", `/api/keys/${encodeURIComponent(keyId)}`, undefined, signal);
   }
 
   architectures(signal?: AbortSignal): Promise<ArchitectureAvailability[]> {
@@ -107,34 +140,51 @@ export class RestClient {
     await this.send("DELETE", filePath(sessionId, path), undefined, undefined, signal);
   }
 
-  /** The address of a zip of the stored workspace, for a download link. */
+  /**
+   * The address of a zip of the stored workspace. A plain link sends no `Authorization` header, so it works only on a
+   * server without auth; otherwise fetch it with {@link readWorkspaceZip}.
+   */
   workspaceZipUrl(sessionId: string): string {
     return `${this.baseUrl}/api/sessions/${encodeURIComponent(sessionId)}/files.zip`;
+  }
+
+  /** A zip of the stored workspace, fetched with the client's credential. */
+  async readWorkspaceZip(sessionId: string, signal?: AbortSignal): Promise<Blob> {
+    return (await this.send("GET", `/api/sessions/${encodeURIComponent(sessionId)}/files.zip`, undefined, undefined, signal)).blob();
   }
 
   private async send(method: string, path: string, body: BodyInit | undefined, contentType: string | undefined, signal: AbortSignal | undefined): Promise<Response> {
     const headers: Record<string, string> = {};
     if (contentType) headers["content-type"] = contentType;
-    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
-    const init: RequestInit = { method, headers };
-    if (body !== undefined) init.body = body;
-    if (signal) init.signal = signal;
-    const response = await this.fetchImpl(`${this.baseUrl}${path}`, init);
-    if (!response.ok) throw await AgentRuntimeApiError.fromResponse(response);
-    return response;
+    return this.fetchOk(method, path, headers, body, signal);
   }
 
   private async request<T>(method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
-    if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
-    const init: RequestInit = { method, headers };
-    if (body !== undefined) init.body = JSON.stringify(body);
-    if (signal) init.signal = signal;
-    const response = await this.fetchImpl(`${this.baseUrl}${path}`, init);
-    if (!response.ok) throw await AgentRuntimeApiError.fromResponse(response);
+    const response = await this.fetchOk(method, path, headers, body === undefined ? undefined : JSON.stringify(body), signal);
     const text = await response.text();
     return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Sends the request with the current token; an error answer throws, and a 401 is reported first. */
+  private async fetchOk(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body: BodyInit | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
+    const token = this.getToken ? await this.getToken() : undefined;
+    if (token) headers.authorization = `Bearer ${token}`;
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) init.body = body;
+    if (signal) init.signal = signal;
+    const response = await this.fetchImpl(`${this.baseUrl}${path}`, init);
+    if (response.ok) return response;
+    const error = await AgentRuntimeApiError.fromResponse(response);
+    if (error.status === 401) this.onUnauthorized?.(error);
+    throw error;
   }
 }
 

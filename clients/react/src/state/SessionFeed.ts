@@ -1,4 +1,4 @@
-import { isNotFound } from "../client/AgentRuntimeApiError.js";
+import { isAccessDenied, isNotFound } from "../client/AgentRuntimeApiError.js";
 import type { HubTransport, StreamHandle } from "../client/HubTransport.js";
 import type { SessionDetail } from "../types/sessions.js";
 import { delayBefore, describeError, type ReconnectPolicy } from "./reconnect.js";
@@ -16,7 +16,8 @@ export interface SessionLookup {
  * event actually applied: nothing is missed and nothing is applied twice.
  *
  * When a stream ends or fails, the REST API tells whether the session still exists: a deleted session ends the feed;
- * otherwise it subscribes again after a pause, and gives up after `maxAttempts` failures in a row.
+ * otherwise it subscribes again after a pause, and gives up after `maxAttempts` failures in a row. A 401 or 403 (the
+ * key was deleted, say) ends the feed at once with that error: the same credential will not do better next time.
  */
 export class SessionFeed {
   private generation = 0;
@@ -73,7 +74,7 @@ export class SessionFeed {
       this.store.dispatch({ type: "hydrate", detail });
     } catch (error) {
       if (generation !== this.generation) return;
-      if (isNotFound(error)) {
+      if (isNotFound(error) || isAccessDenied(error)) {
         this.store.dispatch({ type: "connection", connection: "ended", error: describeError(error) });
         return;
       }
@@ -123,12 +124,22 @@ export class SessionFeed {
   private async ended(generation: number, error: unknown): Promise<void> {
     this.handle = null;
     let exists = true;
-    try {
-      await this.lookup.getSession(this.sessionId);
-    } catch (lookupError) {
-      exists = !isNotFound(lookupError);
+    let denied: unknown;
+    if (isAccessDenied(error)) {
+      denied = error;
+    } else {
+      try {
+        await this.lookup.getSession(this.sessionId);
+      } catch (lookupError) {
+        exists = !isNotFound(lookupError);
+        if (isAccessDenied(lookupError)) denied = lookupError;
+      }
     }
     if (generation !== this.generation || !this.running) return;
+    if (denied !== undefined) {
+      this.store.dispatch({ type: "connection", connection: "ended", error: describeError(denied) });
+      return;
+    }
     if (!exists) {
       this.store.dispatch({ type: "connection", connection: "ended", deleted: true });
       return;

@@ -1,5 +1,6 @@
 import type { HubTransport, StreamHandle } from "../client/HubTransport.js";
 import type { SessionListChange, SessionListItem } from "../types/sessions.js";
+import { isAccessDenied } from "../client/AgentRuntimeApiError.js";
 import { delayBefore, describeError, type ReconnectPolicy } from "./reconnect.js";
 
 /** The session list as `useSessionList` renders it. */
@@ -13,7 +14,8 @@ export interface SessionListState {
 /**
  * The session list: read over REST, then kept current by the hub's list changes. The list has no log to resume from,
  * so after every (re)subscription it is read again, and changes that arrive while that read is under way are applied
- * on top of it.
+ * on top of it. The server lists the caller's tenant's sessions only. A 401 or 403 stops the retries: the same
+ * credential will not do better next time.
  */
 export class SessionListStore {
   private state: SessionListState = { sessions: [], isLoading: true };
@@ -84,7 +86,11 @@ export class SessionListStore {
         this.buffer?.push(change);
         this.set({ ...this.state, sessions: sort(applyChange(this.state.sessions, change)) });
       },
-      error: (error) => generation === this.generation && this.retry(generation, describeError(error)),
+      error: (error) => {
+        if (generation !== this.generation) return;
+        if (isAccessDenied(error)) this.deny(error);
+        else this.retry(generation, describeError(error));
+      },
       complete: () => generation === this.generation && this.retry(generation, undefined),
     });
   }
@@ -101,6 +107,12 @@ export class SessionListStore {
       this.timer = null;
       if (generation === this.generation && this.refs > 0) this.connect();
     }, delayBefore(this.reconnect, this.attempt));
+  }
+
+  /** Gives up on the hub for this credential; the list read over REST says the same, or has already. */
+  private deny(error: unknown): void {
+    this.handle = null;
+    this.set({ ...this.state, isLoading: false, error: describeError(error) });
   }
 
   private disconnect(): void {

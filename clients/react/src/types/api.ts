@@ -66,6 +66,8 @@ export interface CreateSessionRequest {
   name?: string;
   /** Files written into the workspace before the first turn: path → text. */
   files?: Record<string, string>;
+  /** The tenant to create it for: the caller's own when absent; another only with an `admin` key (else 403). */
+  tenantId?: string;
 }
 
 /** `PUT /api/sessions/{id}/files/{path}`. */

@@ -46,6 +46,8 @@ export interface SessionMetadata {
 /** A session as the list shows it. */
 export interface SessionListItem {
   sessionId: string;
+  /** The tenant the session belongs to: the tenant of the key that created it. */
+  tenantId: string;
   architecture: Architecture;
   agentProfileRef: string;
   name?: string;
@@ -83,6 +85,8 @@ export interface SessionDetail extends SessionListItem {
 export interface SessionListChange {
   kind: "created" | "updated" | "deleted";
   sessionId: string;
+  /** The session's tenant; a subscriber hears of its own tenant's sessions only. */
+  tenantId: string;
   /** The session as it is now; absent when deleted. */
   session?: SessionListItem;
 }

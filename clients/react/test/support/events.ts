@@ -26,6 +26,7 @@ export function text(id: string, content = ""): AssistantTextBlock {
 export function detail(overrides: Partial<SessionDetail> = {}): SessionDetail {
   return {
     sessionId: "s1",
+    tenantId: "default",
     architecture: "claude-agent-sdk",
     agentProfileRef: "default",
     createdAt: timestamp,
