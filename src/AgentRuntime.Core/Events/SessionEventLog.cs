@@ -7,13 +7,14 @@ using AgentRuntime.Sessions;
 namespace AgentRuntime.Events;
 
 /// <summary>
-/// One session's event log in memory: appends go to the store first (which numbers them), then into the session's
-/// projection and out to every live subscriber. A subscriber's backlog snapshot is taken under the same lock that
-/// publishes events, so the seam between replayed and live events has no gap and no duplicate.
+/// One session's event log in memory: appends go to the store first, through the group commit (which numbers them and
+/// makes them durable together with other sessions'), then into the session's projection and out to every live
+/// subscriber. A subscriber's backlog snapshot is taken under the same lock that publishes events, so the seam between
+/// replayed and live events has no gap and no duplicate.
 /// </summary>
-internal sealed class SessionEventLog(string sessionId, IAgentStore store, TimeProvider time, int subscriberCapacity = 10_000)
+internal sealed class SessionEventLog(string sessionId, IAgentStore store, EventCommitter committer, TimeProvider time, int subscriberCapacity = 10_000)
 {
-    private readonly SemaphoreSlim _appendGate = new(1, 1);
+    private readonly Lock _queueing = new();
     private readonly Lock _sync = new();
     private readonly List<Channel<SessionEvent>> _subscribers = [];
     private readonly ConversationProjection _projection = new();
@@ -70,28 +71,17 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, TimeP
             return events;
         }
 
-        // The gate keeps appends of this log in order between the store and the publish below.
-        await _appendGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        // Stamped and queued under one lock, so this log's batches reach the committer in the order of their
+        // timestamps; the committer keeps that order through the store and the publish. Once queued, a batch is
+        // committed even if the caller stops waiting.
+        Task<IReadOnlyList<SessionEvent>> appended;
+        lock (_queueing)
         {
             var now = time.GetUtcNow();
-            var stamped = events.Select(e => e with { Timestamp = now }).ToList();
-            var numbered = await store.AppendEventsAsync(sessionId, stamped, cancellationToken).ConfigureAwait(false);
-            lock (_sync)
-            {
-                foreach (var e in numbered)
-                {
-                    _projection.Apply(e);
-                    PublishLocked(e);
-                }
-            }
+            appended = committer.AppendAsync(sessionId, [.. events.Select(e => e with { Timestamp = now })], Publish);
+        }
 
-            return numbered;
-        }
-        finally
-        {
-            _appendGate.Release();
-        }
+        return await appended.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Appends one event.</summary>
@@ -197,6 +187,19 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, TimeP
             {
                 delivered = Math.Max(delivered, e.Seq);
                 yield return e;
+            }
+        }
+    }
+
+    // Called by the committer, in order, once a batch is durable.
+    private void Publish(IReadOnlyList<SessionEvent> numbered)
+    {
+        lock (_sync)
+        {
+            foreach (var e in numbered)
+            {
+                _projection.Apply(e);
+                PublishLocked(e);
             }
         }
     }

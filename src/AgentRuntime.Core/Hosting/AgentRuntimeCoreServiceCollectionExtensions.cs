@@ -36,6 +36,7 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
                 "Every limit under AgentRuntime:Limits:Tenants must be 1 or more.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new Events.EventCommitter(sp.GetRequiredService<IAgentStore>()));
         services.TryAddSingleton(sp => new TenantQuotas(sp.GetRequiredService<IOptions<TenantLimitOptions>>().Value, sp.GetRequiredService<IAgentStore>()));
         services.TryAddSingleton<IAgentStore, InMemoryAgentStore>();
         services.TryAddSingleton<SessionListFeed>();
@@ -50,6 +51,7 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             sp.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value,
             sp.GetRequiredService<SessionListFeed>(),
             sp.GetRequiredService<TenantQuotas>(),
+            sp.GetRequiredService<Events.EventCommitter>(),
             sp.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<IAgentSessionManager>(sp => sp.GetRequiredService<SessionManager>());

@@ -39,7 +39,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         _architecture = architecture;
         _services = services;
         _logger = services.LoggerFactory.CreateLogger<SessionActor>();
-        Log = new SessionEventLog(record.SessionId, services.Store, services.Time);
+        Log = new SessionEventLog(record.SessionId, services.Store, services.Committer, services.Time);
         _transcripts = new TranscriptSync(record.SessionId, services.Store);
         _workspace = new WorkspaceSync(record.SessionId, services.Store, services.Time, SpooledFile.DirectoryFor(services.Options));
         LastActivity = record.LastActivity;

@@ -16,4 +16,5 @@ internal sealed record SessionServices(
     AgentRuntimeOptions Options,
     SessionListFeed ListFeed,
     TenantQuotas Limits,
+    Events.EventCommitter Committer,
     ILoggerFactory LoggerFactory);

@@ -47,7 +47,8 @@ public sealed class SessionEventLogTests
         var ct = TestContext.Current.CancellationToken;
         var store = new InMemoryAgentStore();
         await CreateSessionAsync(store, ct);
-        var log = new SessionEventLog("11111111-1111-1111-1111-111111111111", store, new FakeTimeProvider(), subscriberCapacity: 4);
+        await using var committer = new EventCommitter(store);
+        var log = new SessionEventLog("11111111-1111-1111-1111-111111111111", store, committer, new FakeTimeProvider(), subscriberCapacity: 4);
         await using var subscription = log.SubscribeAsync(0, ct).GetAsyncEnumerator(ct);
         var first = subscription.MoveNextAsync();
 
@@ -95,6 +96,69 @@ public sealed class SessionEventLogTests
         Assert.Equal(new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero), Assert.Single(stamped).Timestamp);
     }
 
+    [Fact]
+    public async Task ManySessionsAppendingAtOnce_ShareCommits_AndEachSubscriberSeesItsSessionInOrderExactlyOnce()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = CountingStore.Wrap(new InMemoryAgentStore(), commitDelay: TimeSpan.FromMilliseconds(2));
+        var counting = (CountingStore)(object)store;
+        await using var committer = new EventCommitter(store);
+        const int sessions = 20, perSession = 200;
+        var logs = new List<SessionEventLog>();
+        for (var s = 0; s < sessions; s++)
+        {
+            var id = $"00000000-0000-0000-0000-{s:D12}";
+            await CreateSessionAsync(store, ct, id);
+            logs.Add(new SessionEventLog(id, store, committer, TimeProvider.System));
+        }
+
+        var received = logs.Select(log => CollectAsync(log, 0, perSession, ct)).ToList();
+        await Task.Delay(50, ct);
+        await Task.WhenAll(logs.Select(log => Task.Run(async () =>
+        {
+            for (var i = 0; i < perSession; i++)
+            {
+                await log.AppendAsync(Delta(i), ct);
+            }
+        }, ct))).WaitAsync(Timeout, ct);
+
+        foreach (var seqs in await Task.WhenAll(received).WaitAsync(Timeout, ct))
+        {
+            Assert.Equal(Enumerable.Range(1, perSession).Select(i => (long)i), seqs);
+        }
+
+        // Stored in order too, and in far fewer transactions than appends.
+        foreach (var log in logs)
+        {
+            Assert.Equal(perSession, log.LastSeq);
+        }
+
+        Assert.True(counting.Commits < sessions * perSession / 4, $"{counting.Commits} commits for {sessions * perSession} appends");
+    }
+
+    [Fact]
+    public async Task ASessionDeletedWithAppendsQueued_FailsAlone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = CountingStore.Wrap(new InMemoryAgentStore(), commitDelay: TimeSpan.FromMilliseconds(50));
+        await using var committer = new EventCommitter(store);
+        await CreateSessionAsync(store, ct, "00000000-0000-0000-0000-000000000001");
+        await CreateSessionAsync(store, ct, "00000000-0000-0000-0000-000000000002");
+        var kept = new SessionEventLog("00000000-0000-0000-0000-000000000001", store, committer, TimeProvider.System);
+        var deleted = new SessionEventLog("00000000-0000-0000-0000-000000000002", store, committer, TimeProvider.System);
+
+        // The first commit holds the loop while both sessions queue their next batches behind it.
+        var first = kept.AppendAsync(Delta(0), ct);
+        await Task.Delay(10, ct);
+        var fromDeleted = deleted.AppendAsync(Delta(1), ct);
+        var fromKept = kept.AppendAsync(Delta(2), ct);
+        Assert.True(await store.DeleteSessionAsync("00000000-0000-0000-0000-000000000002", ct));
+
+        await first.WaitAsync(Timeout, ct);
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => fromDeleted.WaitAsync(Timeout, ct));
+        Assert.Equal(2, Assert.Single(await fromKept.WaitAsync(Timeout, ct)).Seq);
+    }
+
     private static async Task<List<long>> CollectAsync(SessionEventLog log, long afterSeq, long untilSeq, CancellationToken ct)
     {
         var seqs = new List<long>();
@@ -115,19 +179,57 @@ public sealed class SessionEventLogTests
         var store = new InMemoryAgentStore();
         await CreateSessionAsync(store, ct);
         var time = new FakeTimeProvider();
-        var log = new SessionEventLog("11111111-1111-1111-1111-111111111111", store, time);
+        var log = new SessionEventLog("11111111-1111-1111-1111-111111111111", store, new EventCommitter(store), time);
         await log.LoadAsync(ct);
         return (log, time);
     }
 
-    private static Task CreateSessionAsync(IAgentStore store, CancellationToken ct) => store.CreateSessionAsync(new SessionRecord
+    private static Task CreateSessionAsync(IAgentStore store, CancellationToken ct, string sessionId = "11111111-1111-1111-1111-111111111111") => store.CreateSessionAsync(new SessionRecord
     {
-        SessionId = "11111111-1111-1111-1111-111111111111",
+        SessionId = sessionId,
         Architecture = "test",
         AgentProfileRef = "default",
         CreatedAt = DateTimeOffset.UnixEpoch,
         LastActivity = DateTimeOffset.UnixEpoch,
     }, ct);
+
+    /// <summary>The store, with each group commit counted and slowed down as a disk would.</summary>
+    private class CountingStore : System.Reflection.DispatchProxy
+    {
+        private IAgentStore _inner = null!;
+        private TimeSpan _commitDelay;
+        private int _commits;
+
+        public int Commits => Volatile.Read(ref _commits);
+
+        public static IAgentStore Wrap(IAgentStore inner, TimeSpan commitDelay)
+        {
+            var proxy = Create<IAgentStore, CountingStore>();
+            var counting = (CountingStore)(object)proxy;
+            counting._inner = inner;
+            counting._commitDelay = commitDelay;
+            return proxy;
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            if (targetMethod!.Name == nameof(IAgentStore.AppendEventBatchesAsync))
+            {
+                Interlocked.Increment(ref _commits);
+                Thread.Sleep(_commitDelay);
+            }
+
+            try
+            {
+                return targetMethod.Invoke(_inner, args);
+            }
+            catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is { } inner)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner);
+                throw;
+            }
+        }
+    }
 
     private static BlockDeltaEvent Delta(int i) => new() { ConversationId = Conversations.Main, BlockId = "b1", Delta = $"{i} " };
 }

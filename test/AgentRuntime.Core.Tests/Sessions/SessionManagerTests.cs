@@ -34,7 +34,7 @@ public sealed class SessionManagerTests : IAsyncDisposable
         };
         var sandboxes = new LocalSandboxProvider(Options.Create(new LocalSandboxOptions()), Options.Create(_options), NullLogger<LocalSandboxProvider>.Instance);
         _manager = new SessionManager(new SessionServices(
-            _store, sandboxes, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = _architecture }, _time, _options, new SessionListFeed(), new TenantQuotas(new TenantLimitOptions(), _store), NullLoggerFactory.Instance));
+            _store, sandboxes, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = _architecture }, _time, _options, new SessionListFeed(), new TenantQuotas(new TenantLimitOptions(), _store), new EventCommitter(_store), NullLoggerFactory.Instance));
     }
 
     [Fact]

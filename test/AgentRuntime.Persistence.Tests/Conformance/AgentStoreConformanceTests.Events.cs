@@ -55,6 +55,47 @@ public abstract partial class AgentStoreConformanceTests
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task AppendEventBatches_SeveralSessionsInOneCall_NumbersEachLogInTheOrderGiven()
+    {
+        var first = await CreateSessionAsync();
+        var second = await CreateSessionAsync();
+        await Store.AppendEventsAsync(first.SessionId, [Turn(1)], CancellationToken);
+
+        var numbered = await Store.AppendEventBatchesAsync(
+        [
+            new EventBatch(first.SessionId, [Turn(2), Turn(3)]),
+            new EventBatch(second.SessionId, [Turn(10)]),
+            new EventBatch(first.SessionId, [Turn(4)]),
+            new EventBatch(second.SessionId, []),
+            new EventBatch(second.SessionId, [Turn(11), Turn(12)]),
+        ], CancellationToken);
+
+        Assert.Equal([[2L, 3L], [1L], [4L], [], [2L, 3L]], numbered.Select(b => b.Select(e => e.Seq).ToArray()));
+        Assert.Equal([first.SessionId, second.SessionId, first.SessionId, second.SessionId], numbered.Where(b => b.Count > 0).Select(b => b[0].SessionId));
+        var firstLog = await Store.ReadEventsAsync(first.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
+        Assert.Equal(["turn-1", "turn-2", "turn-3", "turn-4"], firstLog.Cast<TurnStartedEvent>().Select(e => e.TurnId));
+        var secondLog = await Store.ReadEventsAsync(second.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
+        Assert.Equal(["turn-10", "turn-11", "turn-12"], secondLog.Cast<TurnStartedEvent>().Select(e => e.TurnId));
+        Assert.Equal(numbered[4].Select(Json), secondLog.Skip(1).Select(Json));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEventBatches_OneSessionMissing_AppendsNothingAtAll()
+    {
+        var session = await CreateSessionAsync();
+        await Store.AppendEventsAsync(session.SessionId, [Turn(1)], CancellationToken);
+
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.AppendEventBatchesAsync(
+        [
+            new EventBatch(session.SessionId, [Turn(2)]),
+            new EventBatch(Guid.NewGuid().ToString(), [Turn(3)]),
+        ], CancellationToken));
+
+        Assert.Equal(1, await Store.GetLastSeqAsync(session.SessionId, CancellationToken));
+        Assert.Equal(2, Assert.Single(await Store.AppendEventsAsync(session.SessionId, [Turn(2)], CancellationToken)).Seq);
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task AppendEvents_EmptyBatch_ReturnsEmptyAndLeavesLog()
     {
         var session = await CreateSessionAsync();
