@@ -149,39 +149,28 @@ internal static class SessionEndpoints
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
             await response.Body.FlushAsync(ct);
-            var events = sessions.SubscribeAsync(sessionId, afterSeq, ct).GetAsyncEnumerator(ct);
-            await using (events)
+            try
             {
-                var next = events.MoveNextAsync().AsTask();
-                try
+                await foreach (var item in LiveStream.RelayAsync(sessions.SubscribeAsync(sessionId, afterSeq, ct), SseHeartbeat, translate: null, ct))
                 {
-                    while (true)
+                    if (item.IsKeepAlive)
                     {
-                        var heartbeat = Task.Delay(SseHeartbeat, ct);
-                        if (await Task.WhenAny(next, heartbeat) == heartbeat)
-                        {
-                            await response.WriteAsync(": keep-alive\n\n", ct);
-                            await response.Body.FlushAsync(ct);
-                            continue;
-                        }
-
-                        if (!await next)
-                        {
-                            break;
-                        }
-
-                        await WriteEventAsync(response, events.Current, ct);
-                        next = events.MoveNextAsync().AsTask();
+                        await response.WriteAsync(": keep-alive\n\n", ct);
+                        await response.Body.FlushAsync(ct);
+                    }
+                    else
+                    {
+                        await WriteEventAsync(response, item.Value, ct);
                     }
                 }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    // The client went away, or its key was revoked.
-                }
-                catch (SubscriberLaggedException ex)
-                {
-                    await response.WriteAsync($"event: lagged\ndata: {ex.LastDeliveredSeq}\n\n", ct);
-                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The client went away (or its key was revoked) while an event was being written.
+            }
+            catch (SubscriberLaggedException ex)
+            {
+                await response.WriteAsync($"event: lagged\ndata: {ex.LastDeliveredSeq}\n\n", ct);
             }
         }
 

@@ -54,33 +54,9 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, I
 
         // Streams end when the server stops, so shutdown does not wait out its timeout on open subscriptions.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        var events = sessions.SubscribeAsync(sessionId, afterSeq, stopping.Token).GetAsyncEnumerator(stopping.Token);
-        await using (events)
+        await foreach (var item in LiveStream.RelayAsync(sessions.SubscribeAsync(sessionId, afterSeq, stopping.Token), idle: null, ToHubException, stopping.Token))
         {
-            while (true)
-            {
-                try
-                {
-                    if (!await events.MoveNextAsync())
-                    {
-                        yield break;
-                    }
-                }
-                catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
-                {
-                    yield break;
-                }
-                catch (SubscriberLaggedException ex)
-                {
-                    throw new HubException(ex.Message);
-                }
-                catch (SessionNotFoundException ex)
-                {
-                    throw new HubException(ex.Message);
-                }
-
-                yield return events.Current;
-            }
+            yield return item.Value;
         }
     }
 
@@ -89,28 +65,19 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, I
     {
         var caller = Caller.From(Context.User!);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        var changes = sessions.SubscribeSessionListAsync(stopping.Token).GetAsyncEnumerator(stopping.Token);
-        await using (changes)
+        await foreach (var item in LiveStream.RelayAsync(sessions.SubscribeSessionListAsync(stopping.Token), idle: null, ToHubException, stopping.Token))
         {
-            while (true)
+            if (caller.CanSee(item.Value.TenantId))
             {
-                try
-                {
-                    if (!await changes.MoveNextAsync())
-                    {
-                        yield break;
-                    }
-                }
-                catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested)
-                {
-                    yield break;
-                }
-
-                if (caller.CanSee(changes.Current.TenantId))
-                {
-                    yield return changes.Current;
-                }
+                yield return item.Value;
             }
         }
     }
+
+    // A hub method reports errors to its client as HubExceptions; any other exception's message is hidden from it.
+    private static Exception ToHubException(Exception error) => error switch
+    {
+        SubscriberLaggedException or SessionNotFoundException => new HubException(error.Message),
+        _ => error,
+    };
 }
