@@ -1,8 +1,9 @@
 using System.Text;
 
-namespace AgentRuntime.Architectures.Claude.Cli;
+namespace AgentRuntime.Architectures;
 
-/// <summary>The last lines the CLI wrote to standard error, kept to explain a crash. Thread-safe.</summary>
+/// <summary>The last lines an agent's process wrote to standard error, kept to explain a crash. Thread-safe.</summary>
+/// <remarks>Compiled into each architecture that starts a process (linked from src/Shared).</remarks>
 internal sealed class StderrTail(int maxLines = 40)
 {
     private readonly Lock _lock = new();
@@ -20,7 +21,7 @@ internal sealed class StderrTail(int maxLines = 40)
         }
     }
 
-    /// <summary>The kept lines, or <see langword="null"/> when the CLI wrote nothing.</summary>
+    /// <summary>The kept lines, or <see langword="null"/> when the process wrote nothing.</summary>
     public string? Text()
     {
         lock (_lock)
