@@ -1,5 +1,6 @@
 using AgentRuntime.Security;
 using Npgsql;
+using static AgentRuntime.Persistence.StoredRecords;
 
 namespace AgentRuntime.Persistence.Postgres;
 

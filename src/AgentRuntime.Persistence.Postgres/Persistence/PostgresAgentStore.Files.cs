@@ -2,6 +2,7 @@ using System.Data;
 using AgentRuntime.Architectures;
 using AgentRuntime.Sessions;
 using Npgsql;
+using static AgentRuntime.Persistence.StoredRecords;
 
 namespace AgentRuntime.Persistence.Postgres;
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using static AgentRuntime.Persistence.StoredRecords;
 
 namespace AgentRuntime.Persistence.Postgres;
 
@@ -256,36 +257,6 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         command.Parameters.Add(Parameter(session.TenantId));
         command.Parameters.Add(Parameter(session.LastActivity.UtcTicks));
     }
-
-    private static SessionRecord ReadRecord(NpgsqlDataReader reader) => new()
-    {
-        SessionId = reader.GetString(0),
-        Architecture = reader.GetString(1),
-        AgentProfileRef = reader.GetString(2),
-        Name = reader.IsDBNull(3) ? null : reader.GetString(3),
-        CreatedAt = ParseTimestamp(reader.GetString(4)),
-        LastActivity = ParseTimestamp(reader.GetString(5)),
-        SandboxRestartCount = reader.GetInt32(6),
-        SandboxStartCount = reader.GetInt32(7),
-        Metadata = JsonSerializer.Deserialize(reader.GetString(8), AgentRuntimeJsonContext.Default.SessionMetadata)
-            ?? new SessionMetadata(),
-        TenantId = reader.GetString(9),
-    };
-
-    private static AgentProfile DeserializeProfile(string json) =>
-        JsonSerializer.Deserialize(json, AgentRuntimeJsonContext.Default.AgentProfile)
-        ?? throw new InvalidDataException("A stored profile is the JSON null.");
-
-    private static void ValidateRecord(SessionRecord session)
-    {
-        ArgumentNullException.ThrowIfNull(session);
-        ArgumentException.ThrowIfNullOrEmpty(session.SessionId, nameof(session));
-    }
-
-    private static string FormatTimestamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset ParseTimestamp(string value) =>
-        DateTimeOffset.ParseExact(value, "O", CultureInfo.InvariantCulture, DateTimeStyles.None);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Migrated the PostgreSQL store in database '{Database}' from schema version {From} to {To}.")]
     private static partial void LogMigrated(ILogger logger, string database, int from, int to);

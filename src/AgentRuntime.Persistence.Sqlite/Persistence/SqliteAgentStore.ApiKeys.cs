@@ -2,6 +2,7 @@ using System.Text.Json;
 using AgentRuntime.Security;
 using AgentRuntime.Serialization;
 using Microsoft.Data.Sqlite;
+using static AgentRuntime.Persistence.StoredRecords;
 
 namespace AgentRuntime.Persistence.Sqlite;
 

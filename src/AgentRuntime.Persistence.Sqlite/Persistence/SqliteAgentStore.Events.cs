@@ -3,6 +3,7 @@ using System.Text.Json;
 using AgentRuntime.Events;
 using AgentRuntime.Serialization;
 using Microsoft.Data.Sqlite;
+using static AgentRuntime.Persistence.StoredRecords;
 
 namespace AgentRuntime.Persistence.Sqlite;
 

@@ -1,6 +1,7 @@
 using AgentRuntime.Architectures;
 using AgentRuntime.Sessions;
 using Microsoft.Data.Sqlite;
+using static AgentRuntime.Persistence.StoredRecords;
 
 namespace AgentRuntime.Persistence.Sqlite;
 

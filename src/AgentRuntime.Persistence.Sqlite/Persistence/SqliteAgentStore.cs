@@ -7,6 +7,7 @@ using AgentRuntime.Serialization;
 using AgentRuntime.Sessions;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using static AgentRuntime.Persistence.StoredRecords;
 
 namespace AgentRuntime.Persistence.Sqlite;
 
@@ -306,36 +307,6 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         command.Parameters.AddWithValue("$metadata",
             JsonSerializer.Serialize(session.Metadata, AgentRuntimeJsonContext.Default.SessionMetadata));
     }
-
-    private static SessionRecord ReadRecord(SqliteDataReader reader) => new()
-    {
-        SessionId = reader.GetString(0),
-        Architecture = reader.GetString(1),
-        AgentProfileRef = reader.GetString(2),
-        Name = reader.IsDBNull(3) ? null : reader.GetString(3),
-        CreatedAt = ParseTimestamp(reader.GetString(4)),
-        LastActivity = ParseTimestamp(reader.GetString(5)),
-        SandboxRestartCount = reader.GetInt32(6),
-        SandboxStartCount = reader.GetInt32(7),
-        Metadata = JsonSerializer.Deserialize(reader.GetString(8), AgentRuntimeJsonContext.Default.SessionMetadata)
-            ?? new SessionMetadata(),
-        TenantId = reader.GetString(9),
-    };
-
-    private static AgentProfile DeserializeProfile(string json) =>
-        JsonSerializer.Deserialize(json, AgentRuntimeJsonContext.Default.AgentProfile)
-        ?? throw new InvalidDataException("A stored profile is the JSON null.");
-
-    private static void ValidateRecord(SessionRecord session)
-    {
-        ArgumentNullException.ThrowIfNull(session);
-        ArgumentException.ThrowIfNullOrEmpty(session.SessionId, nameof(session));
-    }
-
-    private static string FormatTimestamp(DateTimeOffset value) => value.ToString("O", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset ParseTimestamp(string value) =>
-        DateTimeOffset.ParseExact(value, "O", CultureInfo.InvariantCulture, DateTimeStyles.None);
 
     // Binds without a copy when the memory is a whole array, which is what callers usually pass.
     private static byte[] ToArray(ReadOnlyMemory<byte> content) =>
