@@ -12,23 +12,26 @@ namespace AgentRuntime.Transport;
 internal static class LiveStream
 {
     public static async IAsyncEnumerable<LiveItem<T>> RelayAsync<T>(
-        IAsyncEnumerable<T> subscription,
+        Func<CancellationToken, IAsyncEnumerable<T>> subscribe,
         TimeSpan? idle,
         Func<Exception, Exception>? translate,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var items = subscription.GetAsyncEnumerator(cancellationToken);
-        await using (items.ConfigureAwait(false))
+        // The relay's own token, so that however it ends (the consumer may stop between items, with a move of the
+        // subscription still running after a keep-alive) it can end that move before disposing the subscription,
+        // which an async iterator does not allow while a move runs.
+        using var relay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var items = subscribe(relay.Token).GetAsyncEnumerator(relay.Token);
+        Task<bool>? next = null;
+        try
         {
             while (true)
             {
-                // The pending move is always awaited before the loop leaves, so the subscription is never disposed
-                // while one of its moves is running.
-                var next = items.MoveNextAsync().AsTask();
-                while (idle is { } interval && !cancellationToken.IsCancellationRequested
-                    && await Task.WhenAny(next, Task.Delay(interval, cancellationToken)).ConfigureAwait(false) != next)
+                next = items.MoveNextAsync().AsTask();
+                while (idle is { } interval && !relay.IsCancellationRequested
+                    && await Task.WhenAny(next, Task.Delay(interval, relay.Token)).ConfigureAwait(false) != next)
                 {
-                    if (!cancellationToken.IsCancellationRequested)
+                    if (!relay.IsCancellationRequested)
                     {
                         yield return LiveItem<T>.KeepAlive;
                     }
@@ -39,13 +42,17 @@ internal static class LiveStream
                 {
                     more = await next.ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (relay.IsCancellationRequested)
                 {
                     yield break;
                 }
                 catch (Exception ex) when (translate is not null && ex is not OperationCanceledException)
                 {
                     throw translate(ex);
+                }
+                finally
+                {
+                    next = null;
                 }
 
                 if (!more)
@@ -55,6 +62,16 @@ internal static class LiveStream
 
                 yield return new LiveItem<T>(items.Current);
             }
+        }
+        finally
+        {
+            if (next is { IsCompleted: false })
+            {
+                await relay.CancelAsync().ConfigureAwait(false);
+                await next.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+            }
+
+            await items.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

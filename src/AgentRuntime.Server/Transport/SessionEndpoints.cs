@@ -151,7 +151,7 @@ internal static class SessionEndpoints
             await response.Body.FlushAsync(ct);
             try
             {
-                await foreach (var item in LiveStream.RelayAsync(sessions.SubscribeAsync(sessionId, afterSeq, ct), SseHeartbeat, translate: null, ct))
+                await foreach (var item in LiveStream.RelayAsync(token => sessions.SubscribeAsync(sessionId, afterSeq, token), SseHeartbeat, translate: null, ct))
                 {
                     if (item.IsKeepAlive)
                     {

@@ -54,7 +54,7 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, I
 
         // Streams end when the server stops, so shutdown does not wait out its timeout on open subscriptions.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        await foreach (var item in LiveStream.RelayAsync(sessions.SubscribeAsync(sessionId, afterSeq, stopping.Token), idle: null, ToHubException, stopping.Token))
+        await foreach (var item in LiveStream.RelayAsync(token => sessions.SubscribeAsync(sessionId, afterSeq, token), idle: null, ToHubException, stopping.Token))
         {
             yield return item.Value;
         }
@@ -65,7 +65,7 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, I
     {
         var caller = Caller.From(Context.User!);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        await foreach (var item in LiveStream.RelayAsync(sessions.SubscribeSessionListAsync(stopping.Token), idle: null, ToHubException, stopping.Token))
+        await foreach (var item in LiveStream.RelayAsync(sessions.SubscribeSessionListAsync, idle: null, ToHubException, stopping.Token))
         {
             if (caller.CanSee(item.Value.TenantId))
             {
