@@ -26,12 +26,15 @@ namespace AgentRuntime.Sessions;
 /// stopped (the window check holds across the pieces).
 /// </para>
 /// </summary>
-internal sealed class TranscriptSync(string sessionId, IAgentStore store)
+/// <param name="sessionId">The session whose transcript this is.</param>
+/// <param name="store">Where it is stored.</param>
+/// <param name="maxReadBytes">The most read of one file in one turn; tests make it small.</param>
+internal sealed class TranscriptSync(string sessionId, IAgentStore store, int maxReadBytes = TranscriptSync.MaxReadBytes)
 {
     /// <summary>How many bytes before the stored end are read again to see whether the file was rewritten.</summary>
     public const int CheckBytes = 4096;
 
-    /// <summary>The most read of one file in one turn (besides the window).</summary>
+    /// <summary>The most read of one file in one turn (besides the window), unless the constructor says otherwise.</summary>
     public const int MaxReadBytes = 64 << 20;
 
     private readonly Dictionary<string, StoredFile> _stored = new(StringComparer.Ordinal);
@@ -78,7 +81,7 @@ internal sealed class TranscriptSync(string sessionId, IAgentStore store)
         if (!_stored.TryGetValue(path, out var known))
         {
             // New: everything there is is new.
-            if (await ReadAsync(sandbox, path, 0, MaxReadBytes, cancellationToken).ConfigureAwait(false) is { } created)
+            if (await ReadAsync(sandbox, path, 0, maxReadBytes, cancellationToken).ConfigureAwait(false) is { } created)
             {
                 await store.AppendTranscriptAsync(sessionId, path, created.Content, cancellationToken).ConfigureAwait(false);
                 _stored[path] = new StoredFile(created.Content.Length, WindowHash(created.Content.Span), created.Identity);
@@ -89,7 +92,7 @@ internal sealed class TranscriptSync(string sessionId, IAgentStore store)
 
         var window = (int)Math.Min(CheckBytes, known.Length);
         var offset = known.Length - window;
-        var range = await ReadAsync(sandbox, path, offset, window + MaxReadBytes, cancellationToken).ConfigureAwait(false);
+        var range = await ReadAsync(sandbox, path, offset, window + maxReadBytes, cancellationToken).ConfigureAwait(false);
         if (range is null)
         {
             return;
@@ -112,9 +115,9 @@ internal sealed class TranscriptSync(string sessionId, IAgentStore store)
         }
 
         // Rewritten: read from the start. A file that fitted in its window was just read whole.
-        var whole = offset == 0 && range.Content.Length <= MaxReadBytes
+        var whole = offset == 0 && range.Content.Length <= maxReadBytes
             ? range
-            : await ReadAsync(sandbox, path, 0, MaxReadBytes, cancellationToken).ConfigureAwait(false);
+            : await ReadAsync(sandbox, path, 0, maxReadBytes, cancellationToken).ConfigureAwait(false);
         if (whole is null)
         {
             return;
