@@ -16,7 +16,8 @@ namespace AgentRuntime.Benchmarks;
 /// <see cref="TranscriptSync"/> against a local sandbox made by the local provider (its openat2 file operations; no
 /// process runs, so isolation is off and bubblewrap is not needed) and a store, with <see cref="AppendBytes"/> appended
 /// in place to the file before each turn, as an agent appends. For contrast, each turn is also persisted the way the
-/// sync did it before issue 13 — the whole file read and SHA-256-hashed — into a second session of the same store.
+/// sync did it before issue 13 — the whole file read and SHA-256-hashed — into a second session of the same store;
+/// and once more by a sync into the in-memory store, which leaves the sandbox side alone, without the store's commit.
 /// </summary>
 internal static class TranscriptSyncBenchmark
 {
@@ -61,11 +62,15 @@ internal static class TranscriptSyncBenchmark
         await File.WriteAllBytesAsync(file, Jsonl(0, size), cancellationToken);
         var sync = new TranscriptSync(session, store);
         var wholeFile = new WholeFileSync(before, store);
+        var memory = new InMemoryAgentStore();
+        var sandboxOnly = new TranscriptSync(await NewSessionAsync(memory, cancellationToken), memory);
         await sync.SaveAsync(sandbox, [Directory], cancellationToken);
         await wholeFile.SaveAsync(sandbox, cancellationToken);
+        await sandboxOnly.SaveAsync(sandbox, [Directory], cancellationToken);
 
         var now = new List<double>();
         var then = new List<double>();
+        var sandboxSide = new List<double>();
         for (var turn = 0; turn <= Turns; turn++)
         {
             await using (var append = new FileStream(file, FileMode.Append, FileAccess.Write))
@@ -78,10 +83,14 @@ internal static class TranscriptSyncBenchmark
             var syncMilliseconds = watch.Elapsed.TotalMilliseconds;
             watch.Restart();
             await wholeFile.SaveAsync(sandbox, cancellationToken);
+            var wholeFileMilliseconds = watch.Elapsed.TotalMilliseconds;
+            watch.Restart();
+            await sandboxOnly.SaveAsync(sandbox, [Directory], cancellationToken);
             if (turn > 0)
             {
                 now.Add(syncMilliseconds);
-                then.Add(watch.Elapsed.TotalMilliseconds);
+                then.Add(wholeFileMilliseconds);
+                sandboxSide.Add(watch.Elapsed.TotalMilliseconds);
             }
         }
 
@@ -97,7 +106,7 @@ internal static class TranscriptSyncBenchmark
 
         await store.DeleteSessionAsync(session, cancellationToken);
         await store.DeleteSessionAsync(before, cancellationToken);
-        return new TranscriptSyncCost(size, Median(now), Median(then));
+        return new TranscriptSyncCost(size, Median(now), Median(then), Median(sandboxSide));
     }
 
     /// <summary>JSON lines of about 200 bytes, numbered from <paramref name="seed"/>, exactly <paramref name="bytes"/> long.</summary>
@@ -164,5 +173,8 @@ internal static class TranscriptSyncBenchmark
     }
 }
 
-/// <summary>Medians, in milliseconds, of one turn's transcript persistence: now, and reading the whole file as before.</summary>
-internal sealed record TranscriptSyncCost(int TranscriptBytes, double Milliseconds, double WholeFileMilliseconds);
+/// <summary>
+/// Medians, in milliseconds, of one turn's transcript persistence: now, reading the whole file as before, and now into
+/// the in-memory store (the sandbox side alone).
+/// </summary>
+internal sealed record TranscriptSyncCost(int TranscriptBytes, double Milliseconds, double WholeFileMilliseconds, double SandboxMilliseconds);
