@@ -1,11 +1,11 @@
 // Prints the persistence figures quoted in README.md and docs/persistence.md: event append throughput, and the write
-// cost of one turn as the transcript grows, for SQLite and PostgreSQL; and the latency the sandbox gateway's model proxy
-// adds to a streamed model call. Not a timed test: it measures for fixed durations and stops by itself (about a minute
+// cost of one turn as the transcript grows, for SQLite and PostgreSQL; end-of-turn transcript persistence; and the
+// latency the sandbox gateway's model proxy adds to a streamed model call. Not a timed test: it measures for fixed durations and stops by itself (about a minute
 // on two cores, at most three). --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
 // --workspace-files measures only workspace files through the stores' stream API: four 50 MB files saved and read back
 // in SQLite and PostgreSQL, with throughput and the process's resident memory (well under a minute).
 // --transcript-sync measures only end-of-turn transcript persistence: TranscriptSync against a local sandbox and SQLite
-// at 0.2 to 50 MB of transcript, beside the whole-file read it replaced (about 15 s, no PostgreSQL needed).
+// at 0.2 to 50 MB of transcript, beside the whole-file read it replaced (about 10 s, no PostgreSQL needed).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
