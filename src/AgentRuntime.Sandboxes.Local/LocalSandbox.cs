@@ -162,6 +162,12 @@ internal sealed class LocalSandbox : ISandbox
         return Task.FromResult(Files(root).OpenRead(relativePath));
     }
 
+    public Task<SandboxFileRange?> ReadFileRangeAsync(SandboxRoot root, string relativePath, long offset, int maxBytes, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Files(root).ReadRange(relativePath, offset, maxBytes));
+    }
+
     public async Task WriteFileAsync(SandboxRoot root, string relativePath, Stream content, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);

@@ -57,6 +57,30 @@ public sealed class LocalSandboxTests : IDisposable
         await sandbox.TerminateAsync(ct).WaitAsync(Timeout, ct);
     }
 
+    [Fact]
+    public async Task ReadFileRange_OfAFileAndPastItsEnd_ReadsTheRangeOnlyAndRefusesALink()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var sandbox = Create(hostUserId: null);
+        ISandbox files = sandbox;
+        await files.WriteFileAsync(SandboxRoot.Home, ".agent/t.jsonl", "0123456789"u8.ToArray(), ct).WaitAsync(Timeout, ct);
+        File.WriteAllText(_tree.Outside("secret.txt"), "host secret");
+        File.CreateSymbolicLink(Path.Combine(Directory(sandbox), "home/.agent/link.jsonl"), _tree.Outside("secret.txt"));
+
+        var middle = await files.ReadFileRangeAsync(SandboxRoot.Home, ".agent/t.jsonl", 4, 3, ct).WaitAsync(Timeout, ct);
+        var past = await files.ReadFileRangeAsync(SandboxRoot.Home, ".agent/t.jsonl", 11, 3, ct).WaitAsync(Timeout, ct);
+        var missing = await files.ReadFileRangeAsync(SandboxRoot.Home, ".agent/missing.jsonl", 0, 3, ct).WaitAsync(Timeout, ct);
+
+        Assert.Equal("456", Encoding.UTF8.GetString(middle!.Content.Span));
+        Assert.Equal(10, middle.Length);
+        Assert.True(past!.Content.IsEmpty);
+        Assert.Equal(10, past.Length);
+        Assert.Null(missing);
+        await Assert.ThrowsAsync<ArgumentException>(() => files.ReadFileRangeAsync(SandboxRoot.Home, ".agent/link.jsonl", 0, 100, ct)).WaitAsync(Timeout, ct);
+        await sandbox.TerminateAsync(ct).WaitAsync(Timeout, ct);
+        await Assert.ThrowsAsync<SandboxException>(() => files.ReadFileRangeAsync(SandboxRoot.Home, ".agent/t.jsonl", 0, 100, ct)).WaitAsync(Timeout, ct);
+    }
+
     public void Dispose() => _tree.Dispose();
 
     private LocalSandbox Create(int? hostUserId)

@@ -50,6 +50,39 @@ public interface ISandbox : IAsyncDisposable
             : null;
 
     /// <summary>
+    /// Reads at most <paramref name="maxBytes"/> bytes of a file from <paramref name="offset"/> on, with the file's
+    /// length, or returns <see langword="null"/> when it does not exist; an offset at or past the end gives no bytes.
+    /// The runtime follows files an agent appends to with it, reading only what is new, so a provider should read only
+    /// the range. The default seeks the stream of <see cref="OpenReadAsync"/> (whose own default reads the whole file);
+    /// a provider whose streams cannot seek must override it.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="offset"/> or <paramref name="maxBytes"/> is negative.</exception>
+    async Task<SandboxFileRange?> ReadFileRangeAsync(SandboxRoot root, string relativePath, long offset, int maxBytes, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        var stream = await OpenReadAsync(root, relativePath, cancellationToken).ConfigureAwait(false);
+        if (stream is null)
+        {
+            return null;
+        }
+
+        await using (stream.ConfigureAwait(false))
+        {
+            if (!stream.CanSeek)
+            {
+                throw new NotSupportedException($"{GetType().Name} opens files as streams that cannot seek; it must implement {nameof(ReadFileRangeAsync)}.");
+            }
+
+            var length = stream.Length;
+            var content = new byte[(int)Math.Clamp(length - offset, 0, maxBytes)];
+            stream.Position = Math.Min(offset, length);
+            var read = await stream.ReadAtLeastAsync(content, content.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            return new SandboxFileRange(content.AsMemory(0, read), length);
+        }
+    }
+
+    /// <summary>
     /// Writes a file from a stream, read from its current position, creating its directories. The default buffers the
     /// stream and calls the byte-array overload, which a provider should override for large files.
     /// </summary>

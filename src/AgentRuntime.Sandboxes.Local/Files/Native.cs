@@ -43,6 +43,7 @@ internal static unsafe partial class Native
     public const uint StatxUid = 0x8;
     public const uint StatxGid = 0x10;
     public const uint StatxMtime = 0x40;
+    public const uint StatxIno = 0x100;
     public const uint StatxSize = 0x200;
 
     public const int SIfMt = 0xF000;
@@ -234,9 +235,12 @@ internal static unsafe partial class Native
         [FieldOffset(20)] public uint Uid;
         [FieldOffset(24)] public uint Gid;
         [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(32)] public ulong Ino;
         [FieldOffset(40)] public ulong Size;
         [FieldOffset(112)] public long MtimeSeconds;
         [FieldOffset(120)] public uint MtimeNanoseconds;
+        [FieldOffset(136)] public uint DevMajor;
+        [FieldOffset(140)] public uint DevMinor;
 
         public readonly int Type => Mode & SIfMt;
 

@@ -85,6 +85,40 @@ internal sealed partial class SandboxFileSystem : IDisposable
         return handle is null ? null : new FileStream(handle, FileAccess.Read);
     }
 
+    /// <summary>
+    /// Reads at most <paramref name="maxBytes"/> of a regular file from <paramref name="offset"/> on, or returns null
+    /// when there is none at the path. The length and identity (device and inode) are the opened file's, from
+    /// <c>statx</c> on its fd, so they describe the bytes read even if the name is swapped meanwhile; bytes the agent
+    /// appends after the open are left for the next read.
+    /// </summary>
+    public SandboxFileRange? ReadRange(string relativePath, long offset, int maxBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
+        using var handle = OpenRegularFile(relativePath, Native.StatxSize | Native.StatxIno, out var stat);
+        if (handle is null)
+        {
+            return null;
+        }
+
+        var length = (long)stat.Size;
+        var buffer = new byte[(int)Math.Clamp(length - offset, 0, Math.Min(maxBytes, Array.MaxLength))];
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = RandomAccess.Read(handle, buffer.AsSpan(total), offset + total);
+            if (read == 0)
+            {
+                break; // Truncated since the open.
+            }
+
+            total += read;
+        }
+
+        var identity = (stat.Mask & Native.StatxIno) != 0 ? FormattableString.Invariant($"{stat.DevMajor}:{stat.DevMinor}:{stat.Ino}") : null;
+        return new SandboxFileRange(buffer.AsMemory(0, total), length, identity);
+    }
+
     /// <summary>Reads a whole regular file, or returns null when there is none at the path.</summary>
     /// <exception cref="IOException">The file is larger than <paramref name="maxBytes"/>, or could not be read.</exception>
     public byte[]? ReadAll(string relativePath, long maxBytes)
@@ -227,8 +261,12 @@ internal sealed partial class SandboxFileSystem : IDisposable
     private static IOException TooLarge(string relativePath, long maxBytes) =>
         new($"Could not read '{relativePath}': it is larger than {maxBytes} bytes.");
 
-    private SafeFileHandle? OpenRegularFile(string relativePath)
+    private SafeFileHandle? OpenRegularFile(string relativePath) => OpenRegularFile(relativePath, 0, out _);
+
+    // statxMask: what stat should hold besides the type.
+    private SafeFileHandle? OpenRegularFile(string relativePath, uint statxMask, out Native.StatxBuffer stat)
     {
+        stat = default;
         SandboxRelativePath.Split(relativePath, allowRoot: false, nameof(relativePath));
         var path = Native.Utf8Z(relativePath);
         int fd, errno;
@@ -244,7 +282,7 @@ internal sealed partial class SandboxFileSystem : IDisposable
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
-        if (Native.Statx(fd, EmptyPath, Native.AtEmptyPath, Native.StatxType, out var stat) != 0 || Native.ClearNonBlocking(fd) < 0)
+        if (Native.Statx(fd, EmptyPath, Native.AtEmptyPath, Native.StatxType | statxMask, out stat) != 0 || Native.ClearNonBlocking(fd) < 0)
         {
             errno = Marshal.GetLastPInvokeError();
             handle.Dispose();

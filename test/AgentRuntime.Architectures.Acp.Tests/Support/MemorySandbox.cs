@@ -35,6 +35,11 @@ internal sealed class MemorySandbox : ISandbox
     public Task<byte[]?> ReadFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken) =>
         Task.FromResult(_files.TryGetValue((root, relativePath), out var content) ? content : null);
 
+    public Task<SandboxFileRange?> ReadFileRangeAsync(SandboxRoot root, string relativePath, long offset, int maxBytes, CancellationToken cancellationToken) =>
+        Task.FromResult(_files.TryGetValue((root, relativePath), out var content)
+            ? new SandboxFileRange(content.AsMemory((int)Math.Min(offset, content.Length), (int)Math.Clamp(content.Length - offset, 0, maxBytes)), content.Length)
+            : null);
+
     public Task WriteFileAsync(SandboxRoot root, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         _files[(root, relativePath)] = content.ToArray();

@@ -21,6 +21,8 @@ internal sealed class PathOnlySandbox(string workspacePath = "/sandbox/workspace
 
     public Task<byte[]?> ReadFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+    public Task<SandboxFileRange?> ReadFileRangeAsync(SandboxRoot root, string relativePath, long offset, int maxBytes, CancellationToken cancellationToken) => throw new NotSupportedException();
+
     public Task WriteFileAsync(SandboxRoot root, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task<bool> DeleteFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -35,6 +35,8 @@ public sealed class SandboxFileSystemAbuseTests : IDisposable
         Assert.Contains($"'{path}' is or goes through a symbolic link", error.Message);
         Assert.DoesNotContain(_tree.Base, error.Message);
         Assert.Throws<ArgumentException>(() => _files.OpenRead(path));
+        Assert.Throws<ArgumentException>(() => _files.ReadRange(path, 0, 1024));
+        Assert.Throws<ArgumentException>(() => _files.ReadRange(path, 5, 1));
     }
 
     [Theory]
@@ -100,8 +102,10 @@ public sealed class SandboxFileSystemAbuseTests : IDisposable
         TestTree.MakeFifo(_tree.InRoot("pipe"));
 
         var content = await Task.Run(() => _files.ReadAll("pipe", 1024), TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        var range = await Task.Run(() => _files.ReadRange("pipe", 0, 1024), TestContext.Current.CancellationToken).WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
         Assert.Null(content);
+        Assert.Null(range);
         Assert.Equal(ScanSkipReason.NotARegularFile, Assert.Single(_files.List("", ScanLimits.Default).SkippedExamples, s => s.RelativePath == "pipe").Reason);
     }
 
@@ -190,6 +194,7 @@ public sealed class SandboxFileSystemAbuseTests : IDisposable
         {
             Assert.ThrowsAny<ArgumentException>(() => _files.ReadAll(path, 1024)),
             Assert.ThrowsAny<ArgumentException>(() => _files.OpenRead(path)),
+            Assert.ThrowsAny<ArgumentException>(() => _files.ReadRange(path, 0, 1024)),
             Assert.ThrowsAny<ArgumentException>(() => _files.Write(path, "x"u8)),
             Assert.ThrowsAny<ArgumentException>(() => _files.Delete(path)),
             Assert.ThrowsAny<ArgumentException>(() => _files.List(path, ScanLimits.Default)),

@@ -30,8 +30,10 @@ public sealed class SandboxFileSystemIdentityTests : IDisposable
         var files = _tree.Open(User);
 
         var error = Assert.Throws<IOException>(() => files.ReadAll("private.txt", 100));
+        var rangeError = Assert.Throws<IOException>(() => files.ReadRange("private.txt", 0, 100));
 
         Assert.Equal($"Could not read 'private.txt': {PermissionDenied}.", error.Message);
+        Assert.Equal(error.Message, rangeError.Message);
         using var asServer = new SandboxFileSystem(_tree.Root, fsUserId: null);
         Assert.NotNull(asServer.ReadAll("private.txt", 100));
     }

@@ -83,6 +83,8 @@ public sealed class SandboxFileSystemRaceTests : IDisposable
             race.Attempt(() => files.Write("dir/x", "written by the server"u8));
             race.Attempt(() => race.Check("read f", files.ReadAll("f", 1024)));
             race.Attempt(() => race.Check("read dir/y", files.ReadAll("dir/y", 1024)));
+            race.Attempt(() => race.Check("read a range of f", files.ReadRange("f", 0, 1024)?.Content.ToArray()));
+            race.Attempt(() => race.Check("read a range of dir/y", files.ReadRange("dir/y", 0, 1024)?.Content.ToArray()));
             race.Attempt(() => files.Delete("dir/z"));
             race.Attempt(() =>
             {

@@ -95,6 +95,61 @@ public sealed class SandboxFileSystemTests : IDisposable
         Assert.Equal(2000, _files.ReadAll("big.txt", 2000)!.Length);
     }
 
+    [Theory]
+    [InlineData(0, 4, "0123")]
+    [InlineData(6, 100, "6789")]
+    [InlineData(3, 0, "")]
+    [InlineData(10, 5, "")]
+    [InlineData(5000, 5, "")]
+    public void ReadRange_OfAFile_ReturnsAtMostMaxBytesFromTheOffsetAndTheWholeLength(long offset, int maxBytes, string expected)
+    {
+        _tree.WriteInRoot("d/f.txt", "0123456789");
+
+        var range = _files.ReadRange("d/f.txt", offset, maxBytes)!;
+
+        Assert.Equal(expected, Encoding.UTF8.GetString(range.Content.Span));
+        Assert.Equal(10, range.Length);
+    }
+
+    [Fact]
+    public void ReadRange_MissingFileOrParentOrADirectory_ReturnsNull()
+    {
+        _tree.WriteInRoot("file", "x");
+        Directory.CreateDirectory(_tree.InRoot("d"));
+
+        Assert.Null(_files.ReadRange("missing.txt", 0, 10));
+        Assert.Null(_files.ReadRange("missing/x.txt", 0, 10));
+        Assert.Null(_files.ReadRange("file/x.txt", 0, 10));
+        Assert.Null(_files.ReadRange("d", 0, 10));
+    }
+
+    [Fact]
+    public void ReadRange_NegativeOffsetOrCount_ThrowsArgumentOutOfRangeException()
+    {
+        _tree.WriteInRoot("f.txt", "x");
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => _files.ReadRange("f.txt", -1, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => _files.ReadRange("f.txt", 0, -1));
+    }
+
+    [Fact]
+    public void ReadRange_FileAppendedTo_KeepsItsIdentityAndAFileRenamedOverItHasAnother()
+    {
+        var path = _tree.WriteInRoot("t.jsonl", "one\n");
+        var first = _files.ReadRange("t.jsonl", 0, 100)!;
+        File.AppendAllText(path, "two\n");
+        var appended = _files.ReadRange("t.jsonl", 4, 100)!;
+        File.Move(_tree.WriteInRoot("t.jsonl.new", "one\ntwo\n"), path, overwrite: true);
+        var replaced = _files.ReadRange("t.jsonl", 4, 100)!;
+
+        Assert.NotNull(first.Identity);
+        Assert.Equal(first.Identity, appended.Identity);
+        Assert.Equal("two\n", Encoding.UTF8.GetString(appended.Content.Span));
+        Assert.Equal(8, appended.Length);
+        Assert.NotEqual(first.Identity, replaced.Identity);
+        Assert.Equal(appended.Content.ToArray(), replaced.Content.ToArray());
+    }
+
     [Fact]
     public void Delete_ExistingFile_RemovesItAndReturnsTrue()
     {
