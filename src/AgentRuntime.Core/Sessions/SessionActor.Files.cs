@@ -1,100 +1,43 @@
-using AgentRuntime.Blocks;
 using AgentRuntime.Events;
-using AgentRuntime.Profiles;
-using AgentRuntime.Sandboxes;
+using AgentRuntime.Gateway;
 
 namespace AgentRuntime.Sessions;
 
+// A client's changes to the workspace and the budget: commands on the loop, run beside a turn if one runs.
 internal sealed partial class SessionActor
 {
-    private WorkspaceLimits _workspaceLimits = WorkspaceLimits.Default;
-
-    // Notices already shown in this turn, so a limit hit at every tool call is said once.
-    private readonly HashSet<string> _noticesShown = new(StringComparer.Ordinal);
-
-    /// <summary>Scans the workspace, stores what changed within the profile's limits, and logs the changes and notices.</summary>
-    private async Task<IReadOnlyList<FileEvent>> SaveWorkspaceAsync(ISandbox sandbox, CancellationToken cancellationToken)
-    {
-        var save = await _workspace.SaveAsync(sandbox, _workspaceLimits, cancellationToken).ConfigureAwait(false);
-        var events = new List<SessionEvent>(save.Changes);
-        foreach (var notice in save.Notices)
-        {
-            lock (_noticesShown)
-            {
-                if (!_noticesShown.Add(notice))
-                {
-                    continue;
-                }
-            }
-
-            var block = new SystemBlock { Id = $"workspace-limit-{Guid.NewGuid():N}", Timestamp = _services.Time.GetUtcNow(), Subtype = "workspace_limit", Message = notice };
-            events.Add(new BlockStartEvent { ConversationId = Conversations.Main, Block = block });
-            events.Add(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = block.Id, Block = block });
-        }
-
-        await Log.AppendAsync(events, cancellationToken).ConfigureAwait(false);
-        return save.Changes;
-    }
-
     /// <summary>
-    /// Writes a workspace file for a client. With a sandbox running, the file goes into its workspace and the scan that
-    /// follows stores it and reports it, as if the agent had written it; without one, it goes to the store, and the next
-    /// sandbox starts with it.
+    /// Writes a workspace file for a client: into the running sandbox, stored and reported by the scan that follows as
+    /// if the agent had written it; without one, into the store, and the next sandbox starts with it.
     /// </summary>
-    public Task<FileEvent?> WriteFileAsync(string path, SpooledFile content, CancellationToken cancellationToken) => InvokeAsync(async () =>
+    public Task<FileEvent?> WriteFileAsync(string path, SpooledFile content, CancellationToken cancellationToken) => InvokeAsync(() =>
     {
         Touch();
-        if (_sandbox is { Terminated.IsCompleted: false } sandbox)
-        {
-            await sandbox.WriteFileAsync(SandboxRoot.Workspace, path, content.Rewind(), cancellationToken).ConfigureAwait(false);
-            var changes = await SaveWorkspaceAsync(sandbox, cancellationToken).ConfigureAwait(false);
-            return changes.FirstOrDefault(c => c.Path == path);
-        }
+        return _sandbox.WriteFileAsync(path, content, cancellationToken);
+    });
 
-        // The stored hash says whether anything changed; the stored content need not be read.
-        var existed = (await _services.Store.ListWorkspaceFilesAsync(SessionId, cancellationToken).ConfigureAwait(false))
-            .FirstOrDefault(f => f.Path == path);
-        if (existed is not null && existed.Hash == content.Hash)
-        {
-            return null;
-        }
-
-        var info = new WorkspaceFileInfo { Path = path, Size = content.Length, Hash = content.Hash, ModifiedAt = _services.Time.GetUtcNow() };
-        await _services.Store.SaveWorkspaceFileAsync(SessionId, info, content.Rewind(), cancellationToken).ConfigureAwait(false);
-        var change = FileEvents.Changed(created: existed is null, path, content);
-        await Log.AppendAsync(change, cancellationToken).ConfigureAwait(false);
-        return (FileEvent?)change;
+    /// <summary>Deletes a workspace file for a client; returns whether it existed.</summary>
+    public Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken) => InvokeAsync(() =>
+    {
+        Touch();
+        return _sandbox.DeleteFileAsync(path, cancellationToken);
     });
 
     /// <summary>
     /// Rejects a path that goes through a symbolic link in the running sandbox's workspace, as writes and deletes
-    /// would; reads come from persistence, which has no links, but answer the same way.
+    /// would. Not a command: it only reads the sandbox, like a file read.
     /// </summary>
-    public async Task CheckPathAsync(string path, CancellationToken cancellationToken)
-    {
-        if (_sandbox is { Terminated.IsCompleted: false } sandbox && Path.GetDirectoryName(path) is { Length: > 0 } directory)
-        {
-            await sandbox.ListFilesAsync(SandboxRoot.Workspace, directory, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task CheckPathAsync(string path, CancellationToken cancellationToken) => _sandbox.CheckPathAsync(path, cancellationToken);
 
-    /// <summary>Deletes a workspace file for a client; returns whether it existed.</summary>
-    public Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken) => InvokeAsync(async () =>
+    /// <summary>Sets the session's own model budget (null: the profile's applies) and applies it to the running sandbox.</summary>
+    public Task<SessionMetadata> SetBudgetAsync(ModelBudget? budget, CancellationToken cancellationToken) => InvokeAsync(async () =>
     {
         Touch();
-        if (_sandbox is { Terminated.IsCompleted: false } sandbox)
-        {
-            await sandbox.DeleteFileAsync(SandboxRoot.Workspace, path, cancellationToken).ConfigureAwait(false);
-            var changes = await SaveWorkspaceAsync(sandbox, cancellationToken).ConfigureAwait(false);
-            return changes.Any(c => c is FileDeletedEvent && c.Path == path);
-        }
-
-        if (!await _services.Store.DeleteWorkspaceFileAsync(SessionId, path, cancellationToken).ConfigureAwait(false))
-        {
-            return false;
-        }
-
-        await Log.AppendAsync(FileEvents.Deleted(path), cancellationToken).ConfigureAwait(false);
-        return true;
+        _record = _record with { Metadata = (Log.Read(p => p.Metadata) ?? _record.Metadata) with { Budget = budget } };
+        await _services.Store.UpdateSessionAsync(_record, cancellationToken).ConfigureAwait(false);
+        var profile = await _services.Store.GetProfileAsync(_record.AgentProfileRef, cancellationToken).ConfigureAwait(false);
+        _sandbox.SetBudget(budget ?? profile?.Budget);
+        await Log.AppendAsync(new MetadataUpdateEvent { ConversationId = Conversations.Main, Metadata = _record.Metadata }, cancellationToken).ConfigureAwait(false);
+        return _record.Metadata;
     });
 }

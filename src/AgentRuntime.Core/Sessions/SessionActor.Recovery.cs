@@ -10,14 +10,14 @@ internal sealed partial class SessionActor
     /// <summary>The error code of a turn that a server restart cut off.</summary>
     public const string ServerRestartedCode = "server_restarted";
 
-    // The user message of a turn a restart cut off, until the next turn hands it to the agent.
+    // The user message of a turn a restart cut off, until a turn hands it to the agent (its outcome says so).
     private string? _interruptedMessage;
 
     /// <summary>
     /// Closes a turn the log left open because the server stopped in the middle of it (killed, crashed): its running
     /// tools and subagents end as errors and the turn fails with <c>server_restarted</c>. The agent's transcript is
     /// stored only after a turn, so the agent never kept that message; the next turn hands it over again (see
-    /// <see cref="WithInterruptedMessage"/>), so the model's history and the clients' agree.
+    /// <see cref="TurnRunner.RunAsync"/>), so the model's history and the clients' agree.
     /// </summary>
     private async Task RecoverInterruptedTurnAsync(CancellationToken cancellationToken)
     {
@@ -39,21 +39,6 @@ internal sealed partial class SessionActor
         }
     }
 
-    /// <summary>What the agent is sent for a user's message: the message, after an interrupted one it never answered.</summary>
-    private string WithInterruptedMessage(string content)
-    {
-        if (Interlocked.Exchange(ref _interruptedMessage, null) is not { } interrupted)
-        {
-            return content;
-        }
-
-        return $"""
-            [The server restarted before you answered my previous message, so here it is again: "{interrupted}"]
-
-            {content}
-            """;
-    }
-
     /// <summary>The events that fail a turn: open tools and subagents closed as errors, an error block, the terminal event.</summary>
     private List<SessionEvent> FailureEvents(string turnId, TurnFailure failure)
     {
@@ -72,6 +57,31 @@ internal sealed partial class SessionActor
         events.Add(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = error.Id, Block = error });
         events.Add(new TurnFailedEvent { TurnId = turnId, Error = failure.Message });
         return events;
+    }
+
+    private async Task ImportTranscriptAsync(CancellationToken cancellationToken)
+    {
+        // A session whose log is empty but whose agent transcript is stored (imported, or logged by an older server)
+        // gets its blocks from the transcript, written to the log so that replay and live views agree from then on.
+        var files = await _transcripts.LoadAsync(cancellationToken).ConfigureAwait(false);
+        if (files.Count == 0)
+        {
+            return;
+        }
+
+        var parsed = _architecture.ParseTranscript(files, _record);
+        var events = new List<Events.SessionEvent>();
+        foreach (var block in parsed.Blocks)
+        {
+            events.Add(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = block.Id, Block = block });
+        }
+
+        foreach (var thread in parsed.Subagents)
+        {
+            events.AddRange(thread.Blocks.Select(b => new BlockCompleteEvent { ConversationId = thread.Id, BlockId = b.Id, Block = b }));
+        }
+
+        await Log.AppendAsync(events, cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: turn {TurnId} was cut off by a server stop; closing it as failed")]

@@ -1,169 +1,95 @@
-using AgentRuntime.Architectures;
+using System.Globalization;
+using AgentRuntime.Blocks;
 using AgentRuntime.Events;
-using AgentRuntime.Profiles;
 using AgentRuntime.Sandboxes;
 using Microsoft.Extensions.Logging;
 
 namespace AgentRuntime.Sessions;
 
-internal sealed partial class SessionActor
+// The loop's side of the sandbox: what its reports change in the session's runtime, and when the loop closes it.
+internal sealed partial class SessionActor : ISessionSandboxHost
 {
-    private ISandbox? _sandbox;
-    private IAgentConnection? _connection;
-    private ITimer? _healthTimer;
+    SessionRecord ISessionSandboxHost.Record => _record;
 
-    // The tenant's live-sandbox slot: taken when a message will start a sandbox, given back when it is gone.
-    private System.Threading.RateLimiting.RateLimitLease? _sandboxLease;
-
-    private async Task EnsureSandboxAsync(CancellationToken cancellationToken)
-    {
-        if (_sandbox is { Terminated.IsCompleted: false })
-        {
-            return;
-        }
-
-        await DisposeConnectionAsync().ConfigureAwait(false);
-        var restartCount = _record.SandboxStartCount > 0 ? _record.SandboxRestartCount + 1 : 0;
+    Task ISessionSandboxHost.SandboxStartingAsync(int restartCount, CancellationToken cancellationToken) =>
         // The provider assigns the id, so a starting sandbox has none yet.
-        await SetSandboxAsync(new SandboxInfo { SandboxId = "", Status = SandboxStatus.Starting, RestartCount = restartCount }, cancellationToken).ConfigureAwait(false);
+        RunOnLoopAsync(() => SetSandboxAsync(new SandboxInfo { SandboxId = "", Status = SandboxStatus.Starting, RestartCount = restartCount }), cancellationToken);
 
-        var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
-        _workspaceLimits = (profile.WorkspaceLimits ?? WorkspaceLimits.Default).OrDefaults();
-        CloseGatewayLease();
-        var lease = OpenGatewayLease(profile);
-        ISandbox sandbox;
-        try
-        {
-            sandbox = await _services.SandboxProvider.CreateAsync(new SandboxRequest { SessionId = SessionId, Network = profile.Network, Bridge = lease }, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            lease?.Dispose();
-            throw;
-        }
-
-        try
-        {
-            await _workspace.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
-            await _transcripts.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
-            lease?.Dispose();
-            throw;
-        }
-
-        _lease = lease;
-
-        _sandbox = sandbox;
+    Task ISessionSandboxHost.SandboxStartedAsync(string sandboxId, int restartCount, CancellationToken cancellationToken) => RunOnLoopAsync(async () =>
+    {
         _record = _record with { SandboxStartCount = _record.SandboxStartCount + 1, SandboxRestartCount = restartCount };
-        await _services.Store.UpdateSessionAsync(_record, cancellationToken).ConfigureAwait(false);
-        LogSandboxStarted(SessionId, sandbox.Id, restartCount);
-        _ = sandbox.Terminated.ContinueWith(_ => Post(() => OnSandboxTerminatedAsync(sandbox)), TaskScheduler.Default);
-        ArmHealthTimer();
-        _runtime = _runtime with { Sandbox = _runtime.Sandbox! with { SandboxId = sandbox.Id } };
-    }
+        await _services.Store.UpdateSessionAsync(_record, CancellationToken.None).ConfigureAwait(false);
+        _runtime = _runtime with { Sandbox = _runtime.Sandbox! with { SandboxId = sandboxId } };
+    }, cancellationToken);
+
+    void ISessionSandboxHost.SandboxTerminated(ISandbox sandbox) => Post(() => OnSandboxTerminatedAsync(sandbox));
+
+    void ISessionSandboxHost.IdleTimerFired() => Post(CloseIfIdleAsync);
+
+    void ISessionSandboxHost.HealthTimerFired() => Post(CheckHealthAsync);
+
+    void ISessionSandboxHost.EgressDenied(string host, int port) => Post(async () =>
+    {
+        var block = new SystemBlock
+        {
+            Id = $"network-denied-{Guid.NewGuid():N}",
+            Timestamp = _services.Time.GetUtcNow(),
+            Subtype = "network_denied",
+            Message = $"The sandbox's network policy does not allow {host}:{port.ToString(CultureInfo.InvariantCulture)}; the connection was refused.",
+            Metadata = new System.Text.Json.Nodes.JsonObject { ["host"] = host, ["port"] = port },
+        };
+        await Log.AppendAsync(
+        [
+            new BlockStartEvent { ConversationId = Conversations.Main, Block = block },
+            new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = block.Id, Block = block },
+        ], CancellationToken.None).ConfigureAwait(false);
+    });
 
     /// <summary>
     /// Reports a starting sandbox ready: once its agent is connected (ready to take work, as clients show it), or once
     /// the turn is over if the agent could not start, since the sandbox itself is up.
     /// </summary>
-    private async Task MarkSandboxReadyAsync(CancellationToken cancellationToken)
+    private async Task MarkSandboxReadyAsync()
     {
-        if (_sandbox is not null && _runtime.Sandbox is { Status: SandboxStatus.Starting } info)
+        if (_sandbox.IsOpen && _runtime.Sandbox is { Status: SandboxStatus.Starting } info)
         {
-            await SetSandboxAsync(info with { Status = SandboxStatus.Ready, LastHealthCheck = _services.Time.GetUtcNow() }, cancellationToken).ConfigureAwait(false);
+            await SetSandboxAsync(info with { Status = SandboxStatus.Ready, LastHealthCheck = _services.Time.GetUtcNow() }).ConfigureAwait(false);
         }
     }
 
-    private async Task<IAgentConnection> EnsureConnectionAsync(CancellationToken cancellationToken)
+    private async Task SetSandboxAsync(SandboxInfo info)
     {
-        if (_connection is { Exited.IsCompleted: false } alive)
-        {
-            return alive;
-        }
-
-        await DisposeConnectionAsync().ConfigureAwait(false);
-        var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
-        _connection = await _architecture.ConnectAsync(new AgentConnectContext
-        {
-            Sandbox = _sandbox!,
-            Session = _record,
-            Profile = profile,
-            Resume = _transcripts.HasFiles,
-            ModelAccess = _sandbox!.ModelProxyUrl is null ? null : _lease,
-        }, cancellationToken).ConfigureAwait(false);
-        return _connection;
+        _runtime = _runtime with { Sandbox = info };
+        await Log.AppendAsync(new StatusEvent { Runtime = _runtime }, CancellationToken.None).ConfigureAwait(false);
+        PublishListChange();
     }
 
-    private async Task<AgentRuntime.Profiles.AgentProfile> GetProfileAsync(CancellationToken cancellationToken) =>
-        await _services.Store.GetProfileAsync(_record.AgentProfileRef, cancellationToken).ConfigureAwait(false)
-            ?? throw new AgentException($"The session's profile '{_record.AgentProfileRef}' no longer exists.", "profile_not_found");
-
+    /// <summary>Closes the sandbox; only with no turn running, or after the turn was cancelled and awaited.</summary>
     private async Task CloseSandboxAsync(bool emitStatus)
     {
-        _healthTimer?.Dispose();
-        await DisposeConnectionAsync().ConfigureAwait(false);
-        if (_sandbox is not { } sandbox)
+        if (!await _sandbox.CloseAsync().ConfigureAwait(false))
         {
             return;
         }
 
-        _sandbox = null;
-        await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
-        CloseGatewayLease();
-        ReleaseSandboxLeaseIfClosed();
-        LogSandboxClosed(SessionId, sandbox.Id);
+        // A turn that failed to start a sandbox still holds the slot until it ends.
+        if (_turn is null)
+        {
+            _sandbox.ReleaseSlotIfClosed();
+        }
+
         if (_runtime.Sandbox is { } info)
         {
             var terminated = info with { Status = SandboxStatus.Terminated };
             if (emitStatus)
             {
-                await SetSandboxAsync(terminated, CancellationToken.None).ConfigureAwait(false);
+                await SetSandboxAsync(terminated).ConfigureAwait(false);
             }
             else
             {
                 _runtime = _runtime with { Sandbox = terminated };
             }
         }
-    }
-
-    /// <summary>Gives the tenant's sandbox slot back when no sandbox is alive (closed, or never started by a failed turn).</summary>
-    private void ReleaseSandboxLeaseIfClosed()
-    {
-        if (_sandbox is null && _turn is null)
-        {
-            _sandboxLease?.Dispose();
-            _sandboxLease = null;
-        }
-    }
-
-    private async Task DisposeConnectionAsync()
-    {
-        if (_connection is { } connection)
-        {
-            _connection = null;
-            await connection.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async Task SetSandboxAsync(SandboxInfo info, CancellationToken cancellationToken)
-    {
-        _runtime = _runtime with { Sandbox = info };
-        await Log.AppendAsync(new StatusEvent { Runtime = _runtime }, cancellationToken).ConfigureAwait(false);
-        PublishListChange();
-    }
-
-    private void ArmIdleTimer()
-    {
-        _idleTimer?.Dispose();
-        if (_sandbox is null)
-        {
-            return;
-        }
-
-        _idleTimer = _services.Time.CreateTimer(_ => Post(CloseIfIdleAsync), null, _services.Options.SandboxIdleTimeout, Timeout.InfiniteTimeSpan);
     }
 
     private async Task CloseIfIdleAsync()
@@ -175,37 +101,20 @@ internal sealed partial class SessionActor
         }
     }
 
-    private void ArmHealthTimer()
-    {
-        _healthTimer?.Dispose();
-        var interval = _services.Options.HealthCheckInterval;
-        _healthTimer = _services.Time.CreateTimer(_ => Post(CheckHealthAsync), null, interval, interval);
-    }
-
+    /// <summary>Probes the sandbox, beside a turn if one runs; retires an unhealthy one only between turns.</summary>
     private async Task CheckHealthAsync()
     {
-        if (_sandbox is not { } sandbox || _stopped || _runtime.Sandbox is not { } info)
+        if (_stopped || _runtime.Sandbox is not { } info || await _sandbox.CheckHealthAsync().ConfigureAwait(false) is not { } healthy)
         {
             return;
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        bool healthy;
-        try
-        {
-            healthy = await sandbox.CheckHealthAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is SandboxException or OperationCanceledException or IOException)
-        {
-            healthy = false;
-        }
-
         // An agent that died between turns leaves a sandbox nobody is using; like one that died mid-turn, it is retired.
-        var agentDied = _turn is null && _connection is { Exited.IsCompleted: true };
+        var agentDied = _turn is null && _sandbox.AgentExited;
         var status = healthy && !agentDied ? SandboxStatus.Ready : SandboxStatus.Unhealthy;
         if (status != info.Status)
         {
-            await SetSandboxAsync(info with { Status = status, LastHealthCheck = _services.Time.GetUtcNow() }, CancellationToken.None).ConfigureAwait(false);
+            await SetSandboxAsync(info with { Status = status, LastHealthCheck = _services.Time.GetUtcNow() }).ConfigureAwait(false);
         }
         else
         {
@@ -221,7 +130,7 @@ internal sealed partial class SessionActor
 
     private async Task OnSandboxTerminatedAsync(ISandbox sandbox)
     {
-        if (_stopped || !ReferenceEquals(_sandbox, sandbox))
+        if (_stopped || !_sandbox.Holds(sandbox))
         {
             return; // Closed on purpose; already reported.
         }
@@ -235,12 +144,6 @@ internal sealed partial class SessionActor
 
         await CloseSandboxAsync(emitStatus: true).ConfigureAwait(false);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} started sandbox {SandboxId} (restart {RestartCount})")]
-    private partial void LogSandboxStarted(string sessionId, string sandboxId, int restartCount);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} closed sandbox {SandboxId}")]
-    private partial void LogSandboxClosed(string sessionId, string sandboxId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} sandbox idle; closing it")]
     private partial void LogSandboxIdle(string sessionId);

@@ -6,10 +6,22 @@ using Microsoft.Extensions.Logging;
 namespace AgentRuntime.Sessions;
 
 /// <summary>
-/// One loaded session. Every command that changes the session (send a message, finish a turn, close an idle sandbox,
-/// delete, unload) goes through one channel and runs on one loop, so the session has a single writer. A turn runs
-/// beside the loop; while it runs, only the turn touches the sandbox and the agent connection, and the loop reaches
-/// them only after cancelling and awaiting it.
+/// One loaded session. Who may touch what, and when (docs/architecture.md, "Sessions", says the same):
+/// <list type="bullet">
+/// <item>The loop alone changes the session's state — its record, its runtime (the sandbox's status), its turn state
+/// and last activity. Every client command (a message, a file write or delete, a budget, unload, delete) and every
+/// report (a turn's outcome, a sandbox starting, started or gone, a timer firing) is a command on one channel, run one
+/// at a time by the loop. Anyone may read that state: it is published as whole immutable values.</item>
+/// <item>A turn (<see cref="TurnRunner"/>) runs beside the loop, so reads and the 409 for a second message stay
+/// immediate. It changes none of that state: it waits on the loop for what must change while it runs (the sandbox
+/// starting, started, ready), always with its own cancellation token since the loop may be waiting for it, and hands
+/// its outcome to the loop, which appends the terminal event and marks the session idle in one command.</item>
+/// <item>The sandbox, the agent connection and their leases and timers live in <see cref="SessionSandbox"/>. Starting,
+/// connecting and closing them belong to the turn while one runs and to the loop otherwise: the loop closes only when no
+/// turn runs (idle, unhealthy, dead, after a failed turn) or after cancelling and awaiting the turn (unload, delete).
+/// Beside a turn the loop only probes health and writes or deletes a client's files, which the component makes safe
+/// to do alongside the turn's workspace scans.</item>
+/// </list>
 /// </summary>
 internal sealed partial class SessionActor : IAsyncDisposable
 {
@@ -19,19 +31,19 @@ internal sealed partial class SessionActor : IAsyncDisposable
     private readonly Task _loop;
     private readonly ILogger _logger;
     private readonly TranscriptSync _transcripts;
-    private readonly WorkspaceSync _workspace;
+    private readonly SessionSandbox _sandbox;
 
-    // Loop-owned state.
-    private SessionRecord _record;
+    // Loop-only state.
     private Task? _turn;
     private CancellationTokenSource? _turnCancellation;
     private System.Threading.RateLimiting.RateLimitLease? _turnLease;
-    private ITimer? _idleTimer;
     private bool _stopped;
 
-    // Written on the loop (or by the turn while it owns them), read by anyone: published as whole immutable values.
+    // Written by the loop only, read by anyone (the turn, the sandbox, the manager): whole immutable values.
+    private volatile SessionRecord _record;
     private volatile SessionRuntime _runtime = new() { IsLoaded = true };
     private volatile TurnState _turnState = TurnState.Idle;
+    private long _lastActivityTicks;
 
     private SessionActor(SessionRecord record, IAgentArchitecture architecture, SessionServices services)
     {
@@ -41,7 +53,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         _logger = services.LoggerFactory.CreateLogger<SessionActor>();
         Log = new SessionEventLog(record.SessionId, services.Store, services.Committer, services.Time);
         _transcripts = new TranscriptSync(record.SessionId, services.Store);
-        _workspace = new WorkspaceSync(record.SessionId, services.Store, services.Time, SpooledFile.DirectoryFor(services.Options));
+        _sandbox = new SessionSandbox(record.SessionId, this, Log, _transcripts, architecture, services);
         LastActivity = record.LastActivity;
         _loop = Task.Run(RunLoopAsync);
     }
@@ -53,7 +65,11 @@ internal sealed partial class SessionActor : IAsyncDisposable
 
     public SessionEventLog Log { get; }
 
-    public DateTimeOffset LastActivity { get; private set; }
+    public DateTimeOffset LastActivity
+    {
+        get => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
+        private set => Interlocked.Exchange(ref _lastActivityTicks, value.UtcTicks);
+    }
 
     public bool HasSandboxOrTurn => _turnState == TurnState.Running || _runtime.Sandbox is { Status: not SandboxStatus.Terminated };
 
@@ -72,38 +88,6 @@ internal sealed partial class SessionActor : IAsyncDisposable
     }
 
     public SessionListItem ToListItem() => SessionListItems.From(_record, LastActivity, _turnState, _runtime);
-
-    /// <summary>Starts a turn; returns its id once the turn is running.</summary>
-    public Task<string> SendMessageAsync(string content) => InvokeAsync(() =>
-    {
-        if (_turn is not null)
-        {
-            throw new TurnInProgressException(SessionId);
-        }
-
-        // The tenant's limits first, so a refused message starts nothing.
-        var turnLease = _services.Limits.AcquireTurn(TenantId);
-        try
-        {
-            _sandboxLease ??= _sandbox is { Terminated.IsCompleted: false } ? null : _services.Limits.AcquireSandbox(TenantId);
-        }
-        catch
-        {
-            turnLease.Dispose();
-            throw;
-        }
-
-        _turnLease = turnLease;
-        var turnId = Guid.NewGuid().ToString("N");
-        _turnCancellation = new CancellationTokenSource();
-        _turnState = TurnState.Running;
-        Touch();
-        _idleTimer?.Dispose();
-        var token = _turnCancellation.Token;
-        _turn = Task.Run(() => RunTurnAsync(turnId, content, token));
-        PublishListChange();
-        return Task.FromResult(turnId);
-    });
 
     /// <summary>Stops everything and removes the session's data.</summary>
     public Task DeleteAsync() => InvokeAsync(async () =>
@@ -162,11 +146,14 @@ internal sealed partial class SessionActor : IAsyncDisposable
         return completion.Task;
     }
 
-    private void Post(Func<Task> command) => InvokeAsync(async () =>
+    /// <summary>Runs a command on the loop and waits for it, or for <paramref name="cancellationToken"/>.</summary>
+    private Task RunOnLoopAsync(Func<Task> command, CancellationToken cancellationToken) => InvokeAsync(async () =>
     {
         await command().ConfigureAwait(false);
         return true;
-    });
+    }).WaitAsync(cancellationToken);
+
+    private void Post(Func<Task> command) => _ = RunOnLoopAsync(command, CancellationToken.None);
 
     private async Task RunLoopAsync()
     {
@@ -183,14 +170,18 @@ internal sealed partial class SessionActor : IAsyncDisposable
             return;
         }
 
-        _idleTimer?.Dispose();
+        _sandbox.DisarmIdleTimer();
         if (_turn is { } turn)
         {
+            // The turn's outcome, posted behind this command, finds the session stopped: the turn stays open in the log
+            // and is closed as interrupted when the session is next loaded.
             await _turnCancellation!.CancelAsync().ConfigureAwait(false);
             await turn.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            EndTurn();
         }
 
         await CloseSandboxAsync(emitStatus).ConfigureAwait(false);
+        _sandbox.ReleaseSlotIfClosed();
         if (emitStatus)
         {
             _runtime = _runtime with { IsLoaded = false };
@@ -209,29 +200,4 @@ internal sealed partial class SessionActor : IAsyncDisposable
 
     private void PublishListChange() =>
         _services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Updated, SessionId = SessionId, TenantId = TenantId, Session = ToListItem() });
-
-    private async Task ImportTranscriptAsync(CancellationToken cancellationToken)
-    {
-        // A session whose log is empty but whose agent transcript is stored (imported, or logged by an older server)
-        // gets its blocks from the transcript, written to the log so that replay and live views agree from then on.
-        var files = await _transcripts.LoadAsync(cancellationToken).ConfigureAwait(false);
-        if (files.Count == 0)
-        {
-            return;
-        }
-
-        var parsed = _architecture.ParseTranscript(files, _record);
-        var events = new List<Events.SessionEvent>();
-        foreach (var block in parsed.Blocks)
-        {
-            events.Add(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = block.Id, Block = block });
-        }
-
-        foreach (var thread in parsed.Subagents)
-        {
-            events.AddRange(thread.Blocks.Select(b => new BlockCompleteEvent { ConversationId = thread.Id, BlockId = b.Id, Block = b }));
-        }
-
-        await Log.AppendAsync(events, cancellationToken).ConfigureAwait(false);
-    }
 }

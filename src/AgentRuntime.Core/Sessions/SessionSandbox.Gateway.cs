@@ -1,6 +1,4 @@
 using System.Globalization;
-using AgentRuntime.Blocks;
-using AgentRuntime.Events;
 using AgentRuntime.Gateway;
 using AgentRuntime.Profiles;
 using AgentRuntime.Sandboxes;
@@ -8,24 +6,19 @@ using Microsoft.Extensions.Logging;
 
 namespace AgentRuntime.Sessions;
 
-internal sealed partial class SessionActor : ISandboxGatewayObserver
+internal sealed partial class SessionSandbox : ISandboxGatewayObserver
 {
-    private ISandboxGatewayLease? _lease;
+    // Replaced by whoever starts the sandbox, read by the loop to apply a budget.
+    private volatile ISandboxGatewayLease? _lease;
 
     // Set by the gateway (any thread) when it refuses a model call for the budget; read and cleared by the turn.
     private string? _budgetRefusal;
 
-    /// <summary>Sets the session's own model budget (null: the profile's applies) and applies it to the running sandbox.</summary>
-    public Task<SessionMetadata> SetBudgetAsync(ModelBudget? budget, CancellationToken cancellationToken) => InvokeAsync(async () =>
-    {
-        Touch();
-        _record = _record with { Metadata = (Log.Read(p => p.Metadata) ?? _record.Metadata) with { Budget = budget } };
-        await _services.Store.UpdateSessionAsync(_record, cancellationToken).ConfigureAwait(false);
-        var profile = await _services.Store.GetProfileAsync(_record.AgentProfileRef, cancellationToken).ConfigureAwait(false);
-        _lease?.SetBudget(budget ?? profile?.Budget);
-        await Log.AppendAsync(new MetadataUpdateEvent { ConversationId = Conversations.Main, Metadata = _record.Metadata }, cancellationToken).ConfigureAwait(false);
-        return _record.Metadata;
-    });
+    /// <summary>Applies a budget to the running sandbox's gateway, if it has one.</summary>
+    public void SetBudget(ModelBudget? budget) => _lease?.SetBudget(budget);
+
+    /// <summary>The message of a budget refusal during the turn, if there was one; clears it.</summary>
+    public string? TakeBudgetRefusal() => Interlocked.Exchange(ref _budgetRefusal, null);
 
     /// <summary>Opens the gateway for a new sandbox, when the runtime has one.</summary>
     private ISandboxGatewayLease? OpenGatewayLease(AgentProfile profile)
@@ -35,7 +28,7 @@ internal sealed partial class SessionActor : ISandboxGatewayObserver
             return null;
         }
 
-        var metadata = _record.Metadata;
+        var metadata = _host.Record.Metadata;
         return gateway.Open(new SandboxGatewayRequest
         {
             SessionId = SessionId,
@@ -52,28 +45,10 @@ internal sealed partial class SessionActor : ISandboxGatewayObserver
         _lease = null;
     }
 
-    /// <summary>The message of a budget refusal during the turn, if there was one; clears it.</summary>
-    private string? TakeBudgetRefusal() => Interlocked.Exchange(ref _budgetRefusal, null);
-
     void ISandboxGatewayObserver.OnEgressDenied(string host, int port)
     {
         LogEgressDenied(SessionId, host, port);
-        Post(async () =>
-        {
-            var block = new SystemBlock
-            {
-                Id = $"network-denied-{Guid.NewGuid():N}",
-                Timestamp = _services.Time.GetUtcNow(),
-                Subtype = "network_denied",
-                Message = $"The sandbox's network policy does not allow {host}:{port.ToString(CultureInfo.InvariantCulture)}; the connection was refused.",
-                Metadata = new System.Text.Json.Nodes.JsonObject { ["host"] = host, ["port"] = port },
-            };
-            await Log.AppendAsync(
-            [
-                new BlockStartEvent { ConversationId = Conversations.Main, Block = block },
-                new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = block.Id, Block = block },
-            ], CancellationToken.None).ConfigureAwait(false);
-        });
+        _host.EgressDenied(host, port);
     }
 
     void ISandboxGatewayObserver.OnBudgetExceeded(ModelBudget budget, ModelUsage usage)

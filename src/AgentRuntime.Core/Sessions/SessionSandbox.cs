@@ -1,0 +1,260 @@
+using System.Threading.RateLimiting;
+using AgentRuntime.Architectures;
+using AgentRuntime.Events;
+using AgentRuntime.Profiles;
+using AgentRuntime.Sandboxes;
+using Microsoft.Extensions.Logging;
+
+namespace AgentRuntime.Sessions;
+
+/// <summary>
+/// A session's sandbox and everything that lives as long as it: the agent connection, the gateway lease, the tenant's
+/// live-sandbox slot, and the health and idle timers. It keeps no session state of its own; what clients see of it
+/// (status, restart count) it reports to its <see cref="ISessionSandboxHost"/>, which applies it on the session's loop.
+/// </summary>
+/// <remarks>
+/// Starting, connecting and closing have one caller at a time: the turn while one runs, the loop otherwise (the loop
+/// closes only when no turn runs, or after cancelling and awaiting it). Health checks, the workspace scan and client
+/// file operations may run on the loop beside a turn: they only read the published sandbox, scans are serialized by
+/// <see cref="WorkspaceSync"/>, and a client's write takes <see cref="_workspaceGate"/> so that it lands either in the
+/// store before a new sandbox is restored from it or in the sandbox once restored, never in between.
+/// </remarks>
+internal sealed partial class SessionSandbox
+{
+    private readonly SessionServices _services;
+    private readonly IAgentArchitecture _architecture;
+    private readonly ISessionSandboxHost _host;
+    private readonly SessionEventLog _log;
+    private readonly TranscriptSync _transcripts;
+    private readonly WorkspaceSync _workspace;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _workspaceGate = new(1, 1);
+
+    // Published once restored, read by anyone; replaced only by the caller that owns the lifecycle.
+    private volatile ISandbox? _sandbox;
+    private volatile IAgentConnection? _connection;
+    private ITimer? _healthTimer;
+    private ITimer? _idleTimer;
+
+    // The tenant's live-sandbox slot: taken on the loop when a message will start a sandbox, given back when it is gone.
+    private RateLimitLease? _slot;
+
+    public SessionSandbox(string sessionId, ISessionSandboxHost host, SessionEventLog log, TranscriptSync transcripts, IAgentArchitecture architecture, SessionServices services)
+    {
+        SessionId = sessionId;
+        _host = host;
+        _log = log;
+        _transcripts = transcripts;
+        _architecture = architecture;
+        _services = services;
+        _workspace = new WorkspaceSync(sessionId, services.Store, services.Time, SpooledFile.DirectoryFor(services.Options));
+        _logger = services.LoggerFactory.CreateLogger<SessionSandbox>();
+    }
+
+    private string SessionId { get; }
+
+    /// <summary>The running sandbox, or null.</summary>
+    public ISandbox? Current => _sandbox is { Terminated.IsCompleted: false } sandbox ? sandbox : null;
+
+    /// <summary>Whether a sandbox is held, running or not yet retired.</summary>
+    public bool IsOpen => _sandbox is not null;
+
+    /// <summary>Whether the agent process has exited while still connected (killed, crashed).</summary>
+    public bool AgentExited => _connection is { Exited.IsCompleted: true };
+
+    /// <summary>Takes the tenant's live-sandbox slot unless a running sandbox holds it already; throws when the tenant has none left.</summary>
+    public void ReserveSlot(string tenantId) =>
+        _slot ??= Current is not null ? null : _services.Limits.AcquireSandbox(tenantId);
+
+    /// <summary>Gives the tenant's slot back when no sandbox is held. Only the loop calls it, with no turn running.</summary>
+    public void ReleaseSlotIfClosed()
+    {
+        if (_sandbox is null)
+        {
+            _slot?.Dispose();
+            _slot = null;
+        }
+    }
+
+    /// <summary>Starts a sandbox unless one runs: reports it starting, creates it, restores workspace and transcript.</summary>
+    public async Task EnsureAsync(CancellationToken cancellationToken)
+    {
+        if (Current is not null)
+        {
+            return;
+        }
+
+        await DisposeConnectionAsync().ConfigureAwait(false);
+        var record = _host.Record;
+        var restartCount = record.SandboxStartCount > 0 ? record.SandboxRestartCount + 1 : 0;
+        await _host.SandboxStartingAsync(restartCount, cancellationToken).ConfigureAwait(false);
+
+        var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
+        _workspaceLimits = (profile.WorkspaceLimits ?? WorkspaceLimits.Default).OrDefaults();
+        CloseGatewayLease();
+        var lease = OpenGatewayLease(profile);
+        ISandbox sandbox;
+        try
+        {
+            sandbox = await _services.SandboxProvider.CreateAsync(new SandboxRequest { SessionId = SessionId, Network = profile.Network, Bridge = lease }, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            lease?.Dispose();
+            throw;
+        }
+
+        await _workspaceGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await _workspace.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            await _transcripts.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
+            _lease = lease;
+            _sandbox = sandbox;
+        }
+        catch
+        {
+            await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+            lease?.Dispose();
+            throw;
+        }
+        finally
+        {
+            _workspaceGate.Release();
+        }
+
+        LogSandboxStarted(SessionId, sandbox.Id, restartCount);
+        _ = sandbox.Terminated.ContinueWith(_ => _host.SandboxTerminated(sandbox), TaskScheduler.Default);
+        ArmHealthTimer();
+        await _host.SandboxStartedAsync(sandbox.Id, restartCount, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Connects the agent unless it is running in the current sandbox.</summary>
+    public async Task<IAgentConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { Exited.IsCompleted: false } alive)
+        {
+            return alive;
+        }
+
+        await DisposeConnectionAsync().ConfigureAwait(false);
+        var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
+        var sandbox = _sandbox ?? throw new SandboxException("The session's sandbox is gone.");
+        var connection = await _architecture.ConnectAsync(new AgentConnectContext
+        {
+            Sandbox = sandbox,
+            Session = _host.Record,
+            Profile = profile,
+            Resume = _transcripts.HasFiles,
+            ModelAccess = sandbox.ModelProxyUrl is null ? null : _lease,
+        }, cancellationToken).ConfigureAwait(false);
+        _connection = connection;
+        return connection;
+    }
+
+    /// <summary>Stores the agent's transcript and the workspace after a turn; never throws, never hangs a stopping session.</summary>
+    public async Task PersistAsync()
+    {
+        if (Current is not { } sandbox)
+        {
+            return;
+        }
+
+        // Persisting must not be cut short by the turn's cancellation, but must not hang a stopping session either.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await _transcripts.SaveAsync(sandbox, _architecture.GetTranscriptDirectories(sandbox, _host.Record), timeout.Token).ConfigureAwait(false);
+            await SaveWorkspaceAsync(sandbox, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Nothing the sandbox holds (a file swapped for a link, a tree too deep) may keep the turn from ending.
+            LogPersistFailed(ex, SessionId);
+        }
+    }
+
+    /// <summary>Closes the agent and the sandbox; returns whether there was a sandbox to close.</summary>
+    public async Task<bool> CloseAsync()
+    {
+        _healthTimer?.Dispose();
+        _idleTimer?.Dispose();
+        await DisposeConnectionAsync().ConfigureAwait(false);
+        if (_sandbox is not { } sandbox)
+        {
+            return false;
+        }
+
+        _sandbox = null;
+        await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+        CloseGatewayLease();
+        LogSandboxClosed(SessionId, sandbox.Id);
+        return true;
+    }
+
+    /// <summary>Probes the sandbox; null when there is none.</summary>
+    public async Task<bool?> CheckHealthAsync()
+    {
+        if (_sandbox is not { } sandbox)
+        {
+            return null;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            return await sandbox.CheckHealthAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SandboxException or OperationCanceledException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether <paramref name="sandbox"/> is the one held, so its end is news rather than a close already reported.</summary>
+    public bool Holds(ISandbox sandbox) => ReferenceEquals(_sandbox, sandbox);
+
+    /// <summary>Arms the idle timer while a sandbox is held; the loop calls it when a turn ends.</summary>
+    public void ArmIdleTimer()
+    {
+        _idleTimer?.Dispose();
+        if (_sandbox is null)
+        {
+            return;
+        }
+
+        _idleTimer = _services.Time.CreateTimer(_ => _host.IdleTimerFired(), null, _services.Options.SandboxIdleTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Stops the idle timer; the loop calls it when a turn starts.</summary>
+    public void DisarmIdleTimer() => _idleTimer?.Dispose();
+
+    private void ArmHealthTimer()
+    {
+        _healthTimer?.Dispose();
+        var interval = _services.Options.HealthCheckInterval;
+        _healthTimer = _services.Time.CreateTimer(_ => _host.HealthTimerFired(), null, interval, interval);
+    }
+
+    private async Task<AgentProfile> GetProfileAsync(CancellationToken cancellationToken) =>
+        await _services.Store.GetProfileAsync(_host.Record.AgentProfileRef, cancellationToken).ConfigureAwait(false)
+            ?? throw new AgentException($"The session's profile '{_host.Record.AgentProfileRef}' no longer exists.", "profile_not_found");
+
+    private async Task DisposeConnectionAsync()
+    {
+        if (_connection is { } connection)
+        {
+            _connection = null;
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} started sandbox {SandboxId} (restart {RestartCount})")]
+    private partial void LogSandboxStarted(string sessionId, string sandboxId, int restartCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} closed sandbox {SandboxId}")]
+    private partial void LogSandboxClosed(string sessionId, string sandboxId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not persist the state of session {SessionId}")]
+    private partial void LogPersistFailed(Exception exception, string sessionId);
+}

@@ -1,0 +1,137 @@
+using System.Threading.Channels;
+using AgentRuntime.Architectures;
+using AgentRuntime.Blocks;
+using AgentRuntime.Events;
+using AgentRuntime.Sandboxes;
+using Microsoft.Extensions.Logging;
+
+namespace AgentRuntime.Sessions;
+
+/// <summary>
+/// Runs one turn beside the session's loop: logs the user's message, gets the sandbox and the agent going through the
+/// <see cref="SessionSandbox"/>, streams the agent's events into the log, and persists what the turn left. It changes
+/// no session state: what it learns (the sandbox ready, the outcome) goes to the loop, which ends the turn.
+/// </summary>
+internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, SessionSandbox sandbox, Func<CancellationToken, Task> markSandboxReadyAsync, TimeProvider time, ILogger logger)
+{
+    // Events the agent streams are appended in batches of whatever has arrived, at most this many at a time:
+    // one store transaction per batch instead of one per text delta.
+    private const int MaxBatch = 256;
+
+    /// <summary>
+    /// Runs the turn to its end; never throws. <paramref name="interrupted"/> is the message of a turn a restart cut
+    /// off, handed to the agent before this one; the outcome says whether it was.
+    /// </summary>
+    public async Task<TurnOutcome> RunAsync(string turnId, string content, string? interrupted, CancellationToken cancellationToken)
+    {
+        TurnFailure? failure = null;
+        var handedOver = false;
+        sandbox.BeginTurn();
+        try
+        {
+            var message = new UserMessageBlock { Id = $"user-{turnId}", Timestamp = time.GetUtcNow(), Content = content };
+            await log.AppendAsync(
+            [
+                new TurnStartedEvent { TurnId = turnId },
+                new BlockStartEvent { ConversationId = Conversations.Main, Block = message },
+                new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = message.Id, Block = message },
+            ], cancellationToken).ConfigureAwait(false);
+
+            await sandbox.EnsureAsync(cancellationToken).ConfigureAwait(false);
+            var connection = await sandbox.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await markSandboxReadyAsync(cancellationToken).ConfigureAwait(false);
+            handedOver = interrupted is not null;
+            await PumpAsync(connection.RunTurnAsync(new AgentTurn(turnId, WithInterrupted(content, interrupted)), cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            failure = new TurnFailure("The turn was cancelled.", "cancelled");
+        }
+        catch (AgentException ex)
+        {
+            failure = new TurnFailure(ex.Message, ex.Code);
+        }
+        catch (SandboxException ex)
+        {
+            failure = new TurnFailure(ex.Message, "sandbox_error");
+        }
+        catch (Exception ex)
+        {
+            LogTurnCrashed(ex, sessionId, turnId);
+            failure = new TurnFailure($"The turn failed unexpectedly: {ex.Message}", "internal_error");
+        }
+
+        if (sandbox.TakeBudgetRefusal() is { } refusal)
+        {
+            // The agent saw only an API error; the runtime knows it was the budget, and says so whatever the agent made of it.
+            failure = new TurnFailure(refusal, "budget_exceeded");
+        }
+
+        await sandbox.PersistAsync().ConfigureAwait(false);
+        return new TurnOutcome(failure, handedOver);
+    }
+
+    /// <summary>What the agent is sent for a user's message: the message, after an interrupted one it never answered.</summary>
+    private static string WithInterrupted(string content, string? interrupted) => interrupted is null
+        ? content
+        : $"""
+            [The server restarted before you answered my previous message, so here it is again: "{interrupted}"]
+
+            {content}
+            """;
+
+    private async Task PumpAsync(IAsyncEnumerable<SessionEvent> events, CancellationToken cancellationToken)
+    {
+        var buffer = Channel.CreateBounded<SessionEvent>(new BoundedChannelOptions(4 * MaxBatch) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    await buffer.Writer.WriteAsync(e, cancellationToken).ConfigureAwait(false);
+                }
+
+                buffer.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                buffer.Writer.TryComplete(ex);
+            }
+        }, cancellationToken);
+
+        var batch = new List<SessionEvent>(MaxBatch);
+        try
+        {
+            while (await buffer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (batch.Count < MaxBatch && buffer.Reader.TryRead(out var e))
+                {
+                    batch.Add(e);
+                }
+
+                await log.AppendAsync(batch.ToList(), cancellationToken).ConfigureAwait(false);
+                var toolFinished = batch.Any(e => e is BlockCompleteEvent { Block: ToolResultBlock } || (e is BlockUpdateEvent update && update.Updates.ContainsKey("status")));
+                batch.Clear();
+                if (toolFinished)
+                {
+                    // A finished tool call is when the agent's file changes become visible to clients.
+                    await sandbox.ScanWorkspaceAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            await producer.ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Turn {TurnId} of session {SessionId} failed unexpectedly")]
+    private partial void LogTurnCrashed(Exception exception, string sessionId, string turnId);
+}
+
+/// <summary>Why a turn failed, as its error block and <c>turn:failed</c> say.</summary>
+internal sealed record TurnFailure(string Message, string Code);
+
+/// <summary>How a turn ended (no failure: completed), and whether it handed an interrupted message to the agent.</summary>
+internal sealed record TurnOutcome(TurnFailure? Failure, bool HandedOverInterrupted);
