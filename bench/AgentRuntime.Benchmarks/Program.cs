@@ -3,10 +3,12 @@
 // adds to a streamed model call. Not a timed test: it measures for fixed durations and stops by itself (about a minute
 // on two cores, at most three). --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
 // --workspace-files measures only workspace files through the stores' stream API: four 50 MB files saved and read back
-// in SQLite and PostgreSQL, with throughput and the process's resident memory (well under a minute).
+// in SQLite and PostgreSQL, with throughput and the process's resident memory (well under a minute). --fan-out measures
+// only the event path through a real server: sessions streaming deltas to SSE and hub subscribers (about 40 s).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
+using AgentRuntime.Benchmarks.FanOut;
 using AgentRuntime.Hosting;
 using AgentRuntime.Persistence;
 using AgentRuntime.Persistence.Postgres;
@@ -25,6 +27,9 @@ var cancellationToken = deadline.Token;
 var phase = TimeSpan.FromSeconds(args.Contains("--quick") ? 1 : 3);
 var modelProxyOnly = args.Contains("--model-proxy");
 var workspaceFilesOnly = args.Contains("--workspace-files");
+var fanOutOnly = args.Contains("--fan-out");
+// Each fan-out run streams one measured turn of this length per session.
+var fanOutTurn = TimeSpan.FromSeconds(args.Contains("--quick") ? 2 : 5);
 
 Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
@@ -34,12 +39,19 @@ Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDe
 var results = new List<(string Store, AppendThroughput Single, AppendThroughput Batch, TurnCost[] Turns)>();
 ModelProxyResult modelProxy;
 List<WorkspaceFilesResult> workspaceFiles;
+List<FanOutResult> fanOut;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
     if (workspaceFilesOnly)
     {
         PrintWorkspaceFiles(await RunWorkspaceFilesAsync(directory, cancellationToken));
+        return 0;
+    }
+
+    if (fanOutOnly)
+    {
+        PrintFanOut(await FanOutBenchmark.RunAsync(directory, fanOutTurn, cancellationToken), fanOutTurn);
         return 0;
     }
 
@@ -80,6 +92,7 @@ try
     }
 
     workspaceFiles = await RunWorkspaceFilesAsync(directory, cancellationToken);
+    fanOut = await FanOutBenchmark.RunAsync(directory, fanOutTurn, cancellationToken);
 }
 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
 {
@@ -128,6 +141,7 @@ for (var i = 0; i < StoreBenchmark.TranscriptSizes.Length; i++)
 
 PrintModelProxy(modelProxy);
 PrintWorkspaceFiles(workspaceFiles);
+PrintFanOut(fanOut, fanOutTurn);
 return 0;
 
 static async Task<List<WorkspaceFilesResult>> RunWorkspaceFilesAsync(string directory, CancellationToken cancellationToken)
@@ -164,6 +178,37 @@ static void PrintWorkspaceFiles(List<WorkspaceFilesResult> results)
     {
         Console.WriteLine($"| {r.Store} | {r.SaveMBps:0} MB/s | {r.ReadMBps:0} MB/s | {r.RssBefore:0} MB | {r.RssPeak:0} MB | {r.RssAfter:0} MB |");
     }
+}
+
+static void PrintFanOut(List<FanOutResult> results, TimeSpan turn)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Event fan-out through the server: one {turn.TotalSeconds:0} s turn per session at {FanOutBenchmark.EventsPerSecond} deltas/s, " +
+        "each session streamed to one SSE and one hub subscriber");
+    Console.WriteLine();
+    Console.WriteLine("| store | sessions | events appended | sustained events/s (target) | SSE p50 / p99 / max | hub p50 / p99 / max | lost / dup / out of order | process CPU |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var r in results)
+    {
+        Console.WriteLine($"| {r.Store} | {r.Sessions} | {r.EventsAppended:N0} | {r.EventsPerSecond:N0} ({r.TargetEventsPerSecond:N0}) " +
+            $"| {Latency(r.Sse)} | {Latency(r.Hub)} | {r.Lost:N0} / {r.Duplicates:N0} / {r.OutOfOrder:N0} | {r.CpuPercent:0}% |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("The agent and the sandbox are bench stand-ins (a connection that yields deltas on a schedule, a sandbox that holds " +
+        "nothing); everything from the connection's events on is the real path: the session's log, the group commit, the store, " +
+        "the SSE writer and the SignalR hub, over loopback TCP to clients in the same process (so the clients' CPU is the " +
+        $"server's too; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC). Latency: from a delta's production to its receipt, in ms. " +
+        "Sustained: every event appended in the measured turns over the time from the first message sent to the last turn's end received. " +
+        $"The target: 100 sessions x {FanOutBenchmark.EventsPerSecond} events/s sustained with p99 < 20 ms and nothing lost.");
+    foreach (var r in results.Where(r => r.DroppedSubscribers > 0 || r.UnfinishedSubscribers > 0))
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{r.Store}, {r.Sessions} sessions: {r.DroppedSubscribers} subscribers dropped ({r.FirstFailure}), " +
+            $"{r.UnfinishedSubscribers} did not see their turn end in time.");
+    }
+
+    static string Latency(LatencyStats s) => $"{s.P50:0.0} / {s.P99:0.0} / {s.Max:0}";
 }
 
 static void PrintModelProxy(ModelProxyResult r)
