@@ -150,38 +150,44 @@ internal static class SessionEndpoints
             response.Headers["X-Accel-Buffering"] = "no";
             await response.Body.FlushAsync(ct);
             var events = sessions.SubscribeAsync(sessionId, afterSeq, ct).GetAsyncEnumerator(ct);
-            await using (events)
+            var next = events.MoveNextAsync().AsTask();
+            try
             {
-                var next = events.MoveNextAsync().AsTask();
-                try
+                while (true)
                 {
-                    while (true)
+                    var heartbeat = Task.Delay(SseHeartbeat, ct);
+                    if (await Task.WhenAny(next, heartbeat) == heartbeat)
                     {
-                        var heartbeat = Task.Delay(SseHeartbeat, ct);
-                        if (await Task.WhenAny(next, heartbeat) == heartbeat)
-                        {
-                            await response.WriteAsync(": keep-alive\n\n", ct);
-                            await response.Body.FlushAsync(ct);
-                            continue;
-                        }
-
-                        if (!await next)
-                        {
-                            break;
-                        }
-
-                        await WriteEventAsync(response, events.Current, ct);
-                        next = events.MoveNextAsync().AsTask();
+                        await response.WriteAsync(": keep-alive\n\n", ct);
+                        await response.Body.FlushAsync(ct);
+                        continue;
                     }
+
+                    if (!await next)
+                    {
+                        break;
+                    }
+
+                    await WriteEventAsync(response, events.Current, ct);
+                    next = events.MoveNextAsync().AsTask();
                 }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    // The client went away, or its key was revoked.
-                }
-                catch (SubscriberLaggedException ex)
-                {
-                    await response.WriteAsync($"event: lagged\ndata: {ex.LastDeliveredSeq}\n\n", ct);
-                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // The client went away, or its key was revoked.
+            }
+            catch (SubscriberLaggedException ex)
+            {
+                await response.WriteAsync($"event: lagged\ndata: {ex.LastDeliveredSeq}\n\n", ct);
+            }
+            finally
+            {
+                // An async iterator cannot be disposed while a MoveNextAsync is pending (it throws NotSupportedException),
+                // and one is when the stream ends on a heartbeat, as it does when the client goes away: the heartbeat's
+                // delay ends on the cancellation first. Cancelled, the pending call ends too.
+                await ended.CancelAsync();
+                await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await events.DisposeAsync();
             }
         }
 
