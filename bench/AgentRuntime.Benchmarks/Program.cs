@@ -183,24 +183,28 @@ static void PrintWorkspaceFiles(List<WorkspaceFilesResult> results)
 static void PrintFanOut(List<FanOutResult> results, TimeSpan turn)
 {
     Console.WriteLine();
-    Console.WriteLine($"## Event fan-out through the server: one {turn.TotalSeconds:0} s turn per session at {FanOutBenchmark.EventsPerSecond} deltas/s, " +
-        "each session streamed to one SSE and one hub subscriber");
+    Console.WriteLine($"## Event fan-out through the server: each session streams one {turn.TotalSeconds:0} s turn at {FanOutBenchmark.EventsPerSecond} deltas/s " +
+        "to one SSE and one hub subscriber");
     Console.WriteLine();
-    Console.WriteLine("| store | sessions | events appended | sustained events/s (target) | SSE p50 / p99 / max | hub p50 / p99 / max | lost / dup / out of order | process CPU |");
-    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    Console.WriteLine("| store | sessions | events appended | sustained events/s (target) | SSE p50 / p99 / max | hub p50 / p99 / max | lost / dup / out of order | cores: this process / the rest | GC pauses |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     foreach (var r in results)
     {
         Console.WriteLine($"| {r.Store} | {r.Sessions} | {r.EventsAppended:N0} | {r.EventsPerSecond:N0} ({r.TargetEventsPerSecond:N0}) " +
-            $"| {Latency(r.Sse)} | {Latency(r.Hub)} | {r.Lost:N0} / {r.Duplicates:N0} / {r.OutOfOrder:N0} | {r.CpuPercent:0}% |");
+            $"| {Latency(r.Sse)} | {Latency(r.Hub)} | {r.Lost:N0} / {r.Duplicates:N0} / {r.OutOfOrder:N0} " +
+            $"| {r.Probe.Cores:0.00} / {r.Probe.OtherCores:0.00} | {r.Probe.GcPause * 1000:N0} ms |");
     }
 
     Console.WriteLine();
-    Console.WriteLine("The agent and the sandbox are bench stand-ins (a connection that yields deltas on a schedule, a sandbox that holds " +
-        "nothing); everything from the connection's events on is the real path: the session's log, the group commit, the store, " +
-        "the SSE writer and the SignalR hub, over loopback TCP to clients in the same process (so the clients' CPU is the " +
-        $"server's too; {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC). Latency: from a delta's production to its receipt, in ms. " +
-        "Sustained: every event appended in the measured turns over the time from the first message sent to the last turn's end received. " +
-        $"The target: 100 sessions x {FanOutBenchmark.EventsPerSecond} events/s sustained with p99 < 20 ms and nothing lost.");
+    Console.WriteLine("The agent and the sandbox are bench stand-ins (a connection that yields deltas on a schedule, each carrying the time it was " +
+        "produced; a sandbox that holds nothing); everything from the connection's events on is the real path: the session's log, the group " +
+        "commit, the store, the SSE writer and the SignalR hub of a server built as the host builds it, over loopback TCP to clients in the " +
+        $"same process, whose CPU is counted with the server's ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC). " +
+        $"Each session runs a {FanOutBenchmark.WarmUp.TotalSeconds:0} s turn first, unmeasured. Latency: from a delta's production to its receipt, in ms. " +
+        "Sustained: the events appended in the measured turns over the time from the first message sent to the last turn's end appended. " +
+        "Lost, duplicated and out of order: every subscriber's seqs against its session's log. Cores: averages over the measured turn, " +
+        "from /proc/stat; on a shared machine the rest's load takes cores from the server. " +
+        $"The target: 100 sessions x {FanOutBenchmark.EventsPerSecond} events/s sustained with p99 < 20 ms and nothing lost, on two cores.");
     foreach (var r in results.Where(r => r.DroppedSubscribers > 0 || r.UnfinishedSubscribers > 0))
     {
         Console.WriteLine();

@@ -22,8 +22,11 @@ internal sealed class SubscriberTally
     /// <summary>Milliseconds from production to receipt of each delta received while measuring.</summary>
     public List<double> Latencies { get; } = [];
 
+    /// <summary>When the server appended the last turn end it received (the event's own timestamp).</summary>
+    public DateTimeOffset LastTurnEndAppended { get; private set; }
+
     /// <summary>When the last turn end arrived (a <see cref="Stopwatch"/> timestamp).</summary>
-    public long LastTurnEndAt { get; private set; }
+    public long LastTurnEndReceived { get; private set; }
 
     /// <summary>Why the subscription ended before it was stopped (lagged, failed), if it did.</summary>
     public string? Failure { get; private set; }
@@ -50,7 +53,8 @@ internal sealed class SubscriberTally
 
         if (e is TurnCompletedEvent or TurnFailedEvent)
         {
-            LastTurnEndAt = receivedAt;
+            LastTurnEndAppended = e.Timestamp;
+            LastTurnEndReceived = receivedAt;
             _turnEnds.Release();
         }
     }
