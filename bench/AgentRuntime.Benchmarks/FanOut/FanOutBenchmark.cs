@@ -130,7 +130,7 @@ internal static class FanOutBenchmark
         await stop.CancelAsync();
         // The readers end on cancellation and record their own failures; a reader that will not stop is left behind
         // rather than hold up the benchmark's hard stop.
-        await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(readers).WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 }
 

@@ -22,7 +22,7 @@ namespace AgentRuntime.Benchmarks.FanOut;
 internal sealed class FanOutServer : IAsyncDisposable
 {
     public const string Profile = "bench";
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     private readonly WebApplication _app;
 
