@@ -1,10 +1,10 @@
 // Prints the persistence figures quoted in README.md and docs/persistence.md: event append throughput, and the write
 // cost of one turn as the transcript grows, for SQLite and PostgreSQL; and the latency the sandbox gateway's model proxy
-// adds to a streamed model call. Not a timed test: it measures for fixed durations and stops by itself (about a minute
-// on two cores, at most three). --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
+// adds to a streamed model call; and the event fan-out through a real server. Not a timed test: it measures for fixed
+// durations and stops by itself (about two minutes on two cores, at most three). --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
 // --workspace-files measures only workspace files through the stores' stream API: four 50 MB files saved and read back
 // in SQLite and PostgreSQL, with throughput and the process's resident memory (well under a minute). --fan-out measures
-// only the event path through a real server: sessions streaming deltas to SSE and hub subscribers (about 40 s).
+// only the event path through a real server: sessions streaming deltas to SSE and hub subscribers (about 50 s).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
