@@ -1,14 +1,18 @@
 // Prints the persistence figures quoted in README.md and docs/persistence.md: event append throughput, and the write
-// cost of one turn as the transcript grows, for SQLite and PostgreSQL; end-of-turn transcript persistence; and the
-// latency the sandbox gateway's model proxy adds to a streamed model call. Not a timed test: it measures for fixed durations and stops by itself (about a minute
-// on two cores, at most three). --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
+// cost of one turn as the transcript grows, for SQLite and PostgreSQL; end-of-turn transcript persistence; the latency
+// the sandbox gateway's model proxy adds to a streamed model call; and the event fan-out through a real server. Not a
+// timed test: it measures for fixed durations and stops by itself (about two minutes on two cores, at most three).
+// --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
 // --workspace-files measures only workspace files through the stores' stream API: four 50 MB files saved and read back
 // in SQLite and PostgreSQL, with throughput and the process's resident memory (well under a minute).
 // --transcript-sync measures only end-of-turn transcript persistence: TranscriptSync against a local sandbox and SQLite
 // at 0.2 to 50 MB of transcript, beside the whole-file read it replaced (about 10 s, no PostgreSQL needed).
+// --fan-out measures only the event path through a real server: sessions streaming deltas to SSE and hub subscribers
+// (about 50 s).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
+using AgentRuntime.Benchmarks.FanOut;
 using AgentRuntime.Hosting;
 using AgentRuntime.Persistence;
 using AgentRuntime.Persistence.Postgres;
@@ -29,6 +33,9 @@ var phase = TimeSpan.FromSeconds(args.Contains("--quick") ? 1 : 3);
 var modelProxyOnly = args.Contains("--model-proxy");
 var workspaceFilesOnly = args.Contains("--workspace-files");
 var transcriptSyncOnly = args.Contains("--transcript-sync");
+var fanOutOnly = args.Contains("--fan-out");
+// Each fan-out run streams one measured turn of this length per session.
+var fanOutTurn = TimeSpan.FromSeconds(args.Contains("--quick") ? 2 : 5);
 
 Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
@@ -39,6 +46,7 @@ var results = new List<(string Store, AppendThroughput Single, AppendThroughput 
 ModelProxyResult modelProxy;
 List<WorkspaceFilesResult> workspaceFiles;
 (string Store, TranscriptSyncCost[] Costs) transcriptSync;
+List<FanOutResult> fanOut;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
@@ -51,6 +59,12 @@ try
     if (transcriptSyncOnly)
     {
         PrintTranscriptSync(await RunTranscriptSyncAsync(directory, cancellationToken));
+        return 0;
+    }
+
+    if (fanOutOnly)
+    {
+        PrintFanOut(await FanOutBenchmark.RunAsync(directory, fanOutTurn, cancellationToken), fanOutTurn);
         return 0;
     }
 
@@ -92,6 +106,7 @@ try
 
     workspaceFiles = await RunWorkspaceFilesAsync(directory, cancellationToken);
     transcriptSync = await RunTranscriptSyncAsync(directory, cancellationToken);
+    fanOut = await FanOutBenchmark.RunAsync(directory, fanOutTurn, cancellationToken);
 }
 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
 {
@@ -141,6 +156,7 @@ for (var i = 0; i < StoreBenchmark.TranscriptSizes.Length; i++)
 PrintModelProxy(modelProxy);
 PrintWorkspaceFiles(workspaceFiles);
 PrintTranscriptSync(transcriptSync);
+PrintFanOut(fanOut, fanOutTurn);
 return 0;
 
 static async Task<(string, TranscriptSyncCost[])> RunTranscriptSyncAsync(string directory, CancellationToken cancellationToken)
@@ -206,6 +222,41 @@ static void PrintWorkspaceFiles(List<WorkspaceFilesResult> results)
     {
         Console.WriteLine($"| {r.Store} | {r.SaveMBps:0} MB/s | {r.ReadMBps:0} MB/s | {r.RssBefore:0} MB | {r.RssPeak:0} MB | {r.RssAfter:0} MB |");
     }
+}
+
+static void PrintFanOut(List<FanOutResult> results, TimeSpan turn)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Event fan-out through the server: each session streams one {turn.TotalSeconds:0} s turn at {FanOutBenchmark.EventsPerSecond} deltas/s " +
+        "to one SSE and one hub subscriber");
+    Console.WriteLine();
+    Console.WriteLine("| store | sessions | events appended | sustained events/s (target) | SSE p50 / p99 / max | hub p50 / p99 / max | lost / dup / out of order | cores: this process / the rest | GC pauses |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var r in results)
+    {
+        Console.WriteLine($"| {r.Store} | {r.Sessions} | {r.EventsAppended:N0} | {r.EventsPerSecond:N0} ({r.TargetEventsPerSecond:N0}) " +
+            $"| {Latency(r.Sse)} | {Latency(r.Hub)} | {r.Lost:N0} / {r.Duplicates:N0} / {r.OutOfOrder:N0} " +
+            $"| {r.Probe.Cores:0.00} / {r.Probe.OtherCores:0.00} | {r.Probe.GcPause * 1000:N0} ms |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("The agent and the sandbox are bench stand-ins (a connection that yields deltas on a schedule, each carrying the time it was " +
+        "produced; a sandbox that holds nothing); everything from the connection's events on is the real path: the session's log, the group " +
+        "commit, the store, the SSE writer and the SignalR hub of a server built as the host builds it, over loopback TCP to clients in the " +
+        $"same process, whose CPU is counted with the server's ({(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC). " +
+        $"Each session runs a {FanOutBenchmark.WarmUp.TotalSeconds:0} s turn first, unmeasured. Latency: from a delta's production to its receipt, in ms. " +
+        "Sustained: the events appended in the measured turns over the time from the first message sent to the last turn's end appended. " +
+        "Lost, duplicated and out of order: every subscriber's seqs against its session's log. Cores: averages over the measured turn, " +
+        "from /proc/stat; on a shared machine the rest's load takes cores from the server. " +
+        $"The target: 100 sessions x {FanOutBenchmark.EventsPerSecond} events/s sustained with p99 < 20 ms and nothing lost, on two cores.");
+    foreach (var r in results.Where(r => r.DroppedSubscribers > 0 || r.UnfinishedSubscribers > 0))
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{r.Store}, {r.Sessions} sessions: {r.DroppedSubscribers} subscribers dropped ({r.FirstFailure}), " +
+            $"{r.UnfinishedSubscribers} did not see their turn end in time.");
+    }
+
+    static string Latency(LatencyStats s) => $"{s.P50:0.0} / {s.P99:0.0} / {s.Max:0}";
 }
 
 static void PrintModelProxy(ModelProxyResult r)
