@@ -28,10 +28,11 @@ internal static class LiveStream
             while (true)
             {
                 next = items.MoveNextAsync().AsTask();
-                while (idle is { } interval && !relay.IsCancellationRequested
-                    && await Task.WhenAny(next, Task.Delay(interval, relay.Token)).ConfigureAwait(false) != next)
+                // Only a move that does not complete at once waits with a timer, and that timer goes with the move:
+                // a busy stream (most moves complete at once) sets none, and none outlives its wait.
+                while (idle is { } interval && !next.IsCompleted && !relay.IsCancellationRequested)
                 {
-                    if (!relay.IsCancellationRequested)
+                    if (await TimedOutAsync(next, interval, relay.Token).ConfigureAwait(false))
                     {
                         yield return LiveItem<T>.KeepAlive;
                     }
@@ -72,6 +73,24 @@ internal static class LiveStream
             }
 
             await items.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether <paramref name="interval"/> passed before <paramref name="move"/> completed.</summary>
+    private static async Task<bool> TimedOutAsync(Task move, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await move.WaitAsync(interval, cancellationToken).ConfigureAwait(false);
+            return false;
+        }
+        catch (TimeoutException)
+        {
+            return true;
+        }
+        catch (Exception)
+        {
+            return false; // The move failed or the relay ended: the caller finds out from the move itself.
         }
     }
 }
