@@ -3,7 +3,9 @@
 // adds to a streamed model call. Not a timed test: it measures for fixed durations and stops by itself (about a minute
 // on two cores, at most three). --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
 // --workspace-files measures only workspace files through the stores' stream API: four 50 MB files saved and read back
-// in SQLite and PostgreSQL, with throughput and the process's resident memory (well under a minute).
+// in SQLite and PostgreSQL, with throughput and the process's resident memory (well under a minute). --session-list
+// measures only the session list: 10,000 sessions in SQLite, listed by the store and by GET /api/sessions, whole and a
+// page of 50, through the real host in-process (seconds, no PostgreSQL needed).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
@@ -25,6 +27,7 @@ var cancellationToken = deadline.Token;
 var phase = TimeSpan.FromSeconds(args.Contains("--quick") ? 1 : 3);
 var modelProxyOnly = args.Contains("--model-proxy");
 var workspaceFilesOnly = args.Contains("--workspace-files");
+var sessionListOnly = args.Contains("--session-list");
 
 Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
@@ -34,9 +37,16 @@ Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDe
 var results = new List<(string Store, AppendThroughput Single, AppendThroughput Batch, TurnCost[] Turns)>();
 ModelProxyResult modelProxy;
 List<WorkspaceFilesResult> workspaceFiles;
+SessionListResult sessionList;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
+    if (sessionListOnly)
+    {
+        PrintSessionList(await RunSessionListAsync(directory, cancellationToken));
+        return 0;
+    }
+
     if (workspaceFilesOnly)
     {
         PrintWorkspaceFiles(await RunWorkspaceFilesAsync(directory, cancellationToken));
@@ -80,6 +90,7 @@ try
     }
 
     workspaceFiles = await RunWorkspaceFilesAsync(directory, cancellationToken);
+    sessionList = await RunSessionListAsync(directory, cancellationToken);
 }
 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
 {
@@ -128,7 +139,29 @@ for (var i = 0; i < StoreBenchmark.TranscriptSizes.Length; i++)
 
 PrintModelProxy(modelProxy);
 PrintWorkspaceFiles(workspaceFiles);
+PrintSessionList(sessionList);
 return 0;
+
+static async Task<SessionListResult> RunSessionListAsync(string directory, CancellationToken cancellationToken)
+{
+    Console.Error.WriteLine($"Session list: {SessionListBenchmark.Sessions:N0} sessions in SQLite, the store and GET /api/sessions...");
+    return await SessionListBenchmark.RunAsync(directory, cancellationToken);
+}
+
+static void PrintSessionList(SessionListResult r)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Session list: {SessionListBenchmark.Sessions:N0} sessions of {SessionListBenchmark.Tenants} tenants in SQLite {SqliteVersion()} (WAL), " +
+        $"median of {SessionListBenchmark.Runs} calls");
+    Console.WriteLine();
+    Console.WriteLine($"| call | whole list | a page of {SessionListBenchmark.PageSize}: first / after {SessionListBenchmark.DeepOffset:N0} |");
+    Console.WriteLine("| --- | ---: | ---: |");
+    Console.WriteLine($"| store `ListSessionsAsync` (whole records, metadata parsed) | {r.StoreRecordsMilliseconds:0.0} ms | |");
+    Console.WriteLine($"| store `ListSessionSummariesAsync` (what the list reads) | {r.StoreSummariesMilliseconds:0.0} ms " +
+        $"| {r.StoreFirstPageMilliseconds:0.00} / {r.StoreDeepPageMilliseconds:0.00} ms |");
+    Console.WriteLine($"| `GET /api/sessions` through the host (loopback, auth `none`), body read whole | {r.HttpWholeMilliseconds:0.0} ms ({r.WholeBytes / 1e6:0.0} MB) " +
+        $"| {r.HttpFirstPageMilliseconds:0.00} / {r.HttpDeepPageMilliseconds:0.00} ms |");
+}
 
 static async Task<List<WorkspaceFilesResult>> RunWorkspaceFilesAsync(string directory, CancellationToken cancellationToken)
 {
