@@ -9,6 +9,8 @@
 // at 0.2 to 50 MB of transcript, beside the whole-file read it replaced (about 10 s, no PostgreSQL needed).
 // --fan-out measures only the event path through a real server: sessions streaming deltas to SSE and hub subscribers
 // (about 50 s).
+// --session-list measures only the session list: 10,000 sessions in SQLite, listed by the store and by GET /api/sessions,
+// whole and a page of 50, through the real host in-process (seconds, no PostgreSQL needed).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
@@ -36,6 +38,7 @@ var transcriptSyncOnly = args.Contains("--transcript-sync");
 var fanOutOnly = args.Contains("--fan-out");
 // Each fan-out run streams one measured turn of this length per session.
 var fanOutTurn = TimeSpan.FromSeconds(args.Contains("--quick") ? 2 : 5);
+var sessionListOnly = args.Contains("--session-list");
 
 Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
@@ -47,9 +50,16 @@ ModelProxyResult modelProxy;
 List<WorkspaceFilesResult> workspaceFiles;
 (string Store, TranscriptSyncCost[] Costs) transcriptSync;
 List<FanOutResult> fanOut;
+SessionListResult sessionList;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
+    if (sessionListOnly)
+    {
+        PrintSessionList(await RunSessionListAsync(directory, cancellationToken));
+        return 0;
+    }
+
     if (workspaceFilesOnly)
     {
         PrintWorkspaceFiles(await RunWorkspaceFilesAsync(directory, cancellationToken));
@@ -107,6 +117,7 @@ try
     workspaceFiles = await RunWorkspaceFilesAsync(directory, cancellationToken);
     transcriptSync = await RunTranscriptSyncAsync(directory, cancellationToken);
     fanOut = await FanOutBenchmark.RunAsync(directory, fanOutTurn, cancellationToken);
+    sessionList = await RunSessionListAsync(directory, cancellationToken);
 }
 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
 {
@@ -157,6 +168,7 @@ PrintModelProxy(modelProxy);
 PrintWorkspaceFiles(workspaceFiles);
 PrintTranscriptSync(transcriptSync);
 PrintFanOut(fanOut, fanOutTurn);
+PrintSessionList(sessionList);
 return 0;
 
 static async Task<(string, TranscriptSyncCost[])> RunTranscriptSyncAsync(string directory, CancellationToken cancellationToken)
@@ -186,6 +198,27 @@ static void PrintTranscriptSync((string Store, TranscriptSyncCost[] Costs) resul
         Console.WriteLine($"| {c.TranscriptBytes / (double)(1 << 20):0.#} MB | {(TranscriptSync.CheckBytes + TranscriptSyncBenchmark.AppendBytes) / 1024} KB / " +
             $"{(c.TranscriptBytes + TranscriptSyncBenchmark.AppendBytes) / (double)(1 << 20):0.#} MB | {c.Milliseconds:0.00} ms | {c.WholeFileMilliseconds:0.00} ms | {c.SandboxMilliseconds:0.00} ms |");
     }
+}
+
+static async Task<SessionListResult> RunSessionListAsync(string directory, CancellationToken cancellationToken)
+{
+    Console.Error.WriteLine($"Session list: {SessionListBenchmark.Sessions:N0} sessions in SQLite, the store and GET /api/sessions...");
+    return await SessionListBenchmark.RunAsync(directory, cancellationToken);
+}
+
+static void PrintSessionList(SessionListResult r)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Session list: {SessionListBenchmark.Sessions:N0} sessions of {SessionListBenchmark.Tenants} tenants in SQLite {SqliteVersion()} (WAL), " +
+        $"median of {SessionListBenchmark.Runs} calls");
+    Console.WriteLine();
+    Console.WriteLine($"| call | whole list | a page of {SessionListBenchmark.PageSize}: first / after {SessionListBenchmark.DeepOffset:N0} |");
+    Console.WriteLine("| --- | ---: | ---: |");
+    Console.WriteLine($"| store `ListSessionsAsync` (whole records, metadata parsed) | {r.StoreRecordsMilliseconds:0.0} ms | |");
+    Console.WriteLine($"| store `ListSessionSummariesAsync` (what the list reads) | {r.StoreSummariesMilliseconds:0.0} ms " +
+        $"| {r.StoreFirstPageMilliseconds:0.00} / {r.StoreDeepPageMilliseconds:0.00} ms |");
+    Console.WriteLine($"| `GET /api/sessions` through the host (loopback, auth `none`), body read whole | {r.HttpWholeMilliseconds:0.0} ms ({r.WholeBytes / 1e6:0.0} MB) " +
+        $"| {r.HttpFirstPageMilliseconds:0.00} / {r.HttpDeepPageMilliseconds:0.00} ms |");
 }
 
 static async Task<List<WorkspaceFilesResult>> RunWorkspaceFilesAsync(string directory, CancellationToken cancellationToken)

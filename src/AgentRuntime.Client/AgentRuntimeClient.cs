@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization.Metadata;
 using AgentRuntime.Api;
 using AgentRuntime.Architectures;
@@ -152,6 +154,61 @@ public sealed partial class AgentRuntimeClient : IAsyncDisposable
     /// <param name="cancellationToken">Cancels the request.</param>
     public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken = default) =>
         (await GetAsync(WithTenant("api/sessions", tenantId), AgentRuntimeJsonContext.Default.SessionList, cancellationToken).ConfigureAwait(false)).Sessions;
+
+    /// <summary>
+    /// <c>GET /api/sessions?limit=&amp;cursor=</c>: one page of the sessions the caller may see, most recently active first,
+    /// with the cursor of the next page. Paging on while sessions change neither repeats nor skips a session that did not
+    /// change; one that did may move ahead of the page reached (follow <see cref="SubscribeSessionListAsync"/> to hear of it).
+    /// </summary>
+    /// <param name="limit">How many sessions at most: 1 to 1000.</param>
+    /// <param name="cursor">The <see cref="SessionList.NextCursor"/> of the page before; <see langword="null"/> for the first page.</param>
+    /// <param name="tenantId">
+    /// The tenant; <see langword="null"/> for every session the caller may see. Only an admin's filter counts, as in
+    /// <see cref="ListSessionsAsync(string?, CancellationToken)"/>.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    /// <returns>The page; its <see cref="SessionList.NextCursor"/> is <see langword="null"/> on the last.</returns>
+    /// <exception cref="AgentRuntimeApiException">400 for a limit out of range or a cursor the server did not give out.</exception>
+    public Task<SessionList> ListSessionsPageAsync(int limit, string? cursor = null, string? tenantId = null, CancellationToken cancellationToken = default)
+    {
+        var query = $"api/sessions?limit={limit.ToString(CultureInfo.InvariantCulture)}";
+        if (cursor is not null)
+        {
+            query += $"&cursor={Escape(cursor)}";
+        }
+
+        if (tenantId is not null)
+        {
+            query += $"&tenantId={Escape(tenantId)}";
+        }
+
+        return GetAsync(query, AgentRuntimeJsonContext.Default.SessionList, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every session the caller may see, most recently active first, read a page at a time with
+    /// <see cref="ListSessionsPageAsync"/> as the enumeration goes, so a long list is neither one large answer nor held
+    /// whole in memory.
+    /// </summary>
+    /// <param name="pageSize">How many sessions each request asks for: 1 to 1000.</param>
+    /// <param name="tenantId">The tenant; <see langword="null"/> for every session the caller may see.</param>
+    /// <param name="cancellationToken">Ends the enumeration.</param>
+    /// <exception cref="AgentRuntimeApiException">As <see cref="ListSessionsPageAsync"/>, from the request that failed.</exception>
+    public async IAsyncEnumerable<SessionListItem> EnumerateSessionsAsync(int pageSize = 100, string? tenantId = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? cursor = null;
+        do
+        {
+            var page = await ListSessionsPageAsync(pageSize, cursor, tenantId, cancellationToken).ConfigureAwait(false);
+            foreach (var session in page.Sessions)
+            {
+                yield return session;
+            }
+
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+    }
 
     /// <summary><c>GET /api/sessions/{id}</c>: a session with its blocks, subagents, files, metadata and last seq.</summary>
     /// <param name="sessionId">The session.</param>

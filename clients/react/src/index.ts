@@ -29,6 +29,7 @@ export type { EventOrder, SessionAction } from "./state/sessionReducer.js";
 export { initialSessionState, MAX_RAW_EVENTS } from "./state/sessionState.js";
 export type { ConnectionState, SessionState } from "./state/sessionState.js";
 export { DEFAULT_RECONNECT } from "./state/reconnect.js";
+export { DEFAULT_SESSION_PAGE_SIZE } from "./state/SessionListStore.js";
 export type { ReconnectPolicy } from "./state/reconnect.js";
 
 export * from "./types/blocks.js";

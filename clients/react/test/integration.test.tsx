@@ -311,4 +311,37 @@ describe("authentication and tenants against the real server", () => {
     await restLimited.deleteSession(first.sessionId);
     await rest.deleteKey(limited.keyId);
   });
+  it(
+    "the session list reads a page at a time, older pages on loadMore, while the hub keeps it current",
+    async () => {
+      const rest = admin();
+      // A tenant of its own, so the other tests' sessions do not land in its pages.
+      const key = await rest.createKey({ tenantId: "paged", name: "react test paged" });
+      const restPaged = new RestClient({ apiUrl: server.baseUrl, apiKey: key.key });
+      const created: string[] = [];
+      for (let i = 0; i < 5; i++) created.unshift((await restPaged.createSession({ agentProfileRef: "default", architecture: "claude-agent-sdk", name: `paged ${i}` })).sessionId);
+
+      const first = await restPaged.listSessionsPage({ limit: 3 });
+      const second = await restPaged.listSessionsPage({ limit: 3, cursor: first.nextCursor! });
+      expect([...first.sessions, ...second.sessions].map((s) => s.sessionId)).toEqual(created);
+      expect(second.nextCursor).toBeNull();
+
+      const { result } = renderHook(() => useSessionList(), { wrapper: wrapperFor(configFor({ apiKey: key.key, sessionListPageSize: 2 })) });
+      await waitFor(() => expect(result.current.isLoading).toBe(false), { timeout: STREAM_TIMEOUT });
+      expect(result.current.sessions.map((s) => s.sessionId)).toEqual(created.slice(0, 2));
+      expect(result.current.hasMore).toBe(true);
+
+      const newest = await restPaged.createSession({ agentProfileRef: "default", architecture: "claude-agent-sdk", name: "paged newest" });
+      await waitFor(() => expect(result.current.sessions[0]?.sessionId).toBe(newest.sessionId), { timeout: STREAM_TIMEOUT });
+      await act(() => result.current.loadMore());
+      await act(() => result.current.loadMore());
+      expect(result.current.sessions.map((s) => s.sessionId)).toEqual([newest.sessionId, ...created]);
+      expect(result.current.hasMore).toBe(false);
+
+      cleanup();
+      for (const id of [newest.sessionId, ...created]) await restPaged.deleteSession(id);
+      await rest.deleteKey(key.keyId);
+    },
+    STREAM_TIMEOUT * 2,
+  );
 });

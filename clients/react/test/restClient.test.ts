@@ -133,3 +133,24 @@ describe("RestClient keys", () => {
     await expect(rest.deleteKey("a1b2")).rejects.toMatchObject({ status: 404, kind: "not_found" });
   });
 });
+
+describe("RestClient session pages", () => {
+  it("listSessionsPage asks for a limit, a cursor and a tenant, and reads the next cursor", async () => {
+    const page = { sessions: [{ sessionId: "a" }], nextCursor: "AQ_-x" };
+    const { rest, sent } = client({}, json(200, page), json(200, { sessions: [], nextCursor: null }), json(200, { sessions: [] }));
+    expect(await rest.listSessionsPage({ limit: 50 })).toEqual(page);
+    expect(await rest.listSessionsPage({ limit: 50, cursor: "AQ_-x", tenantId: "a b" })).toEqual({ sessions: [], nextCursor: null });
+    // A server from before pages answers with the whole list and no cursor: that is the last page.
+    expect(await rest.listSessionsPage({ limit: 50 })).toEqual({ sessions: [], nextCursor: null });
+    expect(sent.map((s) => s.url)).toEqual([
+      "http://runtime.test/api/sessions?limit=50",
+      "http://runtime.test/api/sessions?limit=50&cursor=AQ_-x&tenantId=a+b",
+      "http://runtime.test/api/sessions?limit=50",
+    ]);
+  });
+
+  it("a bad limit or cursor is the server's 400", async () => {
+    const { rest } = client({}, problem(400, "Malformed request", "'limit' must be a whole number from 1 to 1000, not '0'."));
+    await expect(rest.listSessionsPage({ limit: 0 })).rejects.toMatchObject({ status: 400, detail: expect.stringContaining("'limit'") });
+  });
+});

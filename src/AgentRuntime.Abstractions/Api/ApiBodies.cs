@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using AgentRuntime.Sessions;
 
 // The request and response bodies that only the HTTP API has, shared by the server and the .NET client through
@@ -20,9 +21,15 @@ public sealed record SendMessageBody(string? Content);
 /// <param name="TurnId">The turn that answers the message.</param>
 public sealed record TurnAccepted(string TurnId);
 
-/// <summary>Answer of <c>GET /api/sessions</c>.</summary>
+/// <summary>Answer of <c>GET /api/sessions</c>: the sessions, or one page of them.</summary>
 /// <param name="Sessions">The sessions, most recently active first.</param>
-public sealed record SessionList(IReadOnlyList<SessionListItem> Sessions);
+/// <param name="NextCursor">
+/// Where the next page starts: pass it as <c>cursor</c> with the same <c>limit</c>. <see langword="null"/> on the last
+/// page and on the whole list; written as <c>null</c> rather than left out, so a client reads the end of the list plainly.
+/// </param>
+public sealed record SessionList(
+    IReadOnlyList<SessionListItem> Sessions,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? NextCursor = null);
 
 /// <summary>Answer of <c>GET /api/health</c>.</summary>
 /// <param name="Status"><c>ok</c>.</param>

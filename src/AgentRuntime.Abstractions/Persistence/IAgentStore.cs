@@ -22,8 +22,21 @@ public interface IAgentStore
     /// <summary>The session, or <see langword="null"/>.</summary>
     Task<SessionRecord?> GetSessionAsync(string sessionId, CancellationToken cancellationToken);
 
-    /// <summary>The sessions of one tenant, or of all when <paramref name="tenantId"/> is null; most recently active first.</summary>
+    /// <summary>
+    /// The sessions of one tenant, or of all when <paramref name="tenantId"/> is null, whole; most recently active first,
+    /// and among sessions last active at the same instant by id (ordinal).
+    /// </summary>
     Task<IReadOnlyList<SessionRecord>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A page of the session list: the summaries of one tenant's sessions, or of all when <paramref name="tenantId"/> is
+    /// null, in the order of <see cref="ListSessionsAsync"/> (most recently active first, then by id, ordinal), those
+    /// after <paramref name="after"/> (from the start when null), at most <paramref name="limit"/> of them (all when null).
+    /// A store reads the page from an index on that order, so a page costs about the same wherever it starts, and does
+    /// not read the metadata, which a summary does not have.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is 0 or less.</exception>
+    Task<IReadOnlyList<SessionSummary>> ListSessionSummariesAsync(string? tenantId, SessionListPosition? after, int? limit, CancellationToken cancellationToken);
 
     /// <summary>How many sessions a tenant has (for its limit), without reading them.</summary>
     Task<int> CountSessionsAsync(string tenantId, CancellationToken cancellationToken);

@@ -61,6 +61,28 @@ internal sealed class InMemoryAgentStore : IAgentStore
         return Task.FromResult(ordered);
     }
 
+    public Task<IReadOnlyList<SessionSummary>> ListSessionSummariesAsync(string? tenantId, SessionListPosition? after, int? limit, CancellationToken cancellationToken)
+    {
+        if (limit is { } l)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(l, nameof(limit));
+        }
+
+        SessionRecord[] records;
+        lock (_lock)
+        {
+            records = [.. _sessions.Values.Select(s => s.Record)
+                .Where(r => (tenantId is null || r.TenantId == tenantId) && (after is null || after.IsBefore(r.LastActivity.UtcTicks, r.SessionId)))];
+        }
+
+        IReadOnlyList<SessionSummary> page = [.. records
+            .OrderByDescending(r => r.LastActivity.UtcTicks)
+            .ThenBy(r => r.SessionId, StringComparer.Ordinal)
+            .Take(limit ?? int.MaxValue)
+            .Select(SessionSummary.From)];
+        return Task.FromResult(page);
+    }
+
     public Task<int> CountSessionsAsync(string tenantId, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(tenantId);

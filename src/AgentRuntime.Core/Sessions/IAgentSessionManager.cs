@@ -17,6 +17,16 @@ public interface IAgentSessionManager
     /// <summary>The sessions of a tenant (of all when <paramref name="tenantId"/> is null), most recently active first.</summary>
     Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A page of the sessions of a tenant (of all when <paramref name="tenantId"/> is null): at most
+    /// <paramref name="limit"/> of them, the first after <paramref name="after"/> in the stored order (most recently
+    /// active, then by id), or from the start when it is null, with the place where the next page starts. A session that
+    /// does not change while a caller pages neither shows up twice nor is missed; one that does may move (the live list
+    /// feed tells of it). Within a page, as in the whole list, a loaded session is shown as it is live.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is 0 or less.</exception>
+    Task<SessionListPage> ListSessionsPageAsync(string? tenantId, int limit, Persistence.SessionListPosition? after, CancellationToken cancellationToken);
+
     /// <summary>A session with its conversation, loading it from persistence when it is not in memory.</summary>
     /// <exception cref="SessionNotFoundException">No such session.</exception>
     Task<SessionDetail> GetSessionAsync(string sessionId, CancellationToken cancellationToken);
@@ -108,6 +118,11 @@ public sealed record CreateSessionRequest
     /// <summary>Files to write into the workspace before the first turn (path → text), on top of the profile's.</summary>
     public IReadOnlyDictionary<string, string>? Files { get; init; }
 }
+
+/// <summary>A page of the session list, as <see cref="IAgentSessionManager.ListSessionsPageAsync"/> returns it.</summary>
+/// <param name="Sessions">The page's sessions, most recently active first.</param>
+/// <param name="Next">Where the next page starts; <see langword="null"/> when this page is the last.</param>
+public sealed record SessionListPage(IReadOnlyList<SessionListItem> Sessions, Persistence.SessionListPosition? Next);
 
 /// <summary>What <see cref="IAgentSessionManager.WriteFileAsync"/> wrote.</summary>
 /// <param name="Path">The normalized workspace path.</param>

@@ -17,6 +17,19 @@ internal static class SessionListItems
     };
 
     /// <summary>The item of a session that is not in memory: idle, no sandbox.</summary>
-    public static SessionListItem Unloaded(SessionRecord record) =>
-        From(record, record.LastActivity, TurnState.Idle, new SessionRuntime { IsLoaded = false });
+    public static SessionListItem Unloaded(SessionSummary summary) => new()
+    {
+        SessionId = summary.SessionId,
+        TenantId = summary.TenantId,
+        Architecture = summary.Architecture,
+        AgentProfileRef = summary.AgentProfileRef,
+        Name = summary.Name,
+        CreatedAt = summary.CreatedAt,
+        LastActivity = summary.LastActivity,
+        TurnState = TurnState.Idle,
+        Runtime = NotLoaded,
+    };
+
+    // Immutable, so one instance serves every unloaded item.
+    private static readonly SessionRuntime NotLoaded = new() { IsLoaded = false };
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using AgentRuntime.Architectures;
 using AgentRuntime.Events;
+using AgentRuntime.Persistence;
 using AgentRuntime.Profiles;
 using Microsoft.Extensions.Logging;
 
@@ -58,12 +59,24 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         return item;
     }
 
-    public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SessionListItem>> ListSessionsAsync(string? tenantId, CancellationToken cancellationToken) =>
+        ToListItems(await services.Store.ListSessionSummariesAsync(tenantId, after: null, limit: null, cancellationToken).ConfigureAwait(false));
+
+    public async Task<SessionListPage> ListSessionsPageAsync(string? tenantId, int limit, SessionListPosition? after, CancellationToken cancellationToken)
     {
-        var records = await services.Store.ListSessionsAsync(tenantId, cancellationToken).ConfigureAwait(false);
-        return records.Select(r => TryGetLoaded(r.SessionId) is { } actor ? actor.ToListItem() : SessionListItems.Unloaded(r))
-            .OrderByDescending(s => s.LastActivity)
-            .ToList();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+
+        // One more than the page, to tell whether another page follows without a query that finds it empty.
+        var summaries = await services.Store.ListSessionSummariesAsync(tenantId, after, limit == int.MaxValue ? null : limit + 1, cancellationToken).ConfigureAwait(false);
+        if (summaries.Count <= limit)
+        {
+            return new SessionListPage(ToListItems(summaries), Next: null);
+        }
+
+        var page = summaries.Take(limit).ToList();
+        // The next page starts after the last session as stored, whatever its live state says: that is the place the
+        // store's order knows.
+        return new SessionListPage(ToListItems(page), SessionListPosition.Of(page[^1]));
     }
 
     public async Task<SessionDetail> GetSessionAsync(string sessionId, CancellationToken cancellationToken)
@@ -246,6 +259,26 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         {
             throw new SessionNotFoundException(sessionId);
         }
+    }
+
+    /// <summary>
+    /// The list items of stored sessions, in the store's order: a loaded session's from its live state (turn, sandbox, and
+    /// a last activity that may be newer than the stored one), sorted again by that activity when it moved one; the sort
+    /// is stable, so ties keep the store's order.
+    /// </summary>
+    private List<SessionListItem> ToListItems(IReadOnlyList<SessionSummary> summaries)
+    {
+        var items = new List<SessionListItem>(summaries.Count);
+        var sorted = true;
+        foreach (var summary in summaries)
+        {
+            var item = TryGetLoaded(summary.SessionId) is { } actor ? actor.ToListItem() : SessionListItems.Unloaded(summary);
+            sorted &= items.Count == 0 || items[^1].LastActivity >= item.LastActivity;
+            items.Add(item);
+        }
+
+        // Mostly nothing moved: the sort would only cost time on a long list.
+        return sorted ? items : [.. items.OrderByDescending(s => s.LastActivity)];
     }
 
     private SessionActor? TryGetLoaded(string sessionId) =>

@@ -30,6 +30,9 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
     private const string RecordColumns =
         "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id";
 
+    // The columns of a SessionSummary: the list reads neither the sandbox counts nor the metadata.
+    internal const string SummaryColumns = "session_id, architecture, agent_profile_ref, name, created_at, last_activity, tenant_id";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger _logger;
 
@@ -137,6 +140,72 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         }
 
         return records;
+    }
+
+    public async Task<IReadOnlyList<SessionSummary>> ListSessionSummariesAsync(string? tenantId, SessionListPosition? after, int? limit, CancellationToken cancellationToken)
+    {
+        if (limit is { } l)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(l, nameof(limit));
+        }
+
+        await using var command = _dataSource.CreateCommand(SessionPageSql(tenantId is not null, after is not null, SummaryColumns));
+        if (tenantId is not null)
+        {
+            command.Parameters.Add(Parameter(tenantId));
+        }
+
+        if (after is not null)
+        {
+            command.Parameters.Add(Parameter(after.LastActivityUtcTicks));
+            command.Parameters.Add(Parameter(after.SessionId));
+        }
+
+        // LIMIT NULL is no limit.
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (object?)(long?)limit ?? DBNull.Value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var summaries = new List<SessionSummary>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            summaries.Add(new SessionSummary
+            {
+                SessionId = reader.GetString(0),
+                Architecture = reader.GetString(1),
+                AgentProfileRef = reader.GetString(2),
+                Name = reader.IsDBNull(3) ? null : reader.GetString(3),
+                CreatedAt = ParseTimestamp(reader.GetString(4)),
+                LastActivity = ParseTimestamp(reader.GetString(5)),
+                TenantId = reader.GetString(6),
+            });
+        }
+
+        return summaries;
+    }
+
+    /// <summary>
+    /// A page of the session list in index order, with its parameters in this order: the tenant (when
+    /// <paramref name="byTenant"/>), the position's ticks and id (when <paramref name="after"/>), the limit. The position
+    /// is a range on the index's leading column(s) plus a filter for the sessions tied with it, rather than a row
+    /// comparison, which the index's mixed directions (ticks descending, id ascending) cannot answer as a range; so a
+    /// page starts with a search, not a scan of the pages before it.
+    /// </summary>
+    internal static string SessionPageSql(bool byTenant, bool after, string columns)
+    {
+        var conditions = new List<string>(2);
+        var next = 1;
+        if (byTenant)
+        {
+            conditions.Add($"tenant_id = ${next++}");
+        }
+
+        if (after)
+        {
+            conditions.Add($"last_activity_utc_ticks <= ${next} AND (last_activity_utc_ticks < ${next} OR session_id > ${next + 1})");
+            next += 2;
+        }
+
+        var where = conditions.Count == 0 ? "" : $" WHERE {string.Join(" AND ", conditions)}";
+        return $"SELECT {columns} FROM sessions{where} ORDER BY last_activity_utc_ticks DESC, session_id LIMIT ${next};";
     }
 
     public async Task<int> CountSessionsAsync(string tenantId, CancellationToken cancellationToken)

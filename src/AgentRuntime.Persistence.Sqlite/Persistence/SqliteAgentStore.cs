@@ -32,6 +32,9 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
     private const string RecordColumns =
         "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id";
 
+    // The columns of a SessionSummary: the list reads neither the sandbox counts nor the metadata.
+    internal const string SummaryColumns = "session_id, architecture, agent_profile_ref, name, created_at, last_activity, tenant_id";
+
     private readonly string _connectionString;
 
     public SqliteAgentStore(IOptions<SqliteStoreOptions> options, IOptions<AgentRuntimeOptions> runtimeOptions)
@@ -143,6 +146,69 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         }
 
         return records;
+    }
+
+    public async Task<IReadOnlyList<SessionSummary>> ListSessionSummariesAsync(string? tenantId, SessionListPosition? after, int? limit, CancellationToken cancellationToken)
+    {
+        if (limit is { } l)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(l, nameof(limit));
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = CreateCommand(connection, null, SessionPageSql(tenantId is not null, after is not null, SummaryColumns));
+        command.Parameters.AddWithValue("$limit", limit ?? -1); // SQLite reads a negative LIMIT as none.
+        if (tenantId is not null)
+        {
+            command.Parameters.AddWithValue("$tenant", tenantId);
+        }
+
+        if (after is not null)
+        {
+            command.Parameters.AddWithValue("$ticks", after.LastActivityUtcTicks);
+            command.Parameters.AddWithValue("$id", after.SessionId);
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var summaries = new List<SessionSummary>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            summaries.Add(new SessionSummary
+            {
+                SessionId = reader.GetString(0),
+                Architecture = reader.GetString(1),
+                AgentProfileRef = reader.GetString(2),
+                Name = reader.IsDBNull(3) ? null : reader.GetString(3),
+                CreatedAt = ParseTimestamp(reader.GetString(4)),
+                LastActivity = ParseTimestamp(reader.GetString(5)),
+                TenantId = reader.GetString(6),
+            });
+        }
+
+        return summaries;
+    }
+
+    /// <summary>
+    /// A page of the session list in index order. The position is a range on the index's leading column(s) plus a filter
+    /// for the sessions tied with it, rather than "(ticks, id) &lt; ($ticks, $id)", which the index's mixed directions
+    /// (ticks descending, id ascending) cannot answer as a range; so a page starts with a search, not a scan of the pages
+    /// before it. As in <see cref="ListSessionsAsync"/>, one statement per case, each answered by its index as written.
+    /// </summary>
+    internal static string SessionPageSql(bool byTenant, bool after, string columns)
+    {
+        var conditions = new List<string>(2);
+        if (byTenant)
+        {
+            conditions.Add("tenant_id = $tenant");
+        }
+
+        if (after)
+        {
+            conditions.Add("last_activity_utc_ticks <= $ticks AND (last_activity_utc_ticks < $ticks OR session_id > $id)");
+        }
+
+        var where = conditions.Count == 0 ? "" : $" WHERE {string.Join(" AND ", conditions)}";
+        return $"SELECT {columns} FROM sessions{where} ORDER BY last_activity_utc_ticks DESC, session_id LIMIT $limit;";
     }
 
     public async Task<int> CountSessionsAsync(string tenantId, CancellationToken cancellationToken)

@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using AgentRuntime.Api;
 using AgentRuntime.Events;
+using AgentRuntime.Persistence;
 using AgentRuntime.Profiles;
 using AgentRuntime.Security;
 using AgentRuntime.Serialization;
@@ -19,6 +21,9 @@ namespace AgentRuntime.Transport;
 internal static class SessionEndpoints
 {
     private static readonly TimeSpan SseHeartbeat = TimeSpan.FromSeconds(15);
+
+    // The largest page of GET /api/sessions: past it a client wants the whole list, which it gets without a limit.
+    private const int MaxSessionPage = 1000;
 
     public static RouteGroupBuilder MapSessionApi(this IEndpointRouteBuilder endpoints)
     {
@@ -63,11 +68,7 @@ internal static class SessionEndpoints
             return TypedResults.Created($"/api/sessions/{created.SessionId}", created);
         });
         // An admin lists every tenant's sessions, or one tenant's with ?tenantId=; anyone else, their own tenant's.
-        sessionsApi.MapGet("/", async (string? tenantId, ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct) =>
-        {
-            var caller = Caller.From(user);
-            return TypedResults.Ok(new SessionList(await sessions.ListSessionsAsync(caller.IsAdmin ? tenantId : caller.TenantId, ct)));
-        });
+        sessionsApi.MapGet("/", ListSessionsAsync);
 
         // Everything about one session: another tenant's answers exactly as a missing one does.
         var session = sessionsApi.MapGroup("/{id}");
@@ -93,6 +94,41 @@ internal static class SessionEndpoints
         session.MapFileApi();
         api.MapKeyApi();
         return api;
+    }
+
+    /// <summary>
+    /// <c>GET /api/sessions</c>: with <c>limit</c>, a page and the cursor of the next; without, the whole list (after
+    /// <c>cursor</c> when one is given), as before pages existed.
+    /// </summary>
+    private static async Task<IResult> ListSessionsAsync(string? tenantId, string? limit, string? cursor, ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct)
+    {
+        var caller = Caller.From(user);
+        var filter = caller.IsAdmin ? tenantId : caller.TenantId;
+        int? pageSize = null;
+        if (limit is not null)
+        {
+            pageSize = int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= MaxSessionPage
+                ? n
+                : throw new BadRequestException($"'limit' must be a whole number from 1 to {MaxSessionPage}, not '{limit}'.");
+        }
+
+        SessionListPosition? after = null;
+        if (cursor is not null)
+        {
+            after = SessionListCursor.TryParse(cursor)
+                ?? throw new BadRequestException("'cursor' is not a cursor this server gave out: pass the nextCursor of an earlier answer as it was, or leave it out to start from the beginning.");
+        }
+
+        if (pageSize is not { } size)
+        {
+            var all = after is null
+                ? await sessions.ListSessionsAsync(filter, ct)
+                : (await sessions.ListSessionsPageAsync(filter, int.MaxValue, after, ct)).Sessions;
+            return TypedResults.Ok(new SessionList(all));
+        }
+
+        var page = await sessions.ListSessionsPageAsync(filter, size, after, ct);
+        return TypedResults.Ok(new SessionList(page.Sessions, page.Next is { } next ? SessionListCursor.ToCursor(next) : null));
     }
 
     private static async ValueTask<object?> RequireVisibleSessionAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

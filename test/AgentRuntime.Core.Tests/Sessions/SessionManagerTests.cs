@@ -146,6 +146,35 @@ public sealed class SessionManagerTests : IAsyncDisposable
         await Assert.ThrowsAsync<TurnInProgressException>(() => second);
     }
 
+    [Fact]
+    public async Task ListSessionsPage_ALoadedSessionActiveSinceItWasStored_ShowsItLiveAndPagesByItsStoredPlace()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var oldest = await CreateSessionAsync(ct);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var middle = await CreateSessionAsync(ct);
+        _time.Advance(TimeSpan.FromMinutes(1));
+        var newest = await CreateSessionAsync(ct);
+        await _manager.DisposeAsync();
+
+        // Loaded again, and written to: its live activity is now, its stored one still a minute after the oldest.
+        _time.Advance(TimeSpan.FromMinutes(10));
+        await _manager.GetSessionAsync(middle.SessionId, ct);
+        await _manager.WriteFileAsync(middle.SessionId, "note.txt", new MemoryStream("hi"u8.ToArray()), ct);
+
+        var first = await _manager.ListSessionsPageAsync(null, 2, after: null, ct);
+        var second = await _manager.ListSessionsPageAsync(null, 2, first.Next, ct);
+        var whole = await _manager.ListSessionsAsync(null, ct);
+
+        Assert.Equal([middle.SessionId, newest.SessionId], first.Sessions.Select(s => s.SessionId));
+        Assert.Equal([(true, _time.GetUtcNow()), (false, newest.LastActivity)], first.Sessions.Select(s => (s.Runtime.IsLoaded, s.LastActivity)));
+        Assert.Equal(new SessionListPosition(middle.LastActivity.UtcTicks, middle.SessionId), first.Next);
+        Assert.Equal([oldest.SessionId], second.Sessions.Select(s => s.SessionId));
+        Assert.Null(second.Next);
+        Assert.Equal([middle.SessionId, newest.SessionId, oldest.SessionId], whole.Select(s => s.SessionId));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => _manager.ListSessionsPageAsync(null, 0, after: null, ct));
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _manager.DisposeAsync();

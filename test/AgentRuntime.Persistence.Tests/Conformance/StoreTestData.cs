@@ -135,6 +135,10 @@ internal static class StoreTestData
 
     public static string Json(SessionRecord? r) => r is null ? "null" : JsonSerializer.Serialize(r, AgentRuntimeJsonContext.Default.SessionRecord);
 
+    // Not on the wire, so not in the JSON context: every field as text, timestamps with their offset and every tick.
+    public static string Json(SessionSummary s) =>
+        $"{s.SessionId}|{s.TenantId}|{s.Architecture}|{s.AgentProfileRef}|{s.Name ?? "(null)"}|{s.CreatedAt:O}|{s.LastActivity:O}";
+
     public static string Json(AgentProfile? p) => p is null ? "null" : JsonSerializer.Serialize(p, AgentRuntimeJsonContext.Default.AgentProfile);
 
     /// <summary>

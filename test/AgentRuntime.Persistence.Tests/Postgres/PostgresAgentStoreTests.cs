@@ -300,6 +300,67 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
         Assert.ThrowsAny<ArgumentException>(() => new PostgresAgentStore(Options.Create(new PostgresStoreOptions { ConnectionString = connectionString })));
     }
 
+    [Fact(Timeout = Timeout)]
+    public async Task ListSessionSummaries_APage_ReadsItsIndexInOrderWithoutSortingOrScanning()
+    {
+        // Enough sessions, and fresh statistics, that the planner weighs a page against the table as it would in use; in
+        // random order, as updates leave a table in use, rather than one the ticks' order could walk sequentially.
+        await using var connection = await ConnectAsync();
+        await ExecuteAsync(connection, """
+            INSERT INTO sessions (session_id, architecture, agent_profile_ref, name, created_at, last_activity,
+                last_activity_utc_ticks, sandbox_restart_count, sandbox_start_count, metadata, tenant_id)
+            SELECT lpad(i::text, 8, '0'), 'a', 'p', NULL, 't', 't', 638000000000000000 + (i / 3)::bigint * 600000000, 0, 0, '{}', 'tenant-' || (i % 10)
+            FROM generate_series(1, 20000) AS i ORDER BY random();
+            ANALYZE sessions;
+            """);
+
+        foreach (var (byTenant, after) in new[] { (false, false), (false, true), (true, false), (true, true) })
+        {
+            var parameters = new List<object>();
+            if (byTenant)
+            {
+                parameters.Add("tenant-3");
+            }
+
+            if (after)
+            {
+                parameters.AddRange([638000000000000000 + 3000 * 600000000L, "00009000"]);
+            }
+
+            parameters.Add(50L);
+            var plan = await PlanAsync(connection, "EXPLAIN " + PostgresAgentStore.SessionPageSql(byTenant, after, PostgresAgentStore.SummaryColumns), parameters);
+
+            var index = byTenant ? "sessions_by_tenant_last_activity" : "sessions_by_last_activity";
+            Assert.True(plan.Contains($"Index Scan using {index} on sessions", StringComparison.Ordinal), plan);
+            Assert.DoesNotContain("Sort", plan, StringComparison.Ordinal);
+            Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
+            if (after)
+            {
+                // A search from the position, not a walk over the pages before it and a filter.
+                Assert.Contains("Index Cond:", plan, StringComparison.Ordinal);
+                Assert.Contains("last_activity_utc_ticks <=", plan, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    private static async Task<string> PlanAsync(NpgsqlConnection connection, string sql, List<object> parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(CancellationToken);
+        while (await reader.ReadAsync(CancellationToken))
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join('\n', lines);
+    }
+
     private static string NewDatabaseName() => "store_" + Guid.NewGuid().ToString("N");
 
     private async Task CreateDatabaseAsync(string database, CancellationToken cancellationToken)

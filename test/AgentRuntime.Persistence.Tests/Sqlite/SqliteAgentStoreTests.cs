@@ -216,6 +216,33 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
             "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE name IN ('api_keys_by_tenant', 'sessions_by_tenant_last_activity') ORDER BY name);"));
     }
 
+    [Theory(Timeout = Timeout)]
+    [InlineData(false, false, "SCAN sessions USING INDEX sessions_by_last_activity")]
+    [InlineData(false, true, "SEARCH sessions USING INDEX sessions_by_last_activity (last_activity_utc_ticks<?)")]
+    [InlineData(true, false, "SEARCH sessions USING INDEX sessions_by_tenant_last_activity (tenant_id=?)")]
+    [InlineData(true, true, "SEARCH sessions USING INDEX sessions_by_tenant_last_activity (tenant_id=? AND last_activity_utc_ticks<?)")]
+    public async Task ListSessionSummaries_EveryCase_ReadsItsIndexInOrderWithoutSorting(bool byTenant, bool after, string plan)
+    {
+        await using var connection = await ConnectAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteAgentStore.SessionPageSql(byTenant, after, SqliteAgentStore.SummaryColumns);
+        command.Parameters.AddWithValue("$limit", 50);
+        command.Parameters.AddWithValue("$tenant", "acme");
+        command.Parameters.AddWithValue("$ticks", Epoch.UtcTicks);
+        command.Parameters.AddWithValue("$id", Guid.NewGuid().ToString());
+        var steps = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync(CancellationToken))
+        {
+            while (await reader.ReadAsync(CancellationToken))
+            {
+                steps.Add(reader.GetString(3));
+            }
+        }
+
+        // One step: the index, read from the position on; no "USE TEMP B-TREE FOR ORDER BY".
+        Assert.Equal([plan], steps);
+    }
+
     [Fact]
     public void Constructor_RelativePath_ResolvedAgainstWorkingDirectory()
     {

@@ -5,9 +5,9 @@ import { useNow } from "../app/useNow";
 import { useCaller } from "../auth/CallerContext";
 import { StatusChips } from "./StatusChips";
 
-/** Every session, most recently active first, with live turn and sandbox status. */
+/** The sessions, most recently active first, with live turn and sandbox status; older ones a page at a time. */
 export function SessionList({ activeId, onNavigate }: { activeId: string | undefined; onNavigate?: () => void }) {
-  const { sessions, isLoading, error } = useSessionList();
+  const { sessions, isLoading, error, hasMore, isLoadingMore, loadMore } = useSessionList();
   const now = useNow();
   // An admin's list holds every tenant's sessions: the others are marked with their tenant.
   const ownTenant = useCaller()?.tenantId;
@@ -46,6 +46,11 @@ export function SessionList({ activeId, onNavigate }: { activeId: string | undef
           </li>
         ))}
       </ul>
+      {hasMore && (
+        <button type="button" className="button small ghost block session-list-more" onClick={() => void loadMore()} disabled={isLoadingMore} data-testid="session-list-more">
+          {isLoadingMore ? "Loading…" : "Older sessions"}
+        </button>
+      )}
     </nav>
   );
 }

@@ -10,7 +10,14 @@ import type {
 } from "../types/api.js";
 import type { ApiKeyInfo, CallerInfo, CreateApiKeyRequest, CreatedApiKey } from "../types/auth.js";
 import type { SessionEvent } from "../types/events.js";
-import type { SessionDetail, SessionListItem, SessionMetadata, WorkspaceFileInfo } from "../types/sessions.js";
+import type {
+  SessionDetail,
+  SessionListItem,
+  SessionListPage,
+  SessionMetadata,
+  SessionPageRequest,
+  WorkspaceFileInfo,
+} from "../types/sessions.js";
 import { AgentRuntimeApiError } from "./AgentRuntimeApiError.js";
 
 /** Gives the bearer token for a request: an API key, or a JWT the app refreshes. Empty means none is sent. */
@@ -87,8 +94,21 @@ export class RestClient {
     return this.request("POST", "/api/sessions", body, signal);
   }
 
+  /** Every session the caller may see, most recently active first, in one answer; {@link listSessionsPage} reads a page. */
   async listSessions(signal?: AbortSignal): Promise<SessionListItem[]> {
     return (await this.request<{ sessions: SessionListItem[] }>("GET", "/api/sessions", undefined, signal)).sessions;
+  }
+
+  /**
+   * A page of the session list, most recently active first, and the cursor of the next (`null` on the last). Paging on
+   * while sessions change neither repeats nor skips a session that did not change.
+   */
+  async listSessionsPage(page: SessionPageRequest, signal?: AbortSignal): Promise<SessionListPage> {
+    const query = new URLSearchParams({ limit: String(page.limit) });
+    if (page.cursor !== undefined) query.set("cursor", page.cursor);
+    if (page.tenantId !== undefined) query.set("tenantId", page.tenantId);
+    const answer = await this.request<{ sessions: SessionListItem[]; nextCursor?: string | null }>("GET", `/api/sessions?${query}`, undefined, signal);
+    return { sessions: answer.sessions, nextCursor: answer.nextCursor ?? null };
   }
 
   getSession(sessionId: string, signal?: AbortSignal): Promise<SessionDetail> {

@@ -29,6 +29,8 @@ export interface AgentServiceConfig {
   notifyIntervalMs?: number;
   /** Pauses and attempt limit for resubscribing after a drop. */
   reconnect?: ReconnectPolicy;
+  /** How many sessions `useSessionList` reads at a time: its first page and each `loadMore`; 100 by default, 1000 at most. */
+  sessionListPageSize?: number;
   /** Passed to SignalR's `withUrl`, e.g. `{ transport: HttpTransportType.WebSockets, skipNegotiation: true }`. */
   hubConnectionOptions?: IHttpConnectionOptions;
   /** SignalR's own logging to the console; warnings by default (a dropped connection logs an error). */
@@ -68,6 +70,7 @@ export function AgentServiceProvider(props: AgentServiceProviderProps) {
         new SignalRTransport({ hubUrl, getToken, onUnauthorized, connectionOptions: config.hubConnectionOptions, logLevel: config.hubLogLevel }),
       notifyIntervalMs: config.notifyIntervalMs,
       reconnect: config.reconnect,
+      sessionListPageSize: config.sessionListPageSize,
     });
     setService(created);
     return () => {

@@ -14,6 +14,8 @@ export interface AgentServiceOptions {
   reconnect?: ReconnectPolicy;
   /** How long a session's subscription outlives its last component (so a remount resumes it); 1 s by default. */
   lingerMs?: number;
+  /** How many sessions the session list reads at a time: its first page and each `loadMore`; 100 by default, 1000 at most. */
+  sessionListPageSize?: number;
 }
 
 interface SessionEntry {
@@ -42,7 +44,12 @@ export class AgentService {
     this.notifyIntervalMs = options.notifyIntervalMs ?? 50;
     this.reconnect = options.reconnect ?? DEFAULT_RECONNECT;
     this.lingerMs = options.lingerMs ?? 1000;
-    this.sessionList = new SessionListStore(() => this.rest.listSessions(), this.transport, this.reconnect);
+    this.sessionList = new SessionListStore(
+      (limit, cursor) => this.rest.listSessionsPage(cursor === undefined ? { limit } : { limit, cursor }),
+      this.transport,
+      this.reconnect,
+      options.sessionListPageSize,
+    );
   }
 
   /** The session's store, created on first use (without subscribing). */

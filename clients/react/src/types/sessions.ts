@@ -57,6 +57,23 @@ export interface SessionListItem {
   runtime: SessionRuntime;
 }
 
+/** `GET /api/sessions?limit=&cursor=`: a page of the session list, most recently active first. */
+export interface SessionListPage {
+  sessions: SessionListItem[];
+  /** Pass as `cursor` (with the same `limit`) for the next page; `null` on the last page. */
+  nextCursor: string | null;
+}
+
+/** What `RestClient.listSessionsPage` asks for. */
+export interface SessionPageRequest {
+  /** How many sessions at most: 1 to 1000. */
+  limit: number;
+  /** The `nextCursor` of the page before; none for the first page. */
+  cursor?: string;
+  /** One tenant's sessions; only an admin's filter counts (anyone else lists their own tenant's). */
+  tenantId?: string;
+}
+
 /** The blocks of one subagent's thread; `id` is the subagent id. */
 export interface SubagentThread {
   id: string;
