@@ -4,6 +4,7 @@
 // on two cores, at most three). --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
 // --workspace-files measures only workspace files through the stores' stream API: four 50 MB files saved and read back
 // in SQLite and PostgreSQL, with throughput and the process's resident memory (well under a minute).
+// --transcript-parse measures only the Claude transcript parser on a generated 50,000-line transcript (seconds).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
@@ -25,6 +26,7 @@ var cancellationToken = deadline.Token;
 var phase = TimeSpan.FromSeconds(args.Contains("--quick") ? 1 : 3);
 var modelProxyOnly = args.Contains("--model-proxy");
 var workspaceFilesOnly = args.Contains("--workspace-files");
+var transcriptParseOnly = args.Contains("--transcript-parse");
 
 Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
@@ -34,12 +36,22 @@ Console.WriteLine($"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDe
 var results = new List<(string Store, AppendThroughput Single, AppendThroughput Batch, TurnCost[] Turns)>();
 ModelProxyResult modelProxy;
 List<WorkspaceFilesResult> workspaceFiles;
+TranscriptParseResult transcriptParse;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
     if (workspaceFilesOnly)
     {
         PrintWorkspaceFiles(await RunWorkspaceFilesAsync(directory, cancellationToken));
+        return 0;
+    }
+
+    // First, so that its first parse is the first in the process, as it is for a server loading its first session.
+    Console.Error.WriteLine($"Transcript parse: generating and parsing {TranscriptParseBenchmark.Lines:N0} lines...");
+    transcriptParse = TranscriptParseBenchmark.Run(cancellationToken);
+    if (transcriptParseOnly)
+    {
+        PrintTranscriptParse(transcriptParse);
         return 0;
     }
 
@@ -128,6 +140,7 @@ for (var i = 0; i < StoreBenchmark.TranscriptSizes.Length; i++)
 
 PrintModelProxy(modelProxy);
 PrintWorkspaceFiles(workspaceFiles);
+PrintTranscriptParse(transcriptParse);
 return 0;
 
 static async Task<List<WorkspaceFilesResult>> RunWorkspaceFilesAsync(string directory, CancellationToken cancellationToken)
@@ -164,6 +177,18 @@ static void PrintWorkspaceFiles(List<WorkspaceFilesResult> results)
     {
         Console.WriteLine($"| {r.Store} | {r.SaveMBps:0} MB/s | {r.ReadMBps:0} MB/s | {r.RssBefore:0} MB | {r.RssPeak:0} MB | {r.RssAfter:0} MB |");
     }
+}
+
+static void PrintTranscriptParse(TranscriptParseResult r)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Transcript parse: a generated Claude Code transcript of {r.Lines:N0} lines, {r.Bytes / (1024.0 * 1024.0):0.0} MB in {r.Files} files, " +
+        $"into {r.Blocks:N0} blocks and {r.Subagents} subagent threads");
+    Console.WriteLine();
+    Console.WriteLine("| parse | time | throughput | allocated |");
+    Console.WriteLine("| --- | ---: | ---: | ---: |");
+    Console.WriteLine($"| first in the process | {r.First.Milliseconds:0} ms | {r.MegabytesPerSecond(r.First):0} MB/s | {r.First.Allocated / (1024.0 * 1024.0):0} MB |");
+    Console.WriteLine($"| warm (median of {TranscriptParseBenchmark.WarmRuns}) | {r.Warm.Milliseconds:0} ms | {r.MegabytesPerSecond(r.Warm):0} MB/s | {r.Warm.Allocated / (1024.0 * 1024.0):0} MB |");
 }
 
 static void PrintModelProxy(ModelProxyResult r)
