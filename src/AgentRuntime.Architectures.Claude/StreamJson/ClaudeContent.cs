@@ -127,14 +127,14 @@ internal static class ClaudeContent
     }
 
     /// <summary>The text a user message carries (its text and image blocks, not its tool results), or <see langword="null"/>.</summary>
-    public static string? UserText(ClaudeMessage? message)
+    public static string? UserText(ClaudeEntry message)
     {
-        if (message?.ContentText is { } text)
+        if (message.ContentText is { } text)
         {
             return text;
         }
 
-        if (message?.ContentBlocks is not { } blocks)
+        if (message.ContentBlocks is not { } blocks)
         {
             return null;
         }

@@ -27,8 +27,22 @@ internal sealed class ClaudeEntry
     /// <summary>The subagent's tool call (stream-json); a transcript parser sets it from the file the entry is in.</summary>
     public string? ParentToolUseId { get; set; }
 
-    /// <summary>The <c>message</c>, when it is an object.</summary>
-    public ClaudeMessage? Message { get; set; }
+    // The message's fields; absent, as the mapper always read them, when the message is not an object.
+
+    /// <summary><c>message.id</c>.</summary>
+    public string? MessageId { get; set; }
+
+    /// <summary><c>message.model</c>.</summary>
+    public string? Model { get; set; }
+
+    /// <summary><c>message.content</c>, when it is a string.</summary>
+    public string? ContentText { get; set; }
+
+    /// <summary>
+    /// <c>message.content</c>'s blocks, when it is an array: its objects, in order (anything else in it is skipped, as
+    /// the mapper always did).
+    /// </summary>
+    public ClaudeBlock[]? ContentBlocks { get; set; }
 
     /// <summary>
     /// The tool's structured result, when it is an object: <c>tool_use_result</c> in stream-json; a transcript
@@ -47,20 +61,15 @@ internal sealed class ClaudeEntry
 
     /// <summary>The whole message as a JSON object, parsed again; for the rare messages kept whole.</summary>
     public JsonObject ToNode() => (JsonObject)JsonNode.Parse(Json.Span)!;
-}
 
-/// <summary>A message's <c>id</c>, <c>model</c> and <c>content</c>.</summary>
-internal sealed class ClaudeMessage
-{
-    public string? Id { get; set; }
-
-    public string? Model { get; set; }
-
-    /// <summary>The content, when it is a string.</summary>
-    public string? ContentText { get; set; }
-
-    /// <summary>The content's blocks, when it is an array: its objects, in order (anything else in it is skipped, as the mapper always did).</summary>
-    public List<ClaudeBlock>? ContentBlocks { get; set; }
+    /// <summary>This entry with every field unset, to be read into again.</summary>
+    public ClaudeEntry Cleared()
+    {
+        (Type, Uuid, Timestamp, IsSidechain, IsMeta, ApiBlockIndex, ParentToolUseId) = (null, null, null, null, null, null, null);
+        (MessageId, Model, ContentText, ContentBlocks) = (null, null, null, null);
+        (ToolUseResult, HasTranscriptToolUseResult, TranscriptToolUseResult, Json) = (null, false, null, default);
+        return this;
+    }
 }
 
 /// <summary>

@@ -90,22 +90,35 @@ internal static class ClaudeEntryReader
             return null;
         }
 
-        var entry = new ClaudeEntry { Json = json };
+        // Most lines are bookkeeping, left at their type: the entry read into is kept for the next line unless this
+        // one is dialogue, rather than one made for each line.
+        var entry = t_spare ?? new ClaudeEntry();
+        t_spare = null;
+        entry.Json = json;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("type"u8))
             {
                 reader.Read();
-                entry.Type = EntryType(ref reader);
+                entry.Type = EntryType(ref reader, dialogueOnly);
                 if (dialogueOnly && entry.Type is not ("user" or "assistant" or "system"))
                 {
+                    t_spare = entry.Cleared();
                     return null;
                 }
             }
             else if (reader.ValueTextEquals("message"u8))
             {
                 reader.Read();
-                entry.Message = reader.TokenType == JsonTokenType.StartObject ? ReadMessage(ref reader, json) : SkipValue<ClaudeMessage>(ref reader);
+                (entry.MessageId, entry.Model, entry.ContentText, entry.ContentBlocks) = (null, null, null, null);
+                if (reader.TokenType == JsonTokenType.StartObject)
+                {
+                    ReadMessage(ref reader, json, entry);
+                }
+                else
+                {
+                    reader.Skip();
+                }
             }
             else if (reader.ValueTextEquals("uuid"u8))
             {
@@ -156,25 +169,30 @@ internal static class ClaudeEntryReader
 
         // Anything after the object but white space makes the line invalid JSON, as it made it for JsonNode.Parse.
         reader.Read();
+        if (dialogueOnly && entry.Type is null)
+        {
+            t_spare = entry.Cleared();
+            return null;
+        }
+
         return entry;
     }
 
-    private static ClaudeMessage ReadMessage(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    private static void ReadMessage(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json, ClaudeEntry entry)
     {
-        var message = new ClaudeMessage();
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("content"u8))
             {
                 reader.Read();
-                (message.ContentText, message.ContentBlocks) = (null, null);
+                (entry.ContentText, entry.ContentBlocks) = (null, null);
                 if (reader.TokenType == JsonTokenType.String)
                 {
-                    message.ContentText = reader.GetString();
+                    entry.ContentText = reader.GetString();
                 }
                 else if (reader.TokenType == JsonTokenType.StartArray)
                 {
-                    message.ContentBlocks = ReadBlocks(ref reader, json);
+                    entry.ContentBlocks = ReadBlocks(ref reader, json);
                 }
                 else
                 {
@@ -184,38 +202,75 @@ internal static class ClaudeEntryReader
             else if (reader.ValueTextEquals("id"u8))
             {
                 reader.Read();
-                message.Id = String(ref reader);
+                entry.MessageId = Repeated(ref reader, ref t_lastMessageId);
             }
             else if (reader.ValueTextEquals("model"u8))
             {
                 reader.Read();
-                message.Model = String(ref reader);
+                entry.Model = Repeated(ref reader, ref t_lastModel);
             }
             else
             {
                 reader.Skip();
             }
         }
-
-        return message;
     }
 
-    private static List<ClaudeBlock> ReadBlocks(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
+    private static ClaudeBlock[] ReadBlocks(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
     {
-        var blocks = new List<ClaudeBlock>();
+        // The CLI records one block a message, mostly: an array of the size, without a list to grow.
+        ClaudeBlock? first = null;
+        List<ClaudeBlock>? more = null;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType == JsonTokenType.StartObject)
-            {
-                blocks.Add(ReadBlock(ref reader, json));
-            }
-            else
+            if (reader.TokenType != JsonTokenType.StartObject)
             {
                 reader.Skip();
             }
+            else if (first is null)
+            {
+                first = ReadBlock(ref reader, json);
+            }
+            else
+            {
+                (more ??= [first]).Add(ReadBlock(ref reader, json));
+            }
         }
 
-        return blocks;
+        return more is not null ? [.. more] : first is not null ? [first] : [];
+    }
+
+    [ThreadStatic]
+    private static ClaudeEntry? t_spare;
+
+    // The message id is the same on each line of a message (one line a content block), and the model on most lines:
+    // the last one read on this thread is used again rather than a copy made.
+    [ThreadStatic]
+    private static (byte[] Utf8, string Text)? t_lastMessageId;
+
+    [ThreadStatic]
+    private static (byte[] Utf8, string Text)? t_lastModel;
+
+    private static string? Repeated(ref Utf8JsonReader reader, ref (byte[] Utf8, string Text)? last)
+    {
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            return null;
+        }
+
+        if (reader.ValueIsEscaped)
+        {
+            return reader.GetString();
+        }
+
+        if (last is { } known && reader.ValueSpan.SequenceEqual(known.Utf8))
+        {
+            return known.Text;
+        }
+
+        var text = reader.GetString()!;
+        last = (reader.ValueSpan.ToArray(), text);
+        return text;
     }
 
     private static ClaudeBlock ReadBlock(ref Utf8JsonReader reader, ReadOnlyMemory<byte> json)
@@ -429,7 +484,7 @@ internal static class ClaudeEntryReader
     }
 
     // The types every line has, without a string allocated for each.
-    private static string? EntryType(ref Utf8JsonReader reader)
+    private static string? EntryType(ref Utf8JsonReader reader, bool dialogueOnly)
     {
         if (reader.TokenType != JsonTokenType.String)
         {
@@ -439,6 +494,7 @@ internal static class ClaudeEntryReader
         return reader.ValueTextEquals("assistant"u8) ? "assistant"
             : reader.ValueTextEquals("user"u8) ? "user"
             : reader.ValueTextEquals("system"u8) ? "system"
+            : dialogueOnly ? null
             : reader.GetString();
     }
 

@@ -8,6 +8,8 @@ namespace AgentRuntime.Architectures.Claude.StreamJson;
 /// <summary>Tolerant readers for Claude Code's JSON: a field of an unexpected kind reads as absent rather than throwing.</summary>
 internal static class ClaudeJson
 {
+    private static readonly string[] StatusNames = Enum.GetValues<ToolStatus>().Select(s => JsonNamingPolicy.CamelCase.ConvertName(s.ToString())).ToArray();
+
     public static string? String(JsonNode? node, string name) =>
         node is JsonObject obj && obj[name] is JsonValue value && value.TryGetValue<string>(out var s) ? s : null;
 
@@ -110,5 +112,5 @@ internal static class ClaudeJson
     /// A status for <see cref="Events.BlockUpdateEvent.Updates"/>, camelCase as the protocol documents it (and as the
     /// core writes it). The shared JSON context itself writes enum names as declared; it reads either.
     /// </summary>
-    public static JsonNode Status(ToolStatus status) => JsonValue.Create(JsonNamingPolicy.CamelCase.ConvertName(status.ToString()));
+    public static JsonNode Status(ToolStatus status) => JsonValue.Create(StatusNames[(int)status]);
 }

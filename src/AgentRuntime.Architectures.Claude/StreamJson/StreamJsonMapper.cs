@@ -32,16 +32,32 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
     /// <summary>Maps one message. The outcome is set when the message ends a turn (a <c>result</c>).</summary>
     public MappedLine Map(JsonObject line)
     {
+        var events = new List<SessionEvent>();
+        var outcome = MapInto(line, events);
+        return new MappedLine(events, outcome);
+    }
+
+    /// <summary>Maps a <c>user</c> or <c>assistant</c> message; neither ends a turn.</summary>
+    public MappedLine Map(ClaudeEntry entry)
+    {
+        var events = new List<SessionEvent>();
+        MapInto(entry, events);
+        return new MappedLine(events, null);
+    }
+
+    /// <summary>As <see cref="Map(JsonObject)"/>, adding the events to a list the caller reuses.</summary>
+    public TurnOutcome? MapInto(JsonObject line, List<SessionEvent> events)
+    {
         var type = ClaudeJson.String(line, "type");
         if (type is "assistant" or "user")
         {
-            return Map(ClaudeEntryReader.Read(line));
+            MapInto(ClaudeEntryReader.Read(line), events);
+            return null;
         }
 
         var timestamp = ClaudeJson.Timestamp(line);
         _lastTimestamp = timestamp ?? _lastTimestamp;
         var conversation = ClaudeJson.String(line, "parent_tool_use_id") ?? Conversations.Main;
-        var events = new List<SessionEvent>();
         TurnOutcome? outcome = null;
         switch (type)
         {
@@ -76,15 +92,14 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
                 break;
         }
 
-        return new MappedLine(events, outcome);
+        return outcome;
     }
 
-    /// <summary>Maps a <c>user</c> or <c>assistant</c> message; neither ends a turn.</summary>
-    public MappedLine Map(ClaudeEntry entry)
+    /// <summary>As <see cref="Map(ClaudeEntry)"/>, adding the events to a list the caller reuses.</summary>
+    public void MapInto(ClaudeEntry entry, List<SessionEvent> events)
     {
         _lastTimestamp = entry.Timestamp ?? _lastTimestamp;
         var conversation = entry.ParentToolUseId ?? Conversations.Main;
-        var events = new List<SessionEvent>();
         switch (entry.Type)
         {
             case "assistant":
@@ -96,8 +111,6 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
             default:
                 throw new ArgumentException($"Only user and assistant messages are mapped as entries, not '{entry.Type}'.", nameof(entry));
         }
-
-        return new MappedLine(events, null);
     }
 
     private void MapStreamEvent(JsonObject line, string conversation, List<SessionEvent> events)
@@ -186,18 +199,17 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
 
     private void MapAssistant(ClaudeEntry line, string conversation, DateTimeOffset timestamp, List<SessionEvent> events)
     {
-        var message = line.Message;
-        var messageId = message?.Id ?? line.Uuid ?? $"message-{Guid.NewGuid():N}";
-        var model = message?.Model;
+        var messageId = line.MessageId ?? line.Uuid ?? $"message-{Guid.NewGuid():N}";
+        var model = line.Model;
         if (conversation == Conversations.Main && model is not null and not "<synthetic>")
         {
             _lastModel = model;
         }
 
-        List<ClaudeBlock> contents = message?.ContentBlocks ?? (message?.ContentText is { } text ? [new ClaudeBlock { Type = "text", Text = text }] : []);
+        ClaudeBlock[] contents = line.ContentBlocks ?? (line.ContentText is { } text ? [new ClaudeBlock { Type = "text", Text = text }] : []);
         foreach (var content in contents)
         {
-            var index = IndexOf(line, messageId, content, contents.Count);
+            var index = IndexOf(line, messageId, content, contents.Length);
             var block = ClaudeContent.FromAssistant(content, messageId, index, model, timestamp);
             if (_open.TryGetValue((messageId, index), out var open) && open.Block.Id == block.Id && !open.Completed)
             {
@@ -254,7 +266,7 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
             return;
         }
 
-        if (ClaudeContent.UserText(line.Message) is { } text)
+        if (ClaudeContent.UserText(line) is { } text)
         {
             Whole(events, conversation, new UserMessageBlock
             {
@@ -264,7 +276,7 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
             });
         }
 
-        if (line.Message?.ContentBlocks is not { } blocks)
+        if (line.ContentBlocks is not { } blocks)
         {
             return;
         }
