@@ -102,12 +102,6 @@ internal static class ClaudeJson
 
     public static JsonArray? Array(JsonNode? node, string name) => node is JsonObject obj ? obj[name] as JsonArray : null;
 
-    public static JsonElement ToElement(JsonNode? node)
-    {
-        using var document = JsonDocument.Parse(node?.ToJsonString() ?? "{}");
-        return document.RootElement.Clone();
-    }
-
     /// <summary>
     /// A status for <see cref="Events.BlockUpdateEvent.Updates"/>, camelCase as the protocol documents it (and as the
     /// core writes it). The shared JSON context itself writes enum names as declared; it reads either.
