@@ -37,14 +37,6 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
         return new MappedLine(events, outcome);
     }
 
-    /// <summary>Maps a <c>user</c> or <c>assistant</c> message; neither ends a turn.</summary>
-    public MappedLine Map(ClaudeEntry entry)
-    {
-        var events = new List<SessionEvent>();
-        MapInto(entry, events);
-        return new MappedLine(events, null);
-    }
-
     /// <summary>As <see cref="Map(JsonObject)"/>, adding the events to a list the caller reuses.</summary>
     public TurnOutcome? MapInto(JsonObject line, List<SessionEvent> events)
     {
@@ -95,7 +87,7 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
         return outcome;
     }
 
-    /// <summary>As <see cref="Map(ClaudeEntry)"/>, adding the events to a list the caller reuses.</summary>
+    /// <summary>Maps a <c>user</c> or <c>assistant</c> message (neither ends a turn), adding the events to a list the caller reuses.</summary>
     public void MapInto(ClaudeEntry entry, List<SessionEvent> events)
     {
         _lastTimestamp = entry.Timestamp ?? _lastTimestamp;
