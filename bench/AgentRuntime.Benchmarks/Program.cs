@@ -11,6 +11,7 @@
 // (about 50 s).
 // --session-list measures only the session list: 10,000 sessions in SQLite, listed by the store and by GET /api/sessions,
 // whole and a page of 50, through the real host in-process (seconds, no PostgreSQL needed).
+// --transcript-parse measures only the Claude transcript parser on a generated 50,000-line transcript (seconds).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
@@ -39,6 +40,7 @@ var fanOutOnly = args.Contains("--fan-out");
 // Each fan-out run streams one measured turn of this length per session.
 var fanOutTurn = TimeSpan.FromSeconds(args.Contains("--quick") ? 2 : 5);
 var sessionListOnly = args.Contains("--session-list");
+var transcriptParseOnly = args.Contains("--transcript-parse");
 
 Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
@@ -51,6 +53,7 @@ List<WorkspaceFilesResult> workspaceFiles;
 (string Store, TranscriptSyncCost[] Costs) transcriptSync;
 List<FanOutResult> fanOut;
 SessionListResult sessionList;
+TranscriptParseResult transcriptParse;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
@@ -75,6 +78,20 @@ try
     if (fanOutOnly)
     {
         PrintFanOut(await FanOutBenchmark.RunAsync(directory, fanOutTurn, cancellationToken), fanOutTurn);
+        return 0;
+    }
+
+    // The first part of the full run, so that its first parse is the first in the process, as it is for a server
+    // loading its first session.
+    Console.Error.WriteLine($"Transcript parse: generating and parsing {TranscriptParseBenchmark.Lines:N0} lines...");
+    transcriptParse = TranscriptParseBenchmark.Run(cancellationToken);
+
+    // Its 57 MB transcript and the blocks are garbage now: give the memory back, so that the resident memory the
+    // workspace files benchmark reports starts from a small heap.
+    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+    if (transcriptParseOnly)
+    {
+        PrintTranscriptParse(transcriptParse);
         return 0;
     }
 
@@ -169,6 +186,7 @@ PrintWorkspaceFiles(workspaceFiles);
 PrintTranscriptSync(transcriptSync);
 PrintFanOut(fanOut, fanOutTurn);
 PrintSessionList(sessionList);
+PrintTranscriptParse(transcriptParse);
 return 0;
 
 static async Task<(string, TranscriptSyncCost[])> RunTranscriptSyncAsync(string directory, CancellationToken cancellationToken)
@@ -290,6 +308,18 @@ static void PrintFanOut(List<FanOutResult> results, TimeSpan turn)
     }
 
     static string Latency(LatencyStats s) => $"{s.P50:0.0} / {s.P99:0.0} / {s.Max:0}";
+}
+
+static void PrintTranscriptParse(TranscriptParseResult r)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Transcript parse: a generated Claude Code transcript of {r.Lines:N0} lines, {r.Bytes / (1024.0 * 1024.0):0.0} MB in {r.Files} files, " +
+        $"into {r.Blocks:N0} blocks and {r.Subagents} subagent threads");
+    Console.WriteLine();
+    Console.WriteLine("| parse | time | throughput | allocated |");
+    Console.WriteLine("| --- | ---: | ---: | ---: |");
+    Console.WriteLine($"| first in the process | {r.First.Milliseconds:0} ms | {r.MegabytesPerSecond(r.First):0} MB/s | {r.First.Allocated / (1024.0 * 1024.0):0} MB |");
+    Console.WriteLine($"| warm (median of {TranscriptParseBenchmark.WarmRuns}) | {r.Warm.Milliseconds:0} ms | {r.MegabytesPerSecond(r.Warm):0} MB/s | {r.Warm.Allocated / (1024.0 * 1024.0):0} MB |");
 }
 
 static void PrintModelProxy(ModelProxyResult r)

@@ -8,6 +8,8 @@ namespace AgentRuntime.Architectures.Claude.StreamJson;
 /// <summary>Tolerant readers for Claude Code's JSON: a field of an unexpected kind reads as absent rather than throwing.</summary>
 internal static class ClaudeJson
 {
+    private static readonly string[] StatusNames = Enum.GetValues<ToolStatus>().Select(s => JsonNamingPolicy.CamelCase.ConvertName(s.ToString())).ToArray();
+
     public static string? String(JsonNode? node, string name) =>
         node is JsonObject obj && obj[name] is JsonValue value && value.TryGetValue<string>(out var s) ? s : null;
 
@@ -44,24 +46,65 @@ internal static class ClaudeJson
         return value.TryGetValue<double>(out var d) ? (decimal)d : null;
     }
 
-    public static DateTimeOffset? Timestamp(JsonNode? node, string name = "timestamp") =>
-        String(node, name) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+    public static DateTimeOffset? Timestamp(JsonNode? node, string name = "timestamp") => ParseTimestamp(String(node, name));
+
+    /// <summary>A timestamp in UTC; one without a time zone is taken as UTC.</summary>
+    public static DateTimeOffset? ParseTimestamp(string? text) =>
+        text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
             ? t.ToUniversalTime()
             : null;
+
+    /// <summary>
+    /// Reads the one form Claude Code writes, <c>yyyy-MM-ddTHH:mm:ss.fffZ</c>, without the general parser (it is on
+    /// every line). <see langword="false"/> for anything else, which <see cref="ParseTimestamp"/> reads as before.
+    /// </summary>
+    public static bool TryParseUtcTimestamp(ReadOnlySpan<byte> text, out DateTimeOffset timestamp)
+    {
+        timestamp = default;
+        if (text.Length != 24 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != '.' || text[23] != 'Z')
+        {
+            return false;
+        }
+
+        if (!Digits(text[..4], out var year) || !Digits(text.Slice(5, 2), out var month) || !Digits(text.Slice(8, 2), out var day)
+            || !Digits(text.Slice(11, 2), out var hour) || !Digits(text.Slice(14, 2), out var minute) || !Digits(text.Slice(17, 2), out var second)
+            || !Digits(text.Slice(20, 3), out var millisecond))
+        {
+            return false;
+        }
+
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        timestamp = new DateTimeOffset(year, month, day, hour, minute, second, millisecond, TimeSpan.Zero);
+        return true;
+
+        static bool Digits(ReadOnlySpan<byte> digits, out int value)
+        {
+            value = 0;
+            foreach (var digit in digits)
+            {
+                if (digit is < (byte)'0' or > (byte)'9')
+                {
+                    return false;
+                }
+
+                value = (value * 10) + (digit - '0');
+            }
+
+            return true;
+        }
+    }
 
     public static JsonObject? Object(JsonNode? node, string name) => node is JsonObject obj ? obj[name] as JsonObject : null;
 
     public static JsonArray? Array(JsonNode? node, string name) => node is JsonObject obj ? obj[name] as JsonArray : null;
 
-    public static JsonElement ToElement(JsonNode? node)
-    {
-        using var document = JsonDocument.Parse(node?.ToJsonString() ?? "{}");
-        return document.RootElement.Clone();
-    }
-
     /// <summary>
     /// A status for <see cref="Events.BlockUpdateEvent.Updates"/>, camelCase as the protocol documents it (and as the
     /// core writes it). The shared JSON context itself writes enum names as declared; it reads either.
     /// </summary>
-    public static JsonNode Status(ToolStatus status) => JsonValue.Create(JsonNamingPolicy.CamelCase.ConvertName(status.ToString()));
+    public static JsonNode Status(ToolStatus status) => JsonValue.Create(StatusNames[(int)status]);
 }

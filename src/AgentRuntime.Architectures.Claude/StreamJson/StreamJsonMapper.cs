@@ -9,7 +9,9 @@ namespace AgentRuntime.Architectures.Claude.StreamJson;
 /// <summary>
 /// Maps Claude Code's <c>stream-json</c> messages to session events, one line at a time, keeping what it needs across
 /// lines and turns (open streamed blocks, tool calls awaiting results, usage totals). One per CLI process; the
-/// transcript parser feeds it transcript entries the same way so that both give the same blocks. Not thread-safe.
+/// transcript parser feeds it transcript entries the same way so that both give the same blocks. User and assistant
+/// messages are mapped from a <see cref="ClaudeEntry"/>, which the transcript parser reads straight from the
+/// transcript's bytes; the live stream's are read into one from their node. Not thread-safe.
 /// </summary>
 internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata totals)
 {
@@ -30,21 +32,29 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
     /// <summary>Maps one message. The outcome is set when the message ends a turn (a <c>result</c>).</summary>
     public MappedLine Map(JsonObject line)
     {
+        var events = new List<SessionEvent>();
+        var outcome = MapInto(line, events);
+        return new MappedLine(events, outcome);
+    }
+
+    /// <summary>As <see cref="Map(JsonObject)"/>, adding the events to a list the caller reuses.</summary>
+    public TurnOutcome? MapInto(JsonObject line, List<SessionEvent> events)
+    {
+        var type = ClaudeJson.String(line, "type");
+        if (type is "assistant" or "user")
+        {
+            MapInto(ClaudeEntryReader.Read(line), events);
+            return null;
+        }
+
         var timestamp = ClaudeJson.Timestamp(line);
         _lastTimestamp = timestamp ?? _lastTimestamp;
         var conversation = ClaudeJson.String(line, "parent_tool_use_id") ?? Conversations.Main;
-        var events = new List<SessionEvent>();
         TurnOutcome? outcome = null;
-        switch (ClaudeJson.String(line, "type"))
+        switch (type)
         {
             case "stream_event":
                 MapStreamEvent(line, conversation, events);
-                break;
-            case "assistant":
-                MapAssistant(line, conversation, timestamp ?? Now, events);
-                break;
-            case "user":
-                MapUser(line, conversation, timestamp ?? Now, events);
                 break;
             case "system":
                 Whole(events, conversation, new SystemBlock
@@ -74,7 +84,25 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
                 break;
         }
 
-        return new MappedLine(events, outcome);
+        return outcome;
+    }
+
+    /// <summary>Maps a <c>user</c> or <c>assistant</c> message (neither ends a turn), adding the events to a list the caller reuses.</summary>
+    public void MapInto(ClaudeEntry entry, List<SessionEvent> events)
+    {
+        _lastTimestamp = entry.Timestamp ?? _lastTimestamp;
+        var conversation = entry.ParentToolUseId ?? Conversations.Main;
+        switch (entry.Type)
+        {
+            case "assistant":
+                MapAssistant(entry, conversation, entry.Timestamp ?? Now, events);
+                break;
+            case "user":
+                MapUser(entry, conversation, entry.Timestamp ?? Now, events);
+                break;
+            default:
+                throw new ArgumentException($"Only user and assistant messages are mapped as entries, not '{entry.Type}'.", nameof(entry));
+        }
     }
 
     private void MapStreamEvent(JsonObject line, string conversation, List<SessionEvent> events)
@@ -161,25 +189,19 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
         events.Add(new BlockCompleteEvent { ConversationId = open.Conversation, BlockId = block.Id, Block = block });
     }
 
-    private void MapAssistant(JsonObject line, string conversation, DateTimeOffset timestamp, List<SessionEvent> events)
+    private void MapAssistant(ClaudeEntry line, string conversation, DateTimeOffset timestamp, List<SessionEvent> events)
     {
-        var message = ClaudeJson.Object(line, "message");
-        var messageId = ClaudeJson.String(message, "id") ?? ClaudeJson.String(line, "uuid") ?? $"message-{Guid.NewGuid():N}";
-        var model = ClaudeJson.String(message, "model");
+        var messageId = line.MessageId ?? line.Uuid ?? $"message-{Guid.NewGuid():N}";
+        var model = line.Model;
         if (conversation == Conversations.Main && model is not null and not "<synthetic>")
         {
             _lastModel = model;
         }
 
-        var contents = message?["content"] switch
-        {
-            JsonArray array => array.OfType<JsonObject>().ToList(),
-            JsonValue value when value.TryGetValue<string>(out var text) => [new JsonObject { ["type"] = "text", ["text"] = text }],
-            _ => [],
-        };
+        ClaudeBlock[] contents = line.ContentBlocks ?? (line.ContentText is { } text ? [new ClaudeBlock { Type = "text", Text = text }] : []);
         foreach (var content in contents)
         {
-            var index = IndexOf(line, messageId, content, contents.Count);
+            var index = IndexOf(line, messageId, content, contents.Length);
             var block = ClaudeContent.FromAssistant(content, messageId, index, model, timestamp);
             if (_open.TryGetValue((messageId, index), out var open) && open.Block.Id == block.Id && !open.Completed)
             {
@@ -197,16 +219,16 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
 
     // The CLI sends (and records) each content block of a message as its own assistant message, in order, so a
     // block's index is the transcript's apiBlockIndex, else the streamed block it completes, else its position.
-    private int IndexOf(JsonObject line, string messageId, JsonObject content, int count)
+    private int IndexOf(ClaudeEntry line, string messageId, ClaudeBlock content, int count)
     {
         var seen = _contentSeen.GetValueOrDefault(messageId);
-        var kind = ClaudeContent.StreamKind(ClaudeJson.String(content, "type"));
+        var kind = ClaudeContent.StreamKind(content.Type);
         int index;
-        if (count == 1 && ClaudeJson.Long(line, "apiBlockIndex") is { } recorded)
+        if (count == 1 && line.ApiBlockIndex is { } recorded)
         {
             index = (int)recorded;
         }
-        else if (_open.Where(o => o.Key.MessageId == messageId && !o.Value.Completed && o.Value.Kind == kind)
+        else if (_open.Count > 0 && _open.Where(o => o.Key.MessageId == messageId && !o.Value.Completed && o.Value.Kind == kind)
                      .Select(o => (int?)o.Key.Index).Min() is { } streamed)
         {
             index = streamed;
@@ -228,39 +250,38 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
         }
     }
 
-    private void MapUser(JsonObject line, string conversation, DateTimeOffset timestamp, List<SessionEvent> events)
+    private void MapUser(ClaudeEntry line, string conversation, DateTimeOffset timestamp, List<SessionEvent> events)
     {
-        if (ClaudeJson.Bool(line, "isMeta") == true)
+        if (line.IsMeta == true)
         {
             // Context the CLI adds for the model (recorded in transcripts only), not something anyone wrote.
             return;
         }
 
-        var content = ClaudeJson.Object(line, "message")?["content"];
-        if (ClaudeContent.UserText(content) is { } text)
+        if (ClaudeContent.UserText(line) is { } text)
         {
             Whole(events, conversation, new UserMessageBlock
             {
-                Id = ClaudeJson.String(line, "uuid") ?? $"user-{Guid.NewGuid():N}",
+                Id = line.Uuid ?? $"user-{Guid.NewGuid():N}",
                 Timestamp = timestamp,
                 Content = text,
             });
         }
 
-        if (content is not JsonArray blocks)
+        if (line.ContentBlocks is not { } blocks)
         {
             return;
         }
 
-        foreach (var result in blocks.OfType<JsonObject>().Where(b => ClaudeJson.String(b, "type") == "tool_result"))
+        foreach (var result in blocks.Where(b => b.Type == "tool_result"))
         {
-            var toolUseId = ClaudeJson.String(result, "tool_use_id") ?? "";
-            var isError = ClaudeJson.Bool(result, "is_error") ?? false;
+            var toolUseId = result.ToolUseId ?? "";
+            var isError = result.IsError ?? false;
             var status = ClaudeJson.Status(isError ? ToolStatus.Error : ToolStatus.Success);
             _toolCalls.TryGetValue(toolUseId, out var call);
             if (call is { IsSubagent: true })
             {
-                var output = ClaudeContent.SubagentOutput(line["tool_use_result"], result["content"]);
+                var output = ClaudeContent.SubagentOutput(line.ToolUseResult, result.ResultText);
                 events.Add(new BlockUpdateEvent { ConversationId = call.Conversation, BlockId = call.BlockId, Updates = new JsonObject { ["status"] = status, ["output"] = output } });
                 continue;
             }
@@ -275,7 +296,7 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
                 Id = ClaudeContent.ToolResultBlockId(toolUseId),
                 Timestamp = timestamp,
                 ToolUseId = toolUseId,
-                Output = ClaudeContent.ToolResultText(result["content"]),
+                Output = result.ResultText,
                 IsError = isError,
                 DurationMs = call is null ? null : Math.Max(0, (long)(timestamp - call.Timestamp).TotalMilliseconds),
             });

@@ -61,6 +61,47 @@ public sealed class ClaudeTranscriptParserTests
     }
 
     [Fact]
+    public void Parse_BytesThatAreNotUtf8_ReadAsReplacementCharacters()
+    {
+        var files = RecordedOutput.ConversationTranscript().ToList();
+        var prompt = "\"content\":\"write a file\""u8.ToArray();
+        byte[] broken = [.. "\"content\":\"write a "u8, 0xFF, .. " file\""u8];
+        files[0] = files[0] with { Content = Replace(files[0].Content, prompt, broken) };
+
+        var parsed = ClaudeTranscriptParser.Parse(files, RecordedOutput.Session());
+
+        Assert.Equal("write a \uFFFD file", Assert.IsType<UserMessageBlock>(parsed.Blocks[0]).Content);
+    }
+
+    [Theory]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public void Parse_OtherLineEnds_GiveTheSameBlocks(string lineEnd)
+    {
+        var files = RecordedOutput.ConversationTranscript().ToList();
+        var expected = ClaudeTranscriptParser.Parse(files, RecordedOutput.Session());
+        files = files.Select(f => f with { Content = Replace(f.Content, "\n"u8.ToArray(), Encoding.UTF8.GetBytes(lineEnd)) }).ToList();
+
+        var parsed = ClaudeTranscriptParser.Parse(files, RecordedOutput.Session());
+
+        Assert.Equal(expected.Blocks.Select(RecordedOutput.Json), parsed.Blocks.Select(RecordedOutput.Json));
+        Assert.Equal(expected.Subagents[0].Blocks.Select(RecordedOutput.Json), parsed.Subagents[0].Blocks.Select(RecordedOutput.Json));
+    }
+
+    [Fact]
+    public void Parse_LineWithADuplicateKey_IsReadWithTheLastValue()
+    {
+        // A JsonObject refuses duplicate keys: the DOM-based parser threw out of Parse, losing the whole session.
+        var files = RecordedOutput.ConversationTranscript().ToList();
+        var line = "{\"type\":\"user\",\"uuid\":\"u-1\",\"uuid\":\"u-2\",\"timestamp\":\"2026-11-23T19:23:18.000Z\",\"message\":{\"role\":\"user\",\"content\":\"again\"}}\n";
+        files[0] = files[0] with { Content = [.. files[0].Content, .. Encoding.UTF8.GetBytes(line)] };
+
+        var parsed = ClaudeTranscriptParser.Parse(files, RecordedOutput.Session());
+
+        Assert.Equal(("u-2", "again"), (parsed.Blocks[^1].Id, Assert.IsType<UserMessageBlock>(parsed.Blocks[^1]).Content));
+    }
+
+    [Fact]
     public void Parse_NoMainTranscript_GivesNoBlocks()
     {
         var files = RecordedOutput.ConversationTranscript().Skip(1).ToList();
@@ -77,5 +118,20 @@ public sealed class ClaudeTranscriptParserTests
         var parsed = ClaudeTranscriptParser.Parse(RecordedOutput.ConversationTranscript(), RecordedOutput.Session(Guid.NewGuid().ToString()));
 
         Assert.Empty(parsed.Blocks);
+    }
+
+    private static byte[] Replace(byte[] content, byte[] find, byte[] replacement)
+    {
+        var result = new List<byte>(content.Length);
+        var rest = content.AsSpan();
+        for (var at = rest.IndexOf(find); at >= 0; at = rest.IndexOf(find))
+        {
+            result.AddRange(rest[..at]);
+            result.AddRange(replacement);
+            rest = rest[(at + find.Length)..];
+        }
+
+        result.AddRange(rest);
+        return [.. result];
     }
 }
