@@ -167,16 +167,7 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         var summaries = new List<SessionSummary>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            summaries.Add(new SessionSummary
-            {
-                SessionId = reader.GetString(0),
-                Architecture = reader.GetString(1),
-                AgentProfileRef = reader.GetString(2),
-                Name = reader.IsDBNull(3) ? null : reader.GetString(3),
-                CreatedAt = ParseTimestamp(reader.GetString(4)),
-                LastActivity = ParseTimestamp(reader.GetString(5)),
-                TenantId = reader.GetString(6),
-            });
+            summaries.Add(ReadSummary(reader));
         }
 
         return summaries;

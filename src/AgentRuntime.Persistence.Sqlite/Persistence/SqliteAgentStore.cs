@@ -173,16 +173,7 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         var summaries = new List<SessionSummary>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            summaries.Add(new SessionSummary
-            {
-                SessionId = reader.GetString(0),
-                Architecture = reader.GetString(1),
-                AgentProfileRef = reader.GetString(2),
-                Name = reader.IsDBNull(3) ? null : reader.GetString(3),
-                CreatedAt = ParseTimestamp(reader.GetString(4)),
-                LastActivity = ParseTimestamp(reader.GetString(5)),
-                TenantId = reader.GetString(6),
-            });
+            summaries.Add(ReadSummary(reader));
         }
 
         return summaries;

@@ -10,7 +10,8 @@ namespace AgentRuntime.Persistence;
 /// <summary>
 /// How the database stores write and read what they keep as text: session rows (selected in the column order
 /// <c>session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count,
-/// sandbox_start_count, metadata, tenant_id</c>), profiles as JSON, and timestamps as ISO-8601 round-trip text that
+/// sandbox_start_count, metadata, tenant_id</c>; a summary's as <c>session_id, architecture, agent_profile_ref, name,
+/// created_at, last_activity, tenant_id</c>), profiles as JSON, and timestamps as ISO-8601 round-trip text that
 /// keeps ticks and offset.
 /// </summary>
 /// <remarks>Compiled into each database store (linked from src/Shared); the stores import it with <c>using static</c>.</remarks>
@@ -29,6 +30,17 @@ internal static class StoredRecords
         Metadata = JsonSerializer.Deserialize(reader.GetString(8), AgentRuntimeJsonContext.Default.SessionMetadata)
             ?? new SessionMetadata(),
         TenantId = reader.GetString(9),
+    };
+
+    public static SessionSummary ReadSummary(DbDataReader reader) => new()
+    {
+        SessionId = reader.GetString(0),
+        Architecture = reader.GetString(1),
+        AgentProfileRef = reader.GetString(2),
+        Name = reader.IsDBNull(3) ? null : reader.GetString(3),
+        CreatedAt = ParseTimestamp(reader.GetString(4)),
+        LastActivity = ParseTimestamp(reader.GetString(5)),
+        TenantId = reader.GetString(6),
     };
 
     public static AgentProfile DeserializeProfile(string json) =>

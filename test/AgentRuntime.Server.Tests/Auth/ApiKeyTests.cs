@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using AgentRuntime.Api;
 using AgentRuntime.Events;
 using AgentRuntime.Serialization;
@@ -16,12 +15,8 @@ public sealed class ApiKeyTests : ServerTest
 {
     private readonly CapturedLogs _logs = new();
 
-    internal override void ConfigureHost(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
-    {
-        // Everything the server logs, at every level, to look for credentials in.
-        builder.Logging.AddProvider(_logs);
-        builder.Logging.AddFilter<CapturedLogs>(null, LogLevel.Trace);
-    }
+    // Everything the server logs, at every level, to look for credentials in.
+    internal override void ConfigureHost(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder) => _logs.AddTo(builder, LogLevel.Trace);
 
     [Fact]
     public async Task FirstStart_MakesOnePrivateAdminKey_AndSaysWhereWithASignedInLink()
@@ -165,44 +160,5 @@ public sealed class ApiKeyTests : ServerTest
         var secret = key.Key.Split('.')[1];
         Assert.Contains(_logs.Messages, m => m.Contains("/hubs/sessions", StringComparison.Ordinal)); // The requests were logged...
         Assert.DoesNotContain(_logs.Messages, m => m.Contains(secret, StringComparison.Ordinal) || m.Contains(Uri.EscapeDataString(secret), StringComparison.Ordinal)); // ...without the token.
-    }
-
-    /// <summary>A logger provider that keeps every formatted message.</summary>
-    private sealed class CapturedLogs : ILoggerProvider
-    {
-        private readonly List<string> _messages = [];
-
-        public IReadOnlyList<string> Messages
-        {
-            get
-            {
-                lock (_messages)
-                {
-                    return [.. _messages];
-                }
-            }
-        }
-
-        public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(CapturedLogs owner) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var message = formatter(state, exception) + " " + JsonSerializer.Serialize(state?.ToString());
-                lock (owner._messages)
-                {
-                    owner._messages.Add(message);
-                }
-            }
-        }
     }
 }
