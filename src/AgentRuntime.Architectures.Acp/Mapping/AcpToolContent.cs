@@ -8,7 +8,7 @@ namespace AgentRuntime.Architectures.Acp.Mapping;
 /// <summary>Reads the parts of an ACP tool call: its status, its input and its output as text.</summary>
 internal static class AcpToolContent
 {
-    public static ToolStatus? Status(JsonObject toolCall) => AcpJson.String(toolCall, "status") switch
+    public static ToolStatus? Status(JsonObject toolCall) => TolerantJson.String(toolCall, "status") switch
     {
         "pending" => ToolStatus.Pending,
         "in_progress" => ToolStatus.Running,
@@ -46,18 +46,18 @@ internal static class AcpToolContent
     public static string Output(JsonObject toolCall)
     {
         var text = new StringBuilder();
-        foreach (var item in AcpJson.Array(toolCall, "content")?.OfType<JsonObject>() ?? [])
+        foreach (var item in TolerantJson.Array(toolCall, "content")?.OfType<JsonObject>() ?? [])
         {
             if (text.Length > 0)
             {
                 text.Append('\n');
             }
 
-            text.Append(AcpJson.String(item, "type") switch
+            text.Append(TolerantJson.String(item, "type") switch
             {
                 "content" => AcpJson.ContentText(item["content"]),
-                "diff" => $"{AcpJson.String(item, "path")} ({(AcpJson.String(item, "oldText") is null ? "new file" : "edited")}):\n{AcpJson.String(item, "newText")}",
-                "terminal" => $"[terminal {AcpJson.String(item, "terminalId")}]",
+                "diff" => $"{TolerantJson.String(item, "path")} ({(TolerantJson.String(item, "oldText") is null ? "new file" : "edited")}):\n{TolerantJson.String(item, "newText")}",
+                "terminal" => $"[terminal {TolerantJson.String(item, "terminalId")}]",
                 _ => item.ToJsonString(),
             });
         }

@@ -16,31 +16,31 @@ internal sealed record AcpTurnUsage(TokenUsage Usage, string? Model)
     /// </summary>
     public static AcpTurnUsage FromPromptResult(JsonObject? result)
     {
-        if (AcpJson.Object(result, "usage") is { } usage)
+        if (TolerantJson.Object(result, "usage") is { } usage)
         {
             return new AcpTurnUsage(
                 new TokenUsage
                 {
-                    InputTokens = AcpJson.Long(usage, "inputTokens") ?? 0,
-                    OutputTokens = AcpJson.Long(usage, "outputTokens") ?? 0,
-                    CacheReadInputTokens = AcpJson.Long(usage, "cachedReadTokens") ?? 0,
-                    CacheCreationInputTokens = AcpJson.Long(usage, "cachedWriteTokens") ?? 0,
+                    InputTokens = TolerantJson.Long(usage, "inputTokens") ?? 0,
+                    OutputTokens = TolerantJson.Long(usage, "outputTokens") ?? 0,
+                    CacheReadInputTokens = TolerantJson.Long(usage, "cachedReadTokens") ?? 0,
+                    CacheCreationInputTokens = TolerantJson.Long(usage, "cachedWriteTokens") ?? 0,
                 },
                 null);
         }
 
-        var quota = AcpJson.Object(AcpJson.Object(result, "_meta"), "quota");
+        var quota = TolerantJson.Object(TolerantJson.Object(result, "_meta"), "quota");
         if (quota is null)
         {
             return new AcpTurnUsage(new TokenUsage(), null);
         }
 
-        var tokens = AcpJson.Object(quota, "token_count");
-        var model = AcpJson.Array(quota, "model_usage")?.OfType<JsonObject>()
-            .Select(m => AcpJson.String(m, "model"))
+        var tokens = TolerantJson.Object(quota, "token_count");
+        var model = TolerantJson.Array(quota, "model_usage")?.OfType<JsonObject>()
+            .Select(m => TolerantJson.String(m, "model"))
             .LastOrDefault(m => m is not null);
         return new AcpTurnUsage(
-            new TokenUsage { InputTokens = AcpJson.Long(tokens, "input_tokens") ?? 0, OutputTokens = AcpJson.Long(tokens, "output_tokens") ?? 0 },
+            new TokenUsage { InputTokens = TolerantJson.Long(tokens, "input_tokens") ?? 0, OutputTokens = TolerantJson.Long(tokens, "output_tokens") ?? 0 },
             model);
     }
 }

@@ -28,7 +28,7 @@ internal sealed partial class AcpUpdateMapper
         var updates = new JsonObject();
         if (details.Input is { } input)
         {
-            state.Block = state.Block with { Input = AcpJson.ToElement(input) };
+            state.Block = state.Block with { Input = TolerantJson.ToElement(input) };
             updates["input"] = input.DeepClone();
         }
 
@@ -72,7 +72,7 @@ internal sealed partial class AcpUpdateMapper
 
     private ToolState? Tool(JsonObject call, List<SessionEvent> events)
     {
-        var id = AcpJson.String(call, "toolCallId") ?? NextId();
+        var id = TolerantJson.String(call, "toolCallId") ?? NextId();
         var status = AcpToolContent.Status(call);
         if (!_tools.TryGetValue(id, out var state))
         {
@@ -83,7 +83,7 @@ internal sealed partial class AcpUpdateMapper
                 Timestamp = Now,
                 ToolName = AcpToolNames.Of(call, options.ToolName),
                 ToolUseId = id,
-                Input = AcpJson.ToElement(AcpToolContent.Input(call)),
+                Input = TolerantJson.ToElement(AcpToolContent.Input(call)),
                 Status = status ?? ToolStatus.Pending,
             };
             state = new ToolState(block, Now);
@@ -106,7 +106,7 @@ internal sealed partial class AcpUpdateMapper
 
             if (call["rawInput"] is JsonObject rawInput)
             {
-                state.Block = state.Block with { Input = AcpJson.ToElement(rawInput) };
+                state.Block = state.Block with { Input = TolerantJson.ToElement(rawInput) };
                 updates["input"] = rawInput.DeepClone();
             }
 

@@ -72,7 +72,7 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
         var events = new List<SessionEvent>();
         Close(events);
         FinishOpenTools(events);
-        var stopReason = AcpJson.String(promptResult, "stopReason") ?? "end_turn";
+        var stopReason = TolerantJson.String(promptResult, "stopReason") ?? "end_turn";
         if (stopReason is not ("end_turn" or "cancelled"))
         {
             System(events, "stop_reason", stopReason switch
@@ -100,7 +100,7 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
 
     private void MapUpdate(JsonObject update, List<SessionEvent> events)
     {
-        var kind = AcpJson.String(update, "sessionUpdate");
+        var kind = TolerantJson.String(update, "sessionUpdate");
         switch (kind)
         {
             case "agent_message_chunk":
@@ -120,7 +120,7 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
                 break;
             case "usage_update":
                 // Context-window use and, when the agent knows it, the session's cost so far.
-                if (AcpJson.Object(update, "cost") is { } cost && AcpJson.String(cost, "currency") == "USD" && AcpJson.Decimal(cost, "amount") is { } amount)
+                if (TolerantJson.Object(update, "cost") is { } cost && TolerantJson.String(cost, "currency") == "USD" && TolerantJson.Decimal(cost, "amount") is { } amount)
                 {
                     Totals = Totals with { CostUsd = amount };
                 }
@@ -128,14 +128,14 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
                 events.Add(new MetadataUpdateEvent { ConversationId = Conversations.Main, Metadata = Totals });
                 break;
             case "available_commands_update":
-                var commands = AcpJson.Array(update, "availableCommands")?.Select(c => "/" + AcpJson.String(c, "name")).ToList() ?? [];
+                var commands = TolerantJson.Array(update, "availableCommands")?.Select(c => "/" + TolerantJson.String(c, "name")).ToList() ?? [];
                 System(events, "available_commands", $"{options.AgentName} offers {commands.Count} commands: {string.Join(", ", commands)}.", update);
                 break;
             case "current_mode_update":
-                System(events, "mode", $"{options.AgentName} is in mode '{AcpJson.String(update, "currentModeId")}'.", update);
+                System(events, "mode", $"{options.AgentName} is in mode '{TolerantJson.String(update, "currentModeId")}'.", update);
                 break;
             case "session_info_update":
-                System(events, "session_info", AcpJson.String(update, "title") is { } title ? $"Session: {title}." : "The session's information changed.", update);
+                System(events, "session_info", TolerantJson.String(update, "title") is { } title ? $"Session: {title}." : "The session's information changed.", update);
                 break;
             case "config_option_update":
                 System(events, "config_option", "The agent's configuration options changed.", update);
@@ -150,7 +150,7 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
     private void Stream(StreamKind kind, JsonObject update, List<SessionEvent> events)
     {
         var text = AcpJson.ContentText(update["content"]);
-        var messageId = AcpJson.String(update, "messageId");
+        var messageId = TolerantJson.String(update, "messageId");
         if (_open is null || _open.Kind != kind || (messageId is not null && _open.MessageId is not null && messageId != _open.MessageId))
         {
             Close(events);
@@ -206,12 +206,12 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
 
     private void Plan(JsonObject update, List<SessionEvent> events)
     {
-        var entries = AcpJson.Array(update, "entries")?.OfType<JsonObject>().Select(e => AcpJson.String(e, "status") switch
+        var entries = TolerantJson.Array(update, "entries")?.OfType<JsonObject>().Select(e => TolerantJson.String(e, "status") switch
         {
             "completed" => "[x] ",
             "in_progress" => "[>] ",
             _ => "[ ] ",
-        } + AcpJson.String(e, "content")).ToList() ?? [];
+        } + TolerantJson.String(e, "content")).ToList() ?? [];
         var message = entries.Count == 0 ? "The plan is empty." : "Plan:\n" + string.Join("\n", entries);
         if (_planId is { } id)
         {

@@ -48,7 +48,7 @@ internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
     public JsonObject? Agent { get; private set; }
 
     /// <summary>Whether the agent can resume a session with <c>session/load</c>.</summary>
-    public bool CanLoadSession => AcpJson.Bool(AcpJson.Object(Agent, "agentCapabilities"), "loadSession") == true;
+    public bool CanLoadSession => TolerantJson.Bool(TolerantJson.Object(Agent, "agentCapabilities"), "loadSession") == true;
 
     public void Start() => _peer.Start();
 
@@ -87,7 +87,7 @@ internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
     public async Task<string> NewSessionAsync(string cwd, CancellationToken cancellationToken)
     {
         var result = await _peer.RequestAsync("session/new", new JsonObject { ["cwd"] = cwd, ["mcpServers"] = new JsonArray() }, cancellationToken).ConfigureAwait(false);
-        return AcpJson.String(result, "sessionId")
+        return TolerantJson.String(result, "sessionId")
             ?? throw new JsonRpcException(JsonRpcException.InternalError, "session/new answered without a sessionId.");
     }
 
@@ -122,9 +122,9 @@ internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
 
     void IJsonRpcHandler.OnNotification(string method, JsonNode? parameters)
     {
-        if (method == "session/update" && AcpJson.Object(parameters, "update") is { } update)
+        if (method == "session/update" && TolerantJson.Object(parameters, "update") is { } update)
         {
-            _inbound.Writer.TryWrite(new AcpSessionUpdate(AcpJson.String(parameters, "sessionId"), (JsonObject)update.DeepClone()));
+            _inbound.Writer.TryWrite(new AcpSessionUpdate(TolerantJson.String(parameters, "sessionId"), (JsonObject)update.DeepClone()));
         }
         else
         {
@@ -139,7 +139,7 @@ internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
             case "session/request_permission":
                 var decision = _permissions.Decide(parameters);
                 LogPermission(_logger, decision.ToolName, decision.Allowed, decision.Reason);
-                _inbound.Writer.TryWrite(new AcpPermissionRequest((JsonObject?)AcpJson.Object(parameters, "toolCall")?.DeepClone() ?? [], decision));
+                _inbound.Writer.TryWrite(new AcpPermissionRequest((JsonObject?)TolerantJson.Object(parameters, "toolCall")?.DeepClone() ?? [], decision));
                 return Task.FromResult<JsonNode?>(new JsonObject { ["outcome"] = decision.Outcome.DeepClone() });
             case "fs/read_text_file" when _files is not null:
                 return _files.ReadTextFileAsync(parameters, cancellationToken);

@@ -13,15 +13,15 @@ internal sealed class AcpPermissionPolicy(IReadOnlyList<string>? allowedTools, F
 {
     public AcpPermissionDecision Decide(JsonNode? request)
     {
-        var toolCall = AcpJson.Object(request, "toolCall") ?? [];
+        var toolCall = TolerantJson.Object(request, "toolCall") ?? [];
         var name = AcpToolNames.Of(toolCall, toolName);
-        var candidates = new[] { name, AcpJson.String(toolCall, "kind"), AcpJson.String(toolCall, "title") };
+        var candidates = new[] { name, TolerantJson.String(toolCall, "kind"), TolerantJson.String(toolCall, "title") };
         var allowed = allowedTools is null
             || allowedTools.Any(tool => candidates.Any(c => string.Equals(c, tool, StringComparison.OrdinalIgnoreCase)));
-        var options = AcpJson.Array(request, "options")?.OfType<JsonObject>().ToList() ?? [];
+        var options = TolerantJson.Array(request, "options")?.OfType<JsonObject>().ToList() ?? [];
         var preferred = allowed ? new[] { "allow_once", "allow_always" } : ["reject_once", "reject_always"];
-        var option = preferred.Select(kind => options.FirstOrDefault(o => AcpJson.String(o, "kind") == kind)).FirstOrDefault(o => o is not null);
-        var outcome = option is not null && AcpJson.String(option, "optionId") is { } optionId
+        var option = preferred.Select(kind => options.FirstOrDefault(o => TolerantJson.String(o, "kind") == kind)).FirstOrDefault(o => o is not null);
+        var outcome = option is not null && TolerantJson.String(option, "optionId") is { } optionId
             ? new JsonObject { ["outcome"] = "selected", ["optionId"] = optionId }
             : new JsonObject { ["outcome"] = "cancelled" };
         var reason = !allowed

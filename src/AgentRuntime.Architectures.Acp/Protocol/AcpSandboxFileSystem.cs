@@ -15,10 +15,10 @@ internal sealed class AcpSandboxFileSystem(ISandbox sandbox)
     {
         var path = RelativePath(parameters);
         var bytes = await sandbox.ReadFileAsync(SandboxRoot.Workspace, path, cancellationToken).ConfigureAwait(false)
-            ?? throw new JsonRpcException(JsonRpcException.ResourceNotFound, $"Resource not found: {AcpJson.String(parameters, "path")}");
+            ?? throw new JsonRpcException(JsonRpcException.ResourceNotFound, $"Resource not found: {TolerantJson.String(parameters, "path")}");
         var text = Encoding.UTF8.GetString(bytes);
-        var line = AcpJson.Long(parameters, "line");
-        var limit = AcpJson.Long(parameters, "limit");
+        var line = TolerantJson.Long(parameters, "line");
+        var limit = TolerantJson.Long(parameters, "limit");
         if (line is not null || limit is not null)
         {
             // ACP lines are 1-based.
@@ -34,7 +34,7 @@ internal sealed class AcpSandboxFileSystem(ISandbox sandbox)
     public async Task<JsonNode?> WriteTextFileAsync(JsonNode? parameters, CancellationToken cancellationToken)
     {
         var path = RelativePath(parameters);
-        var content = AcpJson.String(parameters, "content")
+        var content = TolerantJson.String(parameters, "content")
             ?? throw new JsonRpcException(JsonRpcException.InvalidParams, "fs/write_text_file needs a string 'content'.");
         await sandbox.WriteFileAsync(SandboxRoot.Workspace, path, Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
         return new JsonObject();
@@ -42,7 +42,7 @@ internal sealed class AcpSandboxFileSystem(ISandbox sandbox)
 
     private string RelativePath(JsonNode? parameters)
     {
-        var path = AcpJson.String(parameters, "path")
+        var path = TolerantJson.String(parameters, "path")
             ?? throw new JsonRpcException(JsonRpcException.InvalidParams, "The request needs a string 'path'.");
         var root = sandbox.WorkspacePath.TrimEnd('/');
         if (!path.StartsWith(root + "/", StringComparison.Ordinal))

@@ -16,22 +16,22 @@ internal static class AcpToolNames
             return named;
         }
 
-        if (AcpJson.Object(toolCall, "_meta") is { } meta)
+        if (TolerantJson.Object(toolCall, "_meta") is { } meta)
         {
             foreach (var (_, value) in meta)
             {
-                if (AcpJson.String(value, "toolName") is { Length: > 0 } metaName)
+                if (TolerantJson.String(value, "toolName") is { Length: > 0 } metaName)
                 {
                     return metaName;
                 }
             }
 
-            if (AcpJson.String(meta, "toolName") is { Length: > 0 } direct)
+            if (TolerantJson.String(meta, "toolName") is { Length: > 0 } direct)
             {
                 return direct;
             }
         }
 
-        return AcpJson.String(toolCall, "kind") ?? "tool";
+        return TolerantJson.String(toolCall, "kind") ?? "tool";
     }
 }

@@ -251,7 +251,7 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
 
                 LogLine(_logger, _sessionId, text);
                 var line = Parse(text);
-                if (ClaudeJson.String(line, "type") == "control_request")
+                if (TolerantJson.String(line, "type") == "control_request")
                 {
                     await DeclineAsync(line).ConfigureAwait(false);
                 }
@@ -290,7 +290,7 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
     // none is expected, so any that comes is declined (and shown, through the mapper, as an unknown message).
     private async Task DeclineAsync(JsonObject request)
     {
-        LogDeclined(_logger, _sessionId, ClaudeJson.String(ClaudeJson.Object(request, "request"), "subtype"));
+        LogDeclined(_logger, _sessionId, TolerantJson.String(TolerantJson.Object(request, "request"), "subtype"));
         try
         {
             await WriteAsync(new JsonObject
@@ -299,7 +299,7 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
                 ["response"] = new JsonObject
                 {
                     ["subtype"] = "error",
-                    ["request_id"] = ClaudeJson.String(request, "request_id"),
+                    ["request_id"] = TolerantJson.String(request, "request_id"),
                     ["error"] = "The agent runtime does not answer control requests.",
                 },
             }, _stopping.Token).ConfigureAwait(false);

@@ -5,48 +5,12 @@ using AgentRuntime.Blocks;
 
 namespace AgentRuntime.Architectures.Claude.StreamJson;
 
-/// <summary>Tolerant readers for Claude Code's JSON: a field of an unexpected kind reads as absent rather than throwing.</summary>
+/// <summary>What only Claude Code's JSON needs beyond <see cref="TolerantJson"/>: its timestamps and tool statuses.</summary>
 internal static class ClaudeJson
 {
     private static readonly string[] StatusNames = Enum.GetValues<ToolStatus>().Select(s => JsonNamingPolicy.CamelCase.ConvertName(s.ToString())).ToArray();
 
-    public static string? String(JsonNode? node, string name) =>
-        node is JsonObject obj && obj[name] is JsonValue value && value.TryGetValue<string>(out var s) ? s : null;
-
-    public static bool? Bool(JsonNode? node, string name) =>
-        node is JsonObject obj && obj[name] is JsonValue value && value.TryGetValue<bool>(out var b) ? b : null;
-
-    public static long? Long(JsonNode? node, string name)
-    {
-        if (node is not JsonObject obj || obj[name] is not JsonValue value)
-        {
-            return null;
-        }
-
-        if (value.TryGetValue<long>(out var l))
-        {
-            return l;
-        }
-
-        return value.TryGetValue<double>(out var d) ? (long)d : null;
-    }
-
-    public static decimal? Decimal(JsonNode? node, string name)
-    {
-        if (node is not JsonObject obj || obj[name] is not JsonValue value)
-        {
-            return null;
-        }
-
-        if (value.TryGetValue<decimal>(out var m))
-        {
-            return m;
-        }
-
-        return value.TryGetValue<double>(out var d) ? (decimal)d : null;
-    }
-
-    public static DateTimeOffset? Timestamp(JsonNode? node, string name = "timestamp") => ParseTimestamp(String(node, name));
+    public static DateTimeOffset? Timestamp(JsonNode? node, string name = "timestamp") => ParseTimestamp(TolerantJson.String(node, name));
 
     /// <summary>A timestamp in UTC; one without a time zone is taken as UTC.</summary>
     public static DateTimeOffset? ParseTimestamp(string? text) =>
@@ -97,10 +61,6 @@ internal static class ClaudeJson
             return true;
         }
     }
-
-    public static JsonObject? Object(JsonNode? node, string name) => node is JsonObject obj ? obj[name] as JsonObject : null;
-
-    public static JsonArray? Array(JsonNode? node, string name) => node is JsonObject obj ? obj[name] as JsonArray : null;
 
     /// <summary>
     /// A status for <see cref="Events.BlockUpdateEvent.Updates"/>, camelCase as the protocol documents it (and as the

@@ -40,7 +40,7 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
     /// <summary>As <see cref="Map(JsonObject)"/>, adding the events to a list the caller reuses.</summary>
     public TurnOutcome? MapInto(JsonObject line, List<SessionEvent> events)
     {
-        var type = ClaudeJson.String(line, "type");
+        var type = TolerantJson.String(line, "type");
         if (type is "assistant" or "user")
         {
             MapInto(ClaudeEntryReader.Read(line), events);
@@ -49,7 +49,7 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
 
         var timestamp = ClaudeJson.Timestamp(line);
         _lastTimestamp = timestamp ?? _lastTimestamp;
-        var conversation = ClaudeJson.String(line, "parent_tool_use_id") ?? Conversations.Main;
+        var conversation = TolerantJson.String(line, "parent_tool_use_id") ?? Conversations.Main;
         TurnOutcome? outcome = null;
         switch (type)
         {
@@ -59,9 +59,9 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
             case "system":
                 Whole(events, conversation, new SystemBlock
                 {
-                    Id = ClaudeJson.String(line, "uuid") ?? $"system-{Guid.NewGuid():N}",
+                    Id = TolerantJson.String(line, "uuid") ?? $"system-{Guid.NewGuid():N}",
                     Timestamp = timestamp ?? Now,
-                    Subtype = ClaudeJson.String(line, "subtype") ?? "unknown",
+                    Subtype = TolerantJson.String(line, "subtype") ?? "unknown",
                     Message = SystemMessageText.Describe(line),
                     Metadata = (JsonObject)line.DeepClone(),
                 });
@@ -75,10 +75,10 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
             default:
                 Whole(events, conversation, new SystemBlock
                 {
-                    Id = ClaudeJson.String(line, "uuid") ?? $"unknown-{Guid.NewGuid():N}",
+                    Id = TolerantJson.String(line, "uuid") ?? $"unknown-{Guid.NewGuid():N}",
                     Timestamp = timestamp ?? Now,
                     Subtype = "unknown_message",
-                    Message = $"Claude Code sent a message of type '{ClaudeJson.String(line, "type") ?? "(none)"}' that this runtime does not know.",
+                    Message = $"Claude Code sent a message of type '{TolerantJson.String(line, "type") ?? "(none)"}' that this runtime does not know.",
                     Metadata = (JsonObject)line.DeepClone(),
                 });
                 break;
@@ -107,31 +107,31 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
 
     private void MapStreamEvent(JsonObject line, string conversation, List<SessionEvent> events)
     {
-        var e = ClaudeJson.Object(line, "event");
-        var messageId = ClaudeJson.String(line, "api_message_id") ?? _currentMessage.GetValueOrDefault(conversation) ?? "";
-        var index = (int)(ClaudeJson.Long(e, "index") ?? 0);
-        switch (ClaudeJson.String(e, "type"))
+        var e = TolerantJson.Object(line, "event");
+        var messageId = TolerantJson.String(line, "api_message_id") ?? _currentMessage.GetValueOrDefault(conversation) ?? "";
+        var index = (int)(TolerantJson.Long(e, "index") ?? 0);
+        switch (TolerantJson.String(e, "type"))
         {
             case "message_start":
-                var message = ClaudeJson.Object(e, "message");
-                _currentMessage[conversation] = ClaudeJson.String(message, "id") ?? messageId;
-                _currentModel[conversation] = ClaudeJson.String(message, "model");
+                var message = TolerantJson.Object(e, "message");
+                _currentMessage[conversation] = TolerantJson.String(message, "id") ?? messageId;
+                _currentModel[conversation] = TolerantJson.String(message, "model");
                 break;
-            case "content_block_start" when ClaudeJson.Object(e, "content_block") is { } content:
+            case "content_block_start" when TolerantJson.Object(e, "content_block") is { } content:
                 StartBlock(conversation, messageId, index, content, events);
                 break;
             case "content_block_delta" when _open.TryGetValue((messageId, index), out var open) && !open.Completed:
-                var delta = ClaudeJson.Object(e, "delta");
-                var text = ClaudeJson.String(delta, "type") switch
+                var delta = TolerantJson.Object(e, "delta");
+                var text = TolerantJson.String(delta, "type") switch
                 {
-                    "text_delta" => ClaudeJson.String(delta, "text"),
-                    "thinking_delta" => ClaudeJson.String(delta, "thinking"),
+                    "text_delta" => TolerantJson.String(delta, "text"),
+                    "thinking_delta" => TolerantJson.String(delta, "thinking"),
                     _ => null,
                 };
-                if (ClaudeJson.String(delta, "type") == "input_json_delta")
+                if (TolerantJson.String(delta, "type") == "input_json_delta")
                 {
                     // Partial JSON is not valid JSON; the input is shown once complete.
-                    open.Content.Append(ClaudeJson.String(delta, "partial_json"));
+                    open.Content.Append(TolerantJson.String(delta, "partial_json"));
                 }
                 else if (!string.IsNullOrEmpty(text))
                 {
@@ -159,7 +159,7 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
     private void StartBlock(string conversation, string messageId, int index, JsonObject content, List<SessionEvent> events)
     {
         var model = _currentModel.GetValueOrDefault(conversation);
-        ConversationBlock? block = ClaudeContent.StreamKind(ClaudeJson.String(content, "type")) switch
+        ConversationBlock? block = ClaudeContent.StreamKind(TolerantJson.String(content, "type")) switch
         {
             "text" => new AssistantTextBlock { Id = ClaudeContent.ContentBlockId(messageId, index), Timestamp = Now, Content = "", Model = model },
             "thinking" => new ThinkingBlock { Id = ClaudeContent.ContentBlockId(messageId, index), Timestamp = Now, Content = "" },
@@ -171,7 +171,7 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
             return;
         }
 
-        _open[(messageId, index)] = new OpenBlock(conversation, index, ClaudeContent.StreamKind(ClaudeJson.String(content, "type"))!, block, content);
+        _open[(messageId, index)] = new OpenBlock(conversation, index, ClaudeContent.StreamKind(TolerantJson.String(content, "type"))!, block, content);
         events.Add(new BlockStartEvent { ConversationId = conversation, Block = block });
     }
 
@@ -309,10 +309,10 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
         Totals = new SessionMetadata { Usage = Totals.Usage + turn.Usage, CostUsd = Totals.CostUsd + turn.CostUsd, Model = _lastModel ?? turn.Model ?? Totals.Model };
         events.Add(new MetadataUpdateEvent { ConversationId = Conversations.Main, Metadata = Totals });
 
-        var subtype = ClaudeJson.String(line, "subtype") ?? "success";
-        var isError = ClaudeJson.Bool(line, "is_error") == true || subtype.StartsWith("error", StringComparison.Ordinal);
-        var message = ClaudeJson.String(line, "result")
-            ?? (ClaudeJson.Array(line, "errors") is { Count: > 0 } errors ? string.Join("; ", errors.Select(e => e?.ToString())) : null)
+        var subtype = TolerantJson.String(line, "subtype") ?? "success";
+        var isError = TolerantJson.Bool(line, "is_error") == true || subtype.StartsWith("error", StringComparison.Ordinal);
+        var message = TolerantJson.String(line, "result")
+            ?? (TolerantJson.Array(line, "errors") is { Count: > 0 } errors ? string.Join("; ", errors.Select(e => e?.ToString())) : null)
             ?? subtype;
         return new TurnOutcome(isError, message, subtype);
     }

@@ -7,18 +7,18 @@ internal static class SystemMessageText
 {
     public static string Describe(JsonObject message)
     {
-        var subtype = ClaudeJson.String(message, "subtype");
+        var subtype = TolerantJson.String(message, "subtype");
         return subtype switch
         {
-            "init" => $"Claude Code {ClaudeJson.String(message, "claude_code_version") ?? ""} started with model {ClaudeJson.String(message, "model") ?? "(default)"} in {ClaudeJson.String(message, "cwd") ?? "(unknown directory)"}.",
-            "status" => $"Status: {ClaudeJson.String(message, "status") ?? "unknown"}.",
-            "thinking_tokens" => $"Thinking: about {ClaudeJson.Long(message, "estimated_tokens") ?? 0} tokens so far.",
-            "task_started" => $"Subagent started: {ClaudeJson.String(message, "description") ?? ClaudeJson.String(message, "subagent_type") ?? "task"}.",
-            "task_progress" => $"Subagent progress: {ClaudeJson.String(message, "description") ?? "working"}.",
-            "task_updated" => $"Subagent {ClaudeJson.String(ClaudeJson.Object(message, "patch"), "status") ?? "updated"}.",
-            "task_notification" => $"Subagent {ClaudeJson.String(message, "status") ?? "finished"}: {ClaudeJson.String(message, "summary") ?? ""}".TrimEnd(' ', ':'),
+            "init" => $"Claude Code {TolerantJson.String(message, "claude_code_version") ?? ""} started with model {TolerantJson.String(message, "model") ?? "(default)"} in {TolerantJson.String(message, "cwd") ?? "(unknown directory)"}.",
+            "status" => $"Status: {TolerantJson.String(message, "status") ?? "unknown"}.",
+            "thinking_tokens" => $"Thinking: about {TolerantJson.Long(message, "estimated_tokens") ?? 0} tokens so far.",
+            "task_started" => $"Subagent started: {TolerantJson.String(message, "description") ?? TolerantJson.String(message, "subagent_type") ?? "task"}.",
+            "task_progress" => $"Subagent progress: {TolerantJson.String(message, "description") ?? "working"}.",
+            "task_updated" => $"Subagent {TolerantJson.String(TolerantJson.Object(message, "patch"), "status") ?? "updated"}.",
+            "task_notification" => $"Subagent {TolerantJson.String(message, "status") ?? "finished"}: {TolerantJson.String(message, "summary") ?? ""}".TrimEnd(' ', ':'),
             "compact_boundary" => "The conversation was compacted.",
-            _ => ClaudeJson.String(message, "content") ?? ClaudeJson.String(message, "message") ?? $"Claude Code reported '{subtype ?? "an event"}'.",
+            _ => TolerantJson.String(message, "content") ?? TolerantJson.String(message, "message") ?? $"Claude Code reported '{subtype ?? "an event"}'.",
         };
     }
 }

@@ -17,7 +17,7 @@ internal sealed record TurnUsage(TokenUsage Usage, decimal CostUsd, string? Mode
     /// </summary>
     public static TurnUsage FromResult(JsonObject result)
     {
-        if (ClaudeJson.Object(result, "model_usage_since_last_result") is { Count: > 0 } perModel)
+        if (TolerantJson.Object(result, "model_usage_since_last_result") is { Count: > 0 } perModel)
         {
             var usage = new TokenUsage();
             var cost = 0m;
@@ -25,28 +25,28 @@ internal sealed record TurnUsage(TokenUsage Usage, decimal CostUsd, string? Mode
             {
                 usage += new TokenUsage
                 {
-                    InputTokens = ClaudeJson.Long(model, "inputTokens") ?? 0,
-                    OutputTokens = ClaudeJson.Long(model, "outputTokens") ?? 0,
-                    CacheCreationInputTokens = ClaudeJson.Long(model, "cacheCreationInputTokens") ?? 0,
-                    CacheReadInputTokens = ClaudeJson.Long(model, "cacheReadInputTokens") ?? 0,
+                    InputTokens = TolerantJson.Long(model, "inputTokens") ?? 0,
+                    OutputTokens = TolerantJson.Long(model, "outputTokens") ?? 0,
+                    CacheCreationInputTokens = TolerantJson.Long(model, "cacheCreationInputTokens") ?? 0,
+                    CacheReadInputTokens = TolerantJson.Long(model, "cacheReadInputTokens") ?? 0,
                 };
-                cost += ClaudeJson.Decimal(model, "costUSD") ?? 0;
+                cost += TolerantJson.Decimal(model, "costUSD") ?? 0;
             }
 
-            var top = perModel.MaxBy(m => ClaudeJson.Decimal(m.Value, "costUSD") ?? 0).Key;
+            var top = perModel.MaxBy(m => TolerantJson.Decimal(m.Value, "costUSD") ?? 0).Key;
             return new TurnUsage(usage, cost, top);
         }
 
-        var totals = ClaudeJson.Object(result, "usage");
+        var totals = TolerantJson.Object(result, "usage");
         return new TurnUsage(
             new TokenUsage
             {
-                InputTokens = ClaudeJson.Long(totals, "input_tokens") ?? 0,
-                OutputTokens = ClaudeJson.Long(totals, "output_tokens") ?? 0,
-                CacheCreationInputTokens = ClaudeJson.Long(totals, "cache_creation_input_tokens") ?? 0,
-                CacheReadInputTokens = ClaudeJson.Long(totals, "cache_read_input_tokens") ?? 0,
+                InputTokens = TolerantJson.Long(totals, "input_tokens") ?? 0,
+                OutputTokens = TolerantJson.Long(totals, "output_tokens") ?? 0,
+                CacheCreationInputTokens = TolerantJson.Long(totals, "cache_creation_input_tokens") ?? 0,
+                CacheReadInputTokens = TolerantJson.Long(totals, "cache_read_input_tokens") ?? 0,
             },
-            ClaudeJson.Decimal(result, "total_cost_usd") ?? 0,
+            TolerantJson.Decimal(result, "total_cost_usd") ?? 0,
             null);
     }
 }

@@ -223,7 +223,7 @@ internal static class ClaudeTranscriptParser
         var meta = files.FirstOrDefault(f => f.RelativePath == metaPath);
         try
         {
-            return meta is null ? null : ClaudeJson.String(JsonNode.Parse(meta.Content), "toolUseId");
+            return meta is null ? null : TolerantJson.String(JsonNode.Parse(meta.Content), "toolUseId");
         }
         catch (JsonException)
         {

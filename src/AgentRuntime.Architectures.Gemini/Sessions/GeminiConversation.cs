@@ -24,9 +24,9 @@ internal sealed class GeminiConversation
     /// <summary>The messages in order: <c>user</c>, <c>gemini</c> (with <c>thoughts</c> and <c>toolCalls</c>), <c>info</c>, <c>warning</c>, <c>error</c>.</summary>
     public IReadOnlyList<JsonObject> Messages { get; }
 
-    public string? SessionId => AcpJson.String(Metadata, "sessionId");
+    public string? SessionId => TolerantJson.String(Metadata, "sessionId");
 
-    public string? LastUpdated => AcpJson.String(Metadata, "lastUpdated") ?? AcpJson.String(Metadata, "startTime");
+    public string? LastUpdated => TolerantJson.String(Metadata, "lastUpdated") ?? TolerantJson.String(Metadata, "startTime");
 
     /// <summary>Whether the CLI would resume it: it holds something a person wrote or the model answered.</summary>
     public bool IsResumable => Messages.Any(IsResumableMessage);
@@ -36,7 +36,7 @@ internal sealed class GeminiConversation
         var text = Encoding.UTF8.GetString(content);
         if (relativePath.EndsWith(".json", StringComparison.Ordinal) && TryParse(text) is { } whole)
         {
-            return new GeminiConversation(whole, (AcpJson.Array(whole, "messages") ?? []).OfType<JsonObject>().ToList());
+            return new GeminiConversation(whole, (TolerantJson.Array(whole, "messages") ?? []).OfType<JsonObject>().ToList());
         }
 
         var metadata = new JsonObject();
@@ -50,7 +50,7 @@ internal sealed class GeminiConversation
                 continue;
             }
 
-            if (AcpJson.String(record, "$rewindTo") is { } rewind)
+            if (TolerantJson.String(record, "$rewindTo") is { } rewind)
             {
                 var index = messages.IndexOf(rewind);
                 if (index < 0)
@@ -63,13 +63,13 @@ internal sealed class GeminiConversation
                     messages.RemoveAt(messages.Count - 1);
                 }
             }
-            else if (AcpJson.String(record, "id") is { } id)
+            else if (TolerantJson.String(record, "id") is { } id)
             {
                 messages[id] = record;
             }
-            else if (AcpJson.Object(record, "$set") is { } set)
+            else if (TolerantJson.Object(record, "$set") is { } set)
             {
-                if (AcpJson.Array(set, "messages") is { } replaced)
+                if (TolerantJson.Array(set, "messages") is { } replaced)
                 {
                     messages.Clear();
                     Add(messages, replaced);
@@ -77,10 +77,10 @@ internal sealed class GeminiConversation
 
                 Merge(metadata, set);
             }
-            else if (AcpJson.String(record, "sessionId") is not null)
+            else if (TolerantJson.String(record, "sessionId") is not null)
             {
                 Merge(metadata, record);
-                Add(messages, AcpJson.Array(record, "messages"));
+                Add(messages, TolerantJson.Array(record, "messages"));
             }
         }
 
@@ -95,8 +95,8 @@ internal sealed class GeminiConversation
     public static string ContentText(JsonNode? content) => content switch
     {
         JsonValue value when value.TryGetValue<string>(out var text) => text,
-        JsonArray parts => string.Concat(parts.Where(p => AcpJson.Bool(p, "thought") != true).Select(p => AcpJson.String(p, "text"))),
-        JsonObject part when AcpJson.Bool(part, "thought") != true => AcpJson.String(part, "text") ?? "",
+        JsonArray parts => string.Concat(parts.Where(p => TolerantJson.Bool(p, "thought") != true).Select(p => TolerantJson.String(p, "text"))),
+        JsonObject part when TolerantJson.Bool(part, "thought") != true => TolerantJson.String(part, "text") ?? "",
         _ => "",
     };
 
@@ -108,12 +108,12 @@ internal sealed class GeminiConversation
             || trimmed.StartsWith("<session_context>", StringComparison.Ordinal) || trimmed.StartsWith("<hook_context>", StringComparison.Ordinal);
     }
 
-    private static bool IsResumableMessage(JsonObject message) => AcpJson.String(message, "type") switch
+    private static bool IsResumableMessage(JsonObject message) => TolerantJson.String(message, "type") switch
     {
         "user" => !IsIgnoredUserText(ContentText(message["content"])),
         "gemini" => ContentText(message["content"]).Trim().Length > 0
-            || AcpJson.Array(message, "toolCalls") is { Count: > 0 }
-            || AcpJson.Array(message, "thoughts") is { Count: > 0 },
+            || TolerantJson.Array(message, "toolCalls") is { Count: > 0 }
+            || TolerantJson.Array(message, "thoughts") is { Count: > 0 },
         _ => false,
     };
 
@@ -121,7 +121,7 @@ internal sealed class GeminiConversation
     {
         foreach (var message in records?.OfType<JsonObject>() ?? [])
         {
-            if (AcpJson.String(message, "id") is { } id)
+            if (TolerantJson.String(message, "id") is { } id)
             {
                 messages[id] = message;
             }

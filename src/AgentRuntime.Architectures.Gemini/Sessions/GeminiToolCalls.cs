@@ -13,20 +13,20 @@ internal static class GeminiToolCalls
     /// as in <c>run_shell_command__run_shell_command_1795463366325_0</c>.
     /// </summary>
     public static string? ToolName(JsonObject toolCall) =>
-        AcpJson.String(toolCall, "toolCallId") is { } id && id.IndexOf("__", StringComparison.Ordinal) is > 0 and var end ? id[..end] : null;
+        TolerantJson.String(toolCall, "toolCallId") is { } id && id.IndexOf("__", StringComparison.Ordinal) is > 0 and var end ? id[..end] : null;
 
     /// <summary>The tool call with this id among a conversation's <c>gemini</c> messages, or <see langword="null"/>.</summary>
     public static JsonObject? Find(GeminiConversation conversation, string toolCallId) =>
         conversation.Messages
-            .SelectMany(m => AcpJson.Array(m, "toolCalls")?.OfType<JsonObject>() ?? [])
-            .LastOrDefault(c => AcpJson.String(c, "id") == toolCallId);
+            .SelectMany(m => TolerantJson.Array(m, "toolCalls")?.OfType<JsonObject>() ?? [])
+            .LastOrDefault(c => TolerantJson.String(c, "id") == toolCallId);
 
     /// <summary>A recorded call's name, input (<c>args</c>), output and outcome.</summary>
     public static AcpToolDetails Details(JsonObject call) => new(
-        AcpJson.String(call, "name"),
-        (JsonObject?)AcpJson.Object(call, "args")?.DeepClone() ?? [],
+        TolerantJson.String(call, "name"),
+        (JsonObject?)TolerantJson.Object(call, "args")?.DeepClone() ?? [],
         Output(call),
-        AcpJson.String(call, "status") is not "success");
+        TolerantJson.String(call, "status") is not "success");
 
     /// <summary>
     /// The output as the user saw it: the <c>resultDisplay</c> (text; a shell's screen, lines of styled runs; a file
@@ -40,20 +40,20 @@ internal static class GeminiToolCalls
                 return text;
             case JsonArray screen when Screen(screen) is { Length: > 0 } shown:
                 return shown;
-            case JsonObject edit when AcpJson.String(edit, "fileDiff") is { Length: > 0 } diff:
+            case JsonObject edit when TolerantJson.String(edit, "fileDiff") is { Length: > 0 } diff:
                 return diff;
         }
 
-        var response = AcpJson.Array(call, "result")?.OfType<JsonObject>()
-            .Select(r => AcpJson.Object(AcpJson.Object(r, "functionResponse"), "response"))
+        var response = TolerantJson.Array(call, "result")?.OfType<JsonObject>()
+            .Select(r => TolerantJson.Object(TolerantJson.Object(r, "functionResponse"), "response"))
             .FirstOrDefault(r => r is not null);
-        return AcpJson.String(response, "output") ?? AcpJson.String(response, "error") ?? response?.ToJsonString() ?? "";
+        return TolerantJson.String(response, "output") ?? TolerantJson.String(response, "error") ?? response?.ToJsonString() ?? "";
     }
 
     // A terminal screen: each line an array of runs with their text; trailing blanks (the cursor, padding) trimmed.
     private static string Screen(JsonArray lines)
     {
-        var text = lines.Select(line => line is JsonArray runs ? string.Concat(runs.Select(r => AcpJson.String(r, "text"))).TrimEnd() : "").ToList();
+        var text = lines.Select(line => line is JsonArray runs ? string.Concat(runs.Select(r => TolerantJson.String(r, "text"))).TrimEnd() : "").ToList();
         while (text.Count > 0 && text[^1].Length == 0)
         {
             text.RemoveAt(text.Count - 1);

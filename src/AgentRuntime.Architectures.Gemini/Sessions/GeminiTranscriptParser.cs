@@ -49,8 +49,8 @@ internal static class GeminiTranscriptParser
         foreach (var message in conversation.Messages)
         {
             mapper.Timestamp = Timestamp(message) ?? mapper.Timestamp;
-            var id = AcpJson.String(message, "id") ?? "";
-            var type = AcpJson.String(message, "type");
+            var id = TolerantJson.String(message, "id") ?? "";
+            var type = TolerantJson.String(message, "type");
             switch (type)
             {
                 case "user":
@@ -64,9 +64,9 @@ internal static class GeminiTranscriptParser
 
                     break;
                 case "gemini":
-                    foreach (var thought in AcpJson.Array(message, "thoughts")?.OfType<JsonObject>() ?? [])
+                    foreach (var thought in TolerantJson.Array(message, "thoughts")?.OfType<JsonObject>() ?? [])
                     {
-                        Apply(mapper.Map(Chunk("agent_thought_chunk", $"**{AcpJson.String(thought, "subject")}**\n{AcpJson.String(thought, "description")}")));
+                        Apply(mapper.Map(Chunk("agent_thought_chunk", $"**{TolerantJson.String(thought, "subject")}**\n{TolerantJson.String(thought, "description")}")));
                     }
 
                     if (GeminiConversation.ContentText(message["content"]) is { Length: > 0 } answer)
@@ -74,15 +74,15 @@ internal static class GeminiTranscriptParser
                         Apply(mapper.Map(Chunk("agent_message_chunk", answer)));
                     }
 
-                    foreach (var call in AcpJson.Array(message, "toolCalls")?.OfType<JsonObject>() ?? [])
+                    foreach (var call in TolerantJson.Array(message, "toolCalls")?.OfType<JsonObject>() ?? [])
                     {
-                        var callId = AcpJson.String(call, "id") ?? "";
+                        var callId = TolerantJson.String(call, "id") ?? "";
                         Apply(mapper.Map(new AcpSessionUpdate(conversation.SessionId, new JsonObject
                         {
                             ["sessionUpdate"] = "tool_call",
                             ["toolCallId"] = callId,
-                            ["status"] = AcpJson.String(call, "status") == "success" ? "completed" : "failed",
-                            ["title"] = AcpJson.String(call, "description") ?? AcpJson.String(call, "displayName") ?? AcpJson.String(call, "name"),
+                            ["status"] = TolerantJson.String(call, "status") == "success" ? "completed" : "failed",
+                            ["title"] = TolerantJson.String(call, "description") ?? TolerantJson.String(call, "displayName") ?? TolerantJson.String(call, "name"),
                         })));
                         Apply(mapper.ResolveToolResult(callId, GeminiToolCalls.Details(call)));
                     }
@@ -111,7 +111,7 @@ internal static class GeminiTranscriptParser
         new(null, new JsonObject { ["sessionUpdate"] = kind, ["content"] = new JsonObject { ["type"] = "text", ["text"] = text } });
 
     private static DateTimeOffset? Timestamp(JsonObject message) =>
-        AcpJson.String(message, "timestamp") is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+        TolerantJson.String(message, "timestamp") is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
             ? t.ToUniversalTime()
             : null;
 }
