@@ -4,7 +4,7 @@ namespace AgentRuntime.Sessions;
 /// What the session list shows of a stored session: its record without the sandbox counts and the metadata. A store
 /// lists these without reading the metadata, which is JSON to parse and was most of the cost of listing whole records.
 /// </summary>
-public sealed record SessionSummary
+public record SessionSummary
 {
     private readonly string _tenantId = Security.Tenants.Default;
 
@@ -14,7 +14,9 @@ public sealed record SessionSummary
     /// <summary>The tenant that owns the session.</summary>
     public string TenantId
     {
-        // As on SessionRecord: the default rather than null, so summaries compare equal however they were made.
+        // The JSON source generator sets an init-only property it did not find to null rather than leave a default.
+        // Kept as the default rather than null, so that a record made without a tenant equals one read back from a
+        // store, which has the tenant written out (record equality compares the field, not the property).
         get => _tenantId;
         init => _tenantId = value ?? Security.Tenants.Default;
     }
@@ -31,22 +33,13 @@ public sealed record SessionSummary
     /// <summary>When the session was created.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 
-    /// <summary>When anything last happened, as last stored.</summary>
+    /// <summary>When anything last happened (in a summary, as last stored).</summary>
     public required DateTimeOffset LastActivity { get; init; }
 
-    /// <summary>The summary of a record.</summary>
+    /// <summary>The summary of a record, as a summary of its own (a record is one, but compares equal only to records).</summary>
     public static SessionSummary From(SessionRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        return new()
-        {
-            SessionId = record.SessionId,
-            TenantId = record.TenantId,
-            Architecture = record.Architecture,
-            AgentProfileRef = record.AgentProfileRef,
-            Name = record.Name,
-            CreatedAt = record.CreatedAt,
-            LastActivity = record.LastActivity,
-        };
+        return new(record);
     }
 }
