@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Threading.Channels;
 using AgentRuntime.Architectures;
 using AgentRuntime.Blocks;
 using AgentRuntime.Events;
@@ -41,32 +42,59 @@ internal sealed class StreamingArchitecture(int eventsPerSecond) : IAgentArchite
 
         public Task Exited => _exited.Task;
 
-        public async IAsyncEnumerable<SessionEvent> RunTurnAsync(AgentTurn turn, [EnumeratorCancellation] CancellationToken cancellationToken)
+        // As a real agent's output is read all the time and taken in batches of what has arrived, the deltas are
+        // produced on their schedule into a channel, whatever the session's log is doing, and taken from it in batches.
+        public async IAsyncEnumerable<IReadOnlyList<SessionEvent>> RunTurnAsync(AgentTurn turn, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var count = int.Parse(turn.Content, NumberStyles.None, CultureInfo.InvariantCulture);
             var id = $"text-{turn.TurnId}";
             var block = new AssistantTextBlock { Id = id, Timestamp = DateTimeOffset.UnixEpoch, Content = "" };
-            yield return new BlockStartEvent { ConversationId = Conversations.Main, Block = block };
-
-            // Paced against the schedule, not the previous event: a late timer is made up by the next events coming at
-            // once, so the rate holds on average as long as the machine keeps up, and falls when it does not.
-            var content = new StringBuilder();
-            var start = Stopwatch.GetTimestamp();
-            for (var i = 0; i < count; i++)
+            var output = Channel.CreateUnbounded<SessionEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            var producing = ProduceAsync(output.Writer, id, block, count, cancellationToken);
+            while (await output.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                var due = start + i * Stopwatch.Frequency / eventsPerSecond;
-                var now = Stopwatch.GetTimestamp();
-                if (due > now)
+                var batch = new List<SessionEvent>();
+                while (batch.Count < 256 && output.Reader.TryRead(out var e))
                 {
-                    await Task.Delay(Stopwatch.GetElapsedTime(now, due), cancellationToken).ConfigureAwait(false);
+                    batch.Add(e);
                 }
 
-                var delta = Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture) + " ";
-                content.Append(delta);
-                yield return new BlockDeltaEvent { ConversationId = Conversations.Main, BlockId = id, Delta = delta };
+                yield return batch;
             }
 
-            yield return new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = id, Block = block with { Content = content.ToString() } };
+            await producing.ConfigureAwait(false);
+        }
+
+        // Paced against the schedule, not the previous event: a late timer is made up by the next events coming at
+        // once, so the rate holds on average as long as the machine keeps up, and falls when it does not.
+        private async Task ProduceAsync(ChannelWriter<SessionEvent> output, string id, AssistantTextBlock block, int count, CancellationToken cancellationToken)
+        {
+            try
+            {
+                output.TryWrite(new BlockStartEvent { ConversationId = Conversations.Main, Block = block });
+                var content = new StringBuilder();
+                var start = Stopwatch.GetTimestamp();
+                for (var i = 0; i < count; i++)
+                {
+                    var due = start + i * Stopwatch.Frequency / eventsPerSecond;
+                    var now = Stopwatch.GetTimestamp();
+                    if (due > now)
+                    {
+                        await Task.Delay(Stopwatch.GetElapsedTime(now, due), cancellationToken).ConfigureAwait(false);
+                    }
+
+                    var delta = Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture) + " ";
+                    content.Append(delta);
+                    output.TryWrite(new BlockDeltaEvent { ConversationId = Conversations.Main, BlockId = id, Delta = delta });
+                }
+
+                output.TryWrite(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = id, Block = block with { Content = content.ToString() } });
+                output.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                output.TryComplete(ex);
+            }
         }
 
         public ValueTask DisposeAsync()

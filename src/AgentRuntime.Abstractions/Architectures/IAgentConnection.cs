@@ -9,11 +9,13 @@ public interface IAgentConnection : IAsyncDisposable
     Task Exited { get; }
 
     /// <summary>
-    /// Sends the user's message and streams the events of the agent's answer until the turn ends. The events have
-    /// no sequence number yet; the session's log assigns it. The user's own message block is not among them.
+    /// Sends the user's message and streams the events of the agent's answer until the turn ends, in batches: each
+    /// batch is what the agent said since the previous one was taken, so a fast agent gives few large batches and a
+    /// slow one many small ones, and the session's log appends each batch as one. The events have no sequence number
+    /// yet; the log assigns it. The user's own message block is not among them. No batch is empty.
     /// </summary>
     /// <exception cref="AgentException">The turn failed; the message says why.</exception>
-    IAsyncEnumerable<SessionEvent> RunTurnAsync(AgentTurn turn, CancellationToken cancellationToken);
+    IAsyncEnumerable<IReadOnlyList<SessionEvent>> RunTurnAsync(AgentTurn turn, CancellationToken cancellationToken);
 }
 
 /// <summary>One message to answer.</summary>

@@ -44,8 +44,8 @@ public sealed record BlockUpdateEvent : SessionEvent
     /// <summary>The block that changed.</summary>
     public required string BlockId { get; init; }
 
-    /// <summary>The changed properties and their new values, in the block's wire shape.</summary>
-    public required JsonObject Updates { get; init; }
+    /// <summary>The changed properties; on the wire, their new values in the block's own shape.</summary>
+    public required BlockUpdate Updates { get; init; }
 }
 
 /// <summary>A block is final; <see cref="Block"/> is its complete state.</summary>

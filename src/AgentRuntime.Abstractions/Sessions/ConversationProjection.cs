@@ -44,7 +44,7 @@ public sealed class ConversationProjection
                 (entry.Text ??= new StringBuilder(ContentOf(entry.Block))).Append(delta.Delta);
                 break;
             case BlockUpdateEvent update when _byId.TryGetValue(update.BlockId, out var entry):
-                entry.Block = Merge(entry.Current, update);
+                entry.Block = update.Updates.ApplyTo(entry.Current);
                 entry.Text = null;
                 break;
             case BlockCompleteEvent complete:
@@ -108,75 +108,6 @@ public sealed class ConversationProjection
         ThinkingBlock thinking => thinking.Content,
         _ => "",
     };
-
-    // Updates name properties in the block's wire shape. Those the runtime's mappers send (a tool call's status, a
-    // subagent's output, a notice's message, ...) are applied to the typed block; anything else is merged through
-    // JSON, which applies any property to any block type. Both give the same block.
-    private static ConversationBlock Merge(ConversationBlock block, BlockUpdateEvent update) =>
-        Apply(block, update.Updates) ?? MergeThroughJson(block, update);
-
-    private static ConversationBlock? Apply(ConversationBlock block, JsonObject updates)
-    {
-        foreach (var (name, value) in updates)
-        {
-            ConversationBlock? updated = (name, block) switch
-            {
-                ("type" or "id", _) => block,
-                ("status", ToolUseBlock b) when Status(value) is { } status => b with { Status = status },
-                ("status", SubagentBlock b) when Status(value) is { } status => b with { Status = status },
-                ("output", SubagentBlock b) when value is null || String(value) is not null => b with { Output = String(value) },
-                ("output", ToolResultBlock b) when String(value) is { } output => b with { Output = output },
-                ("isError", ToolResultBlock b) when value?.GetValueKind() is JsonValueKind.True or JsonValueKind.False => b with { IsError = value.GetValue<bool>() },
-                ("message", SystemBlock b) when String(value) is { } message => b with { Message = message },
-                ("message", ErrorBlock b) when String(value) is { } message => b with { Message = message },
-                ("metadata", SystemBlock b) when value is null or JsonObject => b with { Metadata = (JsonObject?)value?.DeepClone() },
-                ("toolName", ToolUseBlock b) when String(value) is { } toolName => b with { ToolName = toolName },
-                ("input", ToolUseBlock b) when value is JsonObject input => b with { Input = Element(input) },
-                ("input", SubagentBlock b) when value is JsonObject input => b with { Input = Element(input) },
-                ("name", SubagentBlock b) when value is null || String(value) is not null => b with { Name = String(value) },
-                ("content", AssistantTextBlock b) when String(value) is { } content => b with { Content = content },
-                ("content", ThinkingBlock b) when String(value) is { } content => b with { Content = content },
-                ("content", UserMessageBlock b) when String(value) is { } content => b with { Content = content },
-                _ => null,
-            };
-            if (updated is null)
-            {
-                return null;
-            }
-
-            block = updated;
-        }
-
-        return block;
-    }
-
-    private static string? String(JsonNode? value) => value is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
-
-    // The names the protocol gives the statuses; any other spelling (the JSON merge reads those too) goes through JSON.
-    private static ToolStatus? Status(JsonNode? value) => String(value) switch
-    {
-        "pending" => ToolStatus.Pending,
-        "running" => ToolStatus.Running,
-        "success" => ToolStatus.Success,
-        "error" => ToolStatus.Error,
-        _ => null,
-    };
-
-    private static JsonElement Element(JsonObject value) => JsonSerializer.SerializeToElement(value, AgentRuntimeJsonContext.Default.JsonObject);
-
-    private static ConversationBlock MergeThroughJson(ConversationBlock block, BlockUpdateEvent update)
-    {
-        var node = JsonSerializer.SerializeToNode(block, AgentRuntimeJsonContext.Default.ConversationBlock)!.AsObject();
-        foreach (var (name, value) in update.Updates)
-        {
-            if (name != "type" && name != "id")
-            {
-                node[name] = value?.DeepClone();
-            }
-        }
-
-        return node.Deserialize(AgentRuntimeJsonContext.Default.ConversationBlock)!;
-    }
 
     private sealed class Entry
     {

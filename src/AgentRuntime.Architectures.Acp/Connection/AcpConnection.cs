@@ -16,6 +16,7 @@ namespace AgentRuntime.Architectures.Acp.Connection;
 internal sealed partial class AcpConnection : IAgentConnection
 {
     private static readonly TimeSpan CancelGrace = TimeSpan.FromSeconds(5);
+    private const int MaxBatch = 256;
 
     private readonly AcpProcess _process;
     private readonly AcpClient _client;
@@ -45,7 +46,7 @@ internal sealed partial class AcpConnection : IAgentConnection
 
     public Task Exited => _process.Exited;
 
-    public async IAsyncEnumerable<SessionEvent> RunTurnAsync(AgentTurn turn, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<IReadOnlyList<SessionEvent>> RunTurnAsync(AgentTurn turn, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _turnRunning, 1) == 1)
         {
@@ -62,12 +63,9 @@ internal sealed partial class AcpConnection : IAgentConnection
             _mapper.BeginTurn(turn.TurnId);
             // What the agent said between turns (such as the commands it offers, sent after session/new) belongs to
             // no turn; it is shown at the start of the next one rather than lost.
-            while (_client.Inbound.TryRead(out var leftover))
+            if (MapInbound([]) is { Count: > 0 } leftovers)
             {
-                foreach (var e in _mapper.Map(leftover))
-                {
-                    yield return e;
-                }
+                yield return leftovers;
             }
 
             LogTurnStarting(_logger, _settings.SessionId, turn.TurnId);
@@ -76,23 +74,23 @@ internal sealed partial class AcpConnection : IAgentConnection
             prompt = _client.PromptAsync(AcpSessionId, turn.Content, _stopping.Token);
             while (true)
             {
-                // Updates are queued before the answer that follows them is seen, so once the prompt is answered a last
-                // drain below reads everything the agent said in the turn.
-                while (_client.Inbound.TryRead(out var item))
+                // What the agent has said so far is one batch (a bounded one: an agent that talks faster than it is
+                // read still has its words stored as they come). A finished call's details are recorded by the time
+                // the agent says anything more, so its result is shown before what comes next, where it belongs.
+                var batch = new List<SessionEvent>();
+                while (batch.Count < MaxBatch && _client.Inbound.TryPeek(out _))
                 {
-                    // A finished call's details are recorded by the time the agent says anything more, so its result
-                    // is shown before what comes next, where it belongs.
-                    foreach (var e in await ResolveToolResultsAsync(linked.Token).ConfigureAwait(false))
-                    {
-                        yield return e;
-                    }
-
-                    foreach (var e in _mapper.Map(item))
-                    {
-                        yield return e;
-                    }
+                    batch.AddRange(await ResolveToolResultsAsync(linked.Token).ConfigureAwait(false));
+                    MapInbound(batch, max: 1);
                 }
 
+                if (batch.Count > 0)
+                {
+                    yield return batch;
+                }
+
+                // Updates are queued before the answer that follows them is seen, so once the prompt is answered a last
+                // drain below reads everything the agent said in the turn.
                 if (prompt.IsCompleted)
                 {
                     break;
@@ -102,25 +100,15 @@ internal sealed partial class AcpConnection : IAgentConnection
             }
 
             var result = await AnswerOfAsync(prompt).ConfigureAwait(false);
-            while (_client.Inbound.TryRead(out var late))
-            {
-                foreach (var e in _mapper.Map(late))
-                {
-                    yield return e;
-                }
-            }
-
-            foreach (var e in await ResolveToolResultsAsync(linked.Token).ConfigureAwait(false))
-            {
-                yield return e;
-            }
-
+            var last = MapInbound([]);
+            last.AddRange(await ResolveToolResultsAsync(linked.Token).ConfigureAwait(false));
             var end = _mapper.EndTurn(result);
+            last.AddRange(end.Events);
             finished = true;
             LogTurnFinished(_logger, _settings.SessionId, turn.TurnId, end.StopReason, (long)_time.GetElapsedTime(started).TotalMilliseconds);
-            foreach (var e in end.Events)
+            if (last.Count > 0)
             {
-                yield return e;
+                yield return last;
             }
         }
         finally
@@ -182,6 +170,17 @@ internal sealed partial class AcpConnection : IAgentConnection
         {
             throw new AgentException(ex.Message, "agent_exited", ex);
         }
+    }
+
+    // Maps what the agent has sent and nobody has read yet (at most max messages) into the batch.
+    private List<SessionEvent> MapInbound(List<SessionEvent> batch, int max = int.MaxValue)
+    {
+        for (var i = 0; i < max && _client.Inbound.TryRead(out var item); i++)
+        {
+            batch.AddRange(_mapper.Map(item));
+        }
+
+        return batch;
     }
 
     private async Task<List<SessionEvent>> ResolveToolResultsAsync(CancellationToken cancellationToken)

@@ -11,6 +11,7 @@ namespace AgentRuntime.Architectures.Acp.Mapping;
 internal sealed partial class AcpUpdateMapper
 {
     private readonly Dictionary<string, ToolState> _tools = [];
+    private static readonly BlockUpdate Unchanged = new();
     private readonly List<string> _pendingResults = [];
 
     /// <summary>Finished calls whose result waits for <see cref="ResolveToolResult"/>.</summary>
@@ -25,29 +26,13 @@ internal sealed partial class AcpUpdateMapper
             return events;
         }
 
-        var updates = new JsonObject();
-        if (details.Input is { } input)
+        var update = new BlockUpdate
         {
-            state.Block = state.Block with { Input = TolerantJson.ToElement(input) };
-            updates["input"] = input.DeepClone();
-        }
-
-        if (details.ToolName is { Length: > 0 } name && name != state.Block.ToolName)
-        {
-            state.Block = state.Block with { ToolName = name };
-            updates["toolName"] = name;
-        }
-
-        if (details.IsError && state.Block.Status != ToolStatus.Error)
-        {
-            state.Block = state.Block with { Status = ToolStatus.Error };
-            updates["status"] = StatusJson(ToolStatus.Error);
-        }
-
-        if (updates.Count > 0)
-        {
-            events.Add(new BlockUpdateEvent { ConversationId = Conversations.Main, BlockId = toolCallId, Updates = updates });
-        }
+            Input = details.Input is { } input ? TolerantJson.ToElement(input) : null,
+            ToolName = details.ToolName is { Length: > 0 } name && name != state.Block.ToolName ? name : null,
+            Status = details.IsError && state.Block.Status != ToolStatus.Error ? ToolStatus.Error : null,
+        };
+        Update(state, update, events);
 
         Result(state, details.Output, details.IsError, events);
         return events;
@@ -97,23 +82,11 @@ internal sealed partial class AcpUpdateMapper
         }
         else
         {
-            var updates = new JsonObject();
-            if (status is { } changed && changed != state.Block.Status)
+            Update(state, new BlockUpdate
             {
-                state.Block = state.Block with { Status = changed };
-                updates["status"] = StatusJson(changed);
-            }
-
-            if (call["rawInput"] is JsonObject rawInput)
-            {
-                state.Block = state.Block with { Input = TolerantJson.ToElement(rawInput) };
-                updates["input"] = rawInput.DeepClone();
-            }
-
-            if (updates.Count > 0)
-            {
-                events.Add(new BlockUpdateEvent { ConversationId = Conversations.Main, BlockId = id, Updates = updates });
-            }
+                Status = status is { } changed && changed != state.Block.Status ? changed : null,
+                Input = call["rawInput"] is JsonObject rawInput ? TolerantJson.ToElement(rawInput) : null,
+            }, events);
         }
 
         if (AcpToolContent.IsTerminal(state.Block.Status))
@@ -170,8 +143,17 @@ internal sealed partial class AcpUpdateMapper
         events.Add(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = block.Id, Block = block });
     }
 
-    // camelCase as the protocol documents it; the shared JSON context reads it either way.
-    private static JsonNode StatusJson(ToolStatus status) => JsonValue.Create(JsonNamingPolicy.CamelCase.ConvertName(status.ToString()));
+    // An update that changes nothing is not sent.
+    private static void Update(ToolState state, BlockUpdate update, List<SessionEvent> events)
+    {
+        if (update == Unchanged)
+        {
+            return;
+        }
+
+        state.Block = (ToolUseBlock)update.ApplyTo(state.Block);
+        events.Add(new BlockUpdateEvent { ConversationId = Conversations.Main, BlockId = state.Block.Id, Updates = update });
+    }
 
     private sealed class ToolState(ToolUseBlock block, DateTimeOffset startedAt)
     {

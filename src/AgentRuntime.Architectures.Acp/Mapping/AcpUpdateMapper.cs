@@ -216,7 +216,7 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
         if (_planId is { } id)
         {
             // The agent sends the whole plan each time: the turn's plan block is replaced.
-            events.Add(new BlockUpdateEvent { ConversationId = Conversations.Main, BlockId = id, Updates = new JsonObject { ["message"] = message, ["metadata"] = update.DeepClone() } });
+            events.Add(new BlockUpdateEvent { ConversationId = Conversations.Main, BlockId = id, Updates = new BlockUpdate { Message = message, Metadata = (JsonObject)update.DeepClone() } });
             return;
         }
 

@@ -21,6 +21,9 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
     private static readonly TimeSpan InterruptGrace = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(3);
 
+    // At most this many lines of output go into one batch of events.
+    private const int MaxBatchLines = 256;
+
     private readonly ISandboxProcess _process;
     private readonly StreamJsonMapper _mapper;
     private readonly string _sessionId;
@@ -49,7 +52,7 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
 
     public void Start() => _pumps = Task.WhenAll(Task.Run(PumpStdoutAsync), Task.Run(PumpStderrAsync));
 
-    public async IAsyncEnumerable<SessionEvent> RunTurnAsync(AgentTurn turn, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<IReadOnlyList<SessionEvent>> RunTurnAsync(AgentTurn turn, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _turnRunning, 1) == 1)
         {
@@ -60,42 +63,47 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var started = _time.GetTimestamp();
         var finished = false;
+        AgentException? failure = null;
         try
         {
             // Whatever the CLI said between turns (it can act on its own, e.g. on a finished background task)
             // belongs to no turn; it is shown at the start of the next one rather than lost.
+            var leftovers = new List<SessionEvent>();
             while (_lines.Reader.TryRead(out var leftover))
             {
-                foreach (var e in _mapper.Map(leftover).Events)
-                {
-                    yield return e;
-                }
+                leftovers.AddRange(_mapper.Map(leftover).Events);
+            }
+
+            if (leftovers.Count > 0)
+            {
+                yield return leftovers;
             }
 
             LogTurnStarting(_logger, _sessionId, turn.TurnId);
             LogPrompt(_logger, _sessionId, turn.Content);
             await WriteAsync(UserMessage(turn.Content), linked.Token).ConfigureAwait(false);
-            while (true)
+            while (!finished)
             {
                 var line = await NextLineAsync(linked.Token, cancellationToken, deadline.Token).ConfigureAwait(false)
                     ?? throw await ExitedMidTurnAsync().ConfigureAwait(false);
-                var mapped = _mapper.Map(line);
-                foreach (var e in mapped.Events)
-                {
-                    yield return e;
-                }
-
-                if (mapped.Outcome is { } outcome)
+                var (batch, outcome) = MapWaitingLines(line);
+                if (outcome is not null)
                 {
                     finished = true;
                     LogTurnFinished(_logger, _sessionId, turn.TurnId, outcome.Subtype, (long)_time.GetElapsedTime(started).TotalMilliseconds);
-                    if (outcome.IsError)
-                    {
-                        throw new AgentException($"Claude Code ended the turn with an error: {outcome.Message}", "agent_error");
-                    }
-
-                    yield break;
+                    failure = outcome.IsError ? new AgentException($"Claude Code ended the turn with an error: {outcome.Message}", "agent_error") : null;
                 }
+
+                if (batch.Count > 0)
+                {
+                    yield return batch;
+                }
+            }
+
+            // What the agent said before an error is kept: the turn fails after it.
+            if (failure is not null)
+            {
+                throw failure;
             }
         }
         finally
@@ -140,6 +148,24 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
 
         _stopping.Dispose();
         _stdin.Dispose();
+    }
+
+    // One batch is the line just read and every line the CLI wrote after it that waits to be read, up to the turn's
+    // result; bounded, so that a CLI writing faster than it is read still has its output stored as it comes.
+    private (List<SessionEvent> Batch, TurnOutcome? Outcome) MapWaitingLines(JsonObject line)
+    {
+        var batch = new List<SessionEvent>();
+        for (var lines = 1; ; lines++)
+        {
+            var mapped = _mapper.Map(line);
+            batch.AddRange(mapped.Events);
+            if (mapped.Outcome is not null || lines == MaxBatchLines || !_lines.Reader.TryRead(out var next))
+            {
+                return (batch, mapped.Outcome);
+            }
+
+            line = next;
+        }
     }
 
     private async Task<JsonObject?> NextLineAsync(CancellationToken token, CancellationToken caller, CancellationToken deadline)

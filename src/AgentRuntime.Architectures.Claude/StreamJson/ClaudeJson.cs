@@ -8,8 +8,6 @@ namespace AgentRuntime.Architectures.Claude.StreamJson;
 /// <summary>What only Claude Code's JSON needs beyond <see cref="TolerantJson"/>: its timestamps and tool statuses.</summary>
 internal static class ClaudeJson
 {
-    private static readonly string[] StatusNames = Enum.GetValues<ToolStatus>().Select(s => JsonNamingPolicy.CamelCase.ConvertName(s.ToString())).ToArray();
-
     public static DateTimeOffset? Timestamp(JsonNode? node, string name = "timestamp") => ParseTimestamp(TolerantJson.String(node, name));
 
     /// <summary>A timestamp in UTC; one without a time zone is taken as UTC.</summary>
@@ -61,10 +59,4 @@ internal static class ClaudeJson
             return true;
         }
     }
-
-    /// <summary>
-    /// A status for <see cref="Events.BlockUpdateEvent.Updates"/>, camelCase as the protocol documents it (and as the
-    /// core writes it). The shared JSON context itself writes enum names as declared; it reads either.
-    /// </summary>
-    public static JsonNode Status(ToolStatus status) => JsonValue.Create(StatusNames[(int)status]);
 }

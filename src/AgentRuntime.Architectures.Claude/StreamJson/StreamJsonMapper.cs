@@ -277,18 +277,18 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
         {
             var toolUseId = result.ToolUseId ?? "";
             var isError = result.IsError ?? false;
-            var status = ClaudeJson.Status(isError ? ToolStatus.Error : ToolStatus.Success);
+            var status = isError ? ToolStatus.Error : ToolStatus.Success;
             _toolCalls.TryGetValue(toolUseId, out var call);
             if (call is { IsSubagent: true })
             {
                 var output = ClaudeContent.SubagentOutput(line.ToolUseResult, result.ResultText);
-                events.Add(new BlockUpdateEvent { ConversationId = call.Conversation, BlockId = call.BlockId, Updates = new JsonObject { ["status"] = status, ["output"] = output } });
+                events.Add(new BlockUpdateEvent { ConversationId = call.Conversation, BlockId = call.BlockId, Updates = new BlockUpdate { Status = status, Output = output } });
                 continue;
             }
 
             if (call is not null)
             {
-                events.Add(new BlockUpdateEvent { ConversationId = call.Conversation, BlockId = call.BlockId, Updates = new JsonObject { ["status"] = status } });
+                events.Add(new BlockUpdateEvent { ConversationId = call.Conversation, BlockId = call.BlockId, Updates = new BlockUpdate { Status = status } });
             }
 
             Whole(events, conversation, new ToolResultBlock

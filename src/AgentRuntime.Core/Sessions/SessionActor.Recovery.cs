@@ -50,7 +50,7 @@ internal sealed partial class SessionActor
         {
             ConversationId = ConversationOf(id),
             BlockId = id,
-            Updates = new JsonObject { ["status"] = "error" },
+            Updates = new BlockUpdate { Status = ToolStatus.Error },
         }));
         var error = new ErrorBlock { Id = $"error-{turnId}", Timestamp = _services.Time.GetUtcNow(), Message = failure.Message, Code = failure.Code };
         events.Add(new BlockStartEvent { ConversationId = Conversations.Main, Block = error });

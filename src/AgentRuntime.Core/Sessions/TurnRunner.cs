@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using AgentRuntime.Architectures;
 using AgentRuntime.Blocks;
 using AgentRuntime.Events;
@@ -14,10 +13,6 @@ namespace AgentRuntime.Sessions;
 /// </summary>
 internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, SessionSandbox sandbox, Func<CancellationToken, Task> markSandboxReadyAsync, TimeProvider time, ILogger logger)
 {
-    // Events the agent streams are appended in batches of whatever has arrived, at most this many at a time:
-    // one store transaction per batch instead of one per text delta.
-    private const int MaxBatch = 256;
-
     /// <summary>
     /// Runs the turn to its end; never throws. <paramref name="interrupted"/> is the message of a turn a restart cut
     /// off, handed to the agent before this one; the outcome says whether it was.
@@ -80,49 +75,17 @@ internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, 
             {content}
             """;
 
-    private async Task PumpAsync(IAsyncEnumerable<SessionEvent> events, CancellationToken cancellationToken)
+    // Each batch the agent gives is one append: what it said while the previous batch was being stored is the next.
+    private async Task PumpAsync(IAsyncEnumerable<IReadOnlyList<SessionEvent>> batches, CancellationToken cancellationToken)
     {
-        var buffer = Channel.CreateBounded<SessionEvent>(new BoundedChannelOptions(4 * MaxBatch) { SingleReader = true, SingleWriter = true });
-        var producer = Task.Run(async () =>
+        await foreach (var batch in batches.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
-            try
+            await log.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
+            if (batch.Any(e => e is BlockCompleteEvent { Block: ToolResultBlock } || e is BlockUpdateEvent { Updates.Status: not null }))
             {
-                await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
-                {
-                    await buffer.Writer.WriteAsync(e, cancellationToken).ConfigureAwait(false);
-                }
-
-                buffer.Writer.TryComplete();
+                // A finished tool call is when the agent's file changes become visible to clients.
+                await sandbox.ScanWorkspaceAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex)
-            {
-                buffer.Writer.TryComplete(ex);
-            }
-        }, cancellationToken);
-
-        var batch = new List<SessionEvent>(MaxBatch);
-        try
-        {
-            while (await buffer.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                while (batch.Count < MaxBatch && buffer.Reader.TryRead(out var e))
-                {
-                    batch.Add(e);
-                }
-
-                await log.AppendAsync(batch.ToList(), cancellationToken).ConfigureAwait(false);
-                var toolFinished = batch.Any(e => e is BlockCompleteEvent { Block: ToolResultBlock } || (e is BlockUpdateEvent update && update.Updates.ContainsKey("status")));
-                batch.Clear();
-                if (toolFinished)
-                {
-                    // A finished tool call is when the agent's file changes become visible to clients.
-                    await sandbox.ScanWorkspaceAsync(cancellationToken).ConfigureAwait(false);
-                }
-            }
-        }
-        finally
-        {
-            await producer.ConfigureAwait(false);
         }
     }
 

@@ -72,7 +72,7 @@ internal sealed class AcpAgentHarness : IAsyncDisposable
         var events = new List<SessionEvent>();
         async Task RunAsync()
         {
-            await foreach (var e in connection.RunTurnAsync(new AgentTurn("turn", content), Token))
+            await foreach (var e in connection.RunTurnAsync(new AgentTurn("turn", content), Token).SelectMany(batch => batch))
             {
                 events.Add(e);
             }

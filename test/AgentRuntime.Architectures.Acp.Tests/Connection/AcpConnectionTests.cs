@@ -108,7 +108,7 @@ public sealed class AcpConnectionTests
         var seen = new List<SessionEvent>();
         var turn = Task.Run(async () =>
         {
-            await foreach (var e in connection.RunTurnAsync(new AgentTurn("t1", "Work"), cancel.Token))
+            await foreach (var e in connection.RunTurnAsync(new AgentTurn("t1", "Work"), cancel.Token).SelectMany(batch => batch))
             {
                 seen.Add(e);
                 if (e is BlockDeltaEvent)

@@ -74,7 +74,7 @@ public sealed class AcpArchitectureGeminiTests
         var events = new List<SessionEvent>();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
         deadline.CancelAfter(Bound);
-        await foreach (var e in connection.RunTurnAsync(new AgentTurn("t1", "Take a note"), deadline.Token))
+        await foreach (var e in connection.RunTurnAsync(new AgentTurn("t1", "Take a note"), deadline.Token).SelectMany(batch => batch))
         {
             events.Add(e);
         }

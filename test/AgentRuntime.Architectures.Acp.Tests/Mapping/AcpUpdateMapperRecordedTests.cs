@@ -40,7 +40,7 @@ public sealed class AcpUpdateMapperRecordedTests
         Assert.Equal("echo made-by-shell > a.txt && cat a.txt", start.Input.GetProperty("title").GetString());
         Assert.Equal("execute", start.Input.GetProperty("kind").GetString());
         var update = events.OfType<BlockUpdateEvent>().Single(u => u.BlockId == start.Id);
-        Assert.Equal("success", update.Updates["status"]!.GetValue<string>());
+        Assert.Equal(ToolStatus.Success, update.Updates.Status);
         var result = Assert.IsType<ToolResultBlock>(events.OfType<BlockCompleteEvent>().Single(c => c.BlockId == $"{start.Id}:result").Block);
         Assert.Equal(("", false), (result.Output, result.IsError));
     }

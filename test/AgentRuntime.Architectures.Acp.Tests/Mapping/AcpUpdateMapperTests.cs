@@ -27,7 +27,7 @@ public sealed class AcpUpdateMapperTests
         Assert.Equal(("plan", "Plan:\n[x] Read the code\n[>] Fix the bug\n[ ] Test"), (plan.Subtype, plan.Message));
         Assert.Equal("Fix the bug", plan.Metadata!["entries"]![1]!["content"]!.GetValue<string>());
         var update = Assert.IsType<BlockUpdateEvent>(Assert.Single(second));
-        Assert.Equal((plan.Id, "Plan:\n[x] Read the code\n[x] Fix the bug"), (update.BlockId, update.Updates["message"]!.GetValue<string>()));
+        Assert.Equal((plan.Id, "Plan:\n[x] Read the code\n[x] Fix the bug"), (update.BlockId, update.Updates.Message));
         Assert.Equal("Fix the bug", RecordedAcp.Project([.. first, .. second]).Blocks.OfType<SystemBlock>().Single().Metadata!["entries"]![1]!["content"]!.GetValue<string>());
     }
 

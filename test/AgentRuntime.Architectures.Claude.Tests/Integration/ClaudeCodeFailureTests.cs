@@ -83,7 +83,7 @@ public sealed class ClaudeCodeFailureTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var e in connection.RunTurnAsync(new AgentTurn("slow", "Run the slow command"), cancel.Token))
+            await foreach (var e in connection.RunTurnAsync(new AgentTurn("slow", "Run the slow command"), cancel.Token).SelectMany(batch => batch))
             {
                 if (e is BlockCompleteEvent { Block: ToolUseBlock { ToolUseId: "toolu_slow" } })
                 {

@@ -23,7 +23,7 @@ public sealed class ClaudeCodeTurnTests
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
         deadline.CancelAfter(ClaudeSession.TurnTimeout);
-        await foreach (var e in connection.RunTurnAsync(new AgentTurn("t1", "Say hello"), deadline.Token))
+        await foreach (var e in connection.RunTurnAsync(new AgentTurn("t1", "Say hello"), deadline.Token).SelectMany(batch => batch))
         {
             arrivals.Add((e, watch.Elapsed));
         }

@@ -80,7 +80,7 @@ public sealed class StreamJsonMapperTests
         Assert.Equal(ToolStatus.Running, complete.Status);
         Assert.Equal("Bash", complete.ToolName);
         Assert.Equal("echo hi > a.txt && cat a.txt", complete.Input.GetProperty("command").GetString());
-        Assert.Equal("success", update.Updates["status"]!.GetValue<string>());
+        Assert.Equal(ToolStatus.Success, update.Updates.Status);
         Assert.True(events.IndexOf(completeEvent) < events.IndexOf(update));
     }
 

@@ -93,7 +93,7 @@ public sealed class GeminiCliFailureTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var e in connection.RunTurnAsync(new AgentTurn("slow", "Run the slow command"), cancel.Token))
+            await foreach (var e in connection.RunTurnAsync(new AgentTurn("slow", "Run the slow command"), cancel.Token).SelectMany(batch => batch))
             {
                 if (e is BlockStartEvent { Block: ToolUseBlock })
                 {

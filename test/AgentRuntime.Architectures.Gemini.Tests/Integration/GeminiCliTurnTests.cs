@@ -22,7 +22,7 @@ public sealed class GeminiCliTurnTests
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
         deadline.CancelAfter(GeminiSession.TurnTimeout);
-        await foreach (var e in connection.RunTurnAsync(new AgentTurn("t1", "Say hello"), deadline.Token))
+        await foreach (var e in connection.RunTurnAsync(new AgentTurn("t1", "Say hello"), deadline.Token).SelectMany(batch => batch))
         {
             arrivals.Add((e, watch.Elapsed));
         }

@@ -92,7 +92,7 @@ internal sealed class GeminiSession : IAsyncDisposable
         var events = new List<SessionEvent>();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Token);
         deadline.CancelAfter(TurnTimeout);
-        await foreach (var e in connection.RunTurnAsync(new AgentTurn(Guid.NewGuid().ToString("N"), content), deadline.Token))
+        await foreach (var e in connection.RunTurnAsync(new AgentTurn(Guid.NewGuid().ToString("N"), content), deadline.Token).SelectMany(batch => batch))
         {
             events.Add(e);
         }

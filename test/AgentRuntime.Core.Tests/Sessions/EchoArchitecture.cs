@@ -57,7 +57,7 @@ internal sealed class EchoArchitecture : IAgentArchitecture
 
         public void Crash() => _exited.TrySetResult();
 
-        public async IAsyncEnumerable<SessionEvent> RunTurnAsync(AgentTurn turn, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public async IAsyncEnumerable<IReadOnlyList<SessionEvent>> RunTurnAsync(AgentTurn turn, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             var transcript = await sandbox.ReadFileAsync(SandboxRoot.Home, TranscriptPath, cancellationToken) ?? [];
             var text = Encoding.UTF8.GetString(transcript);
@@ -67,10 +67,13 @@ internal sealed class EchoArchitecture : IAgentArchitecture
 
             var id = $"echo-{turn.TurnId}";
             var block = new AssistantTextBlock { Id = id, Timestamp = DateTimeOffset.UnixEpoch, Content = "" };
-            yield return new BlockStartEvent { ConversationId = Conversations.Main, Block = block };
-            yield return new BlockDeltaEvent { ConversationId = Conversations.Main, BlockId = id, Delta = $"echo #{n}: " };
-            yield return new BlockDeltaEvent { ConversationId = Conversations.Main, BlockId = id, Delta = turn.Content };
-            yield return new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = id, Block = block with { Content = $"echo #{n}: {turn.Content}" } };
+            yield return [new BlockStartEvent { ConversationId = Conversations.Main, Block = block }];
+            yield return
+            [
+                new BlockDeltaEvent { ConversationId = Conversations.Main, BlockId = id, Delta = $"echo #{n}: " },
+                new BlockDeltaEvent { ConversationId = Conversations.Main, BlockId = id, Delta = turn.Content },
+            ];
+            yield return [new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = id, Block = block with { Content = $"echo #{n}: {turn.Content}" } }];
         }
 
         public ValueTask DisposeAsync()

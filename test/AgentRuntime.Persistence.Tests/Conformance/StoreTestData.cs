@@ -54,7 +54,7 @@ internal static class StoreTestData
             new BlockStartEvent { ConversationId = Conversations.Main, Block = new UserMessageBlock { Id = "b1", Timestamp = at, Content = "hi \u0000 there" }, Timestamp = at },
             new BlockStartEvent { ConversationId = "sub-1", Block = new ToolUseBlock { Id = "b2", Timestamp = at, ToolName = "Bash", ToolUseId = "tu1", Input = input, Status = ToolStatus.Running }, Timestamp = at },
             new BlockDeltaEvent { ConversationId = Conversations.Main, BlockId = "b3", Delta = "emoji 🚀 and \"quotes\"", Timestamp = at },
-            new BlockUpdateEvent { ConversationId = Conversations.Main, BlockId = "b2", Updates = new JsonObject { ["status"] = "success", ["durationMs"] = 12 }, Timestamp = at },
+            new BlockUpdateEvent { ConversationId = Conversations.Main, BlockId = "b2", Updates = new BlockUpdate { Status = ToolStatus.Success, DurationMs = 12, Input = input }, Timestamp = at },
             new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = "b3", Block = new AssistantTextBlock { Id = "b3", Timestamp = at, Content = "done", Model = "m" }, Timestamp = at },
             new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = "b4", Block = new ToolResultBlock { Id = "b4", Timestamp = at, ToolUseId = "tu1", Output = "out", IsError = true, DurationMs = 7 }, Timestamp = at },
             new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = "b5", Block = new ThinkingBlock { Id = "b5", Timestamp = at, Content = "hmm" }, Timestamp = at },

@@ -34,7 +34,7 @@ public sealed class ConversationTests : ServerTest
 
             var toolUse = events.OfType<BlockCompleteEvent>().Select(e => e.Block).OfType<ToolUseBlock>().Single(b => b.ToolName == "Bash");
             Assert.Equal(ToolStatus.Running, toolUse.Status);
-            Assert.Contains(events.OfType<BlockUpdateEvent>(), u => u.BlockId == toolUse.Id && (string?)u.Updates["status"] == "success");
+            Assert.Contains(events.OfType<BlockUpdateEvent>(), u => u.BlockId == toolUse.Id && u.Updates.Status == ToolStatus.Success);
             var result = events.OfType<BlockCompleteEvent>().Select(e => e.Block).OfType<ToolResultBlock>().Single();
             Assert.Equal(toolUse.ToolUseId, result.ToolUseId);
             Assert.Contains("made-by-agent", result.Output);
