@@ -64,6 +64,37 @@ public sealed class AcpConnectionTests
     }
 
     [Fact]
+    public async Task RunTurn_UpdatesThatWaitToBeRead_ComeAsOneBatch()
+    {
+        await using var harness = new AcpAgentHarness();
+        var connection = await harness.ConnectAsync();
+        await using var batches = connection.RunTurnAsync(new AgentTurn("t1", "Count"), Token).GetAsyncEnumerator(Token);
+        var first = batches.MoveNextAsync().AsTask();
+        var prompt = await harness.Agent.ExpectAsync("session/prompt").WaitAsync(AcpAgentHarness.Bound, Token);
+        await harness.Agent.UpdateAsync("acp-1", FakeAcpAgent.Chunk("agent_message_chunk", "0"));
+        Assert.True(await first.WaitAsync(AcpAgentHarness.Bound, Token));
+
+        // While nobody takes the next batch (as while the session's log stores one), the agent says twenty things more.
+        for (var i = 1; i <= 20; i++)
+        {
+            await harness.Agent.UpdateAsync("acp-1", FakeAcpAgent.Chunk("agent_message_chunk", $" {i}"));
+        }
+
+        await harness.Agent.RespondAsync(prompt["id"], new JsonObject { ["stopReason"] = "end_turn" });
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Token);
+        var rest = new List<IReadOnlyList<SessionEvent>>();
+        while (await batches.MoveNextAsync().AsTask().WaitAsync(AcpAgentHarness.Bound, Token))
+        {
+            rest.Add(batches.Current);
+        }
+
+        Assert.Equal(20, rest[0].OfType<BlockDeltaEvent>().Count());
+        Assert.All(rest, batch => Assert.NotEmpty(batch));
+        var text = Assert.IsType<AssistantTextBlock>(rest.SelectMany(batch => batch).OfType<BlockCompleteEvent>().Single().Block);
+        Assert.Equal("0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20", text.Content);
+    }
+
+    [Fact]
     public async Task RunTurn_AgentCallsTheClient_FilesAreServedFromTheWorkspaceAndPermissionFollowsTheProfile()
     {
         await using var harness = new AcpAgentHarness();
