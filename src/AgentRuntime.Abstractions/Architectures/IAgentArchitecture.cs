@@ -39,8 +39,15 @@ public sealed record AgentConnectContext
     /// <summary>The session.</summary>
     public required SessionRecord Session { get; init; }
 
-    /// <summary>The session's agent profile.</summary>
+    /// <summary>The session's agent profile, with the session's own options (its model) applied.</summary>
     public required AgentProfile Profile { get; init; }
+
+    /// <summary>
+    /// Whether the agent asks before it runs tools. Other than <see cref="Approvals.PermissionMode.Bypass"/>, the agent
+    /// is started so that it asks (Claude Code: <c>--permission-prompt-tool stdio</c>), and each turn's
+    /// <see cref="AgentTurn.Approvals"/> answers.
+    /// </summary>
+    public Approvals.PermissionMode PermissionMode { get; init; }
 
     /// <summary>Whether the conversation has earlier turns to resume.</summary>
     public required bool Resume { get; init; }

@@ -16,9 +16,23 @@ public interface IAgentConnection : IAsyncDisposable
     /// </summary>
     /// <exception cref="AgentException">The turn failed; the message says why.</exception>
     IAsyncEnumerable<IReadOnlyList<SessionEvent>> RunTurnAsync(AgentTurn turn, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Asks the agent to stop the running turn, as a person pressing stop would. The turn's stream then ends normally
+    /// (not with an exception) with what the agent said until it stopped, and the agent stays ready for the next
+    /// message. Does nothing when no turn runs. Completes once the request is sent, not when the turn has ended.
+    /// </summary>
+    Task InterruptAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>One message to answer.</summary>
 /// <param name="TurnId">The turn's id.</param>
 /// <param name="Content">The user's message.</param>
-public sealed record AgentTurn(string TurnId, string Content);
+public sealed record AgentTurn(string TurnId, string Content)
+{
+    /// <summary>
+    /// Decides the agent's requests to run tools during the turn. <see langword="null"/>: every request is allowed
+    /// (as when the agent runs with <see cref="Approvals.PermissionMode.Bypass"/>).
+    /// </summary>
+    public Approvals.IToolApprovals? Approvals { get; init; }
+}

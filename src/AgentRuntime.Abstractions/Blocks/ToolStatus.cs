@@ -9,6 +9,10 @@ public enum ToolStatus
     [JsonStringEnumMemberName("pending")]
     Pending,
 
+    /// <summary>Waiting for a person to allow or deny it (<c>session:approval:requested</c>).</summary>
+    [JsonStringEnumMemberName("awaiting_approval")]
+    AwaitingApproval,
+
     /// <summary>Input complete, running.</summary>
     [JsonStringEnumMemberName("running")]
     Running,

@@ -20,6 +20,9 @@ namespace AgentRuntime.Events;
 [JsonDerivedType(typeof(FileCreatedEvent), "session:file:created")]
 [JsonDerivedType(typeof(FileModifiedEvent), "session:file:modified")]
 [JsonDerivedType(typeof(FileDeletedEvent), "session:file:deleted")]
+[JsonDerivedType(typeof(ApprovalRequestedEvent), "session:approval:requested")]
+[JsonDerivedType(typeof(ApprovalResolvedEvent), "session:approval:resolved")]
+[JsonDerivedType(typeof(OptionsUpdateEvent), "session:options:update")]
 [JsonDerivedType(typeof(ErrorEvent), "error")]
 public abstract record SessionEvent
 {

@@ -19,12 +19,19 @@ public sealed class ConversationProjection
     private readonly Dictionary<string, List<Entry>> _threads = [];
     private readonly List<string> _threadOrder = [];
     private readonly Dictionary<string, Entry> _byId = [];
+    private readonly List<ApprovalRequestedEvent> _pendingApprovals = [];
 
     /// <summary>The sequence number of the last event applied.</summary>
     public long LastSeq { get; private set; }
 
     /// <summary>The main conversation's totals, once reported.</summary>
     public SessionMetadata? Metadata { get; private set; }
+
+    /// <summary>The approvals asked and not yet resolved, in the order they were asked.</summary>
+    public IReadOnlyList<ApprovalRequestedEvent> PendingApprovals => _pendingApprovals;
+
+    /// <summary>The session's options as last updated.</summary>
+    public SessionOptions Options { get; private set; } = new();
 
     /// <summary>Applies one event. Returns <see langword="false"/> when it was already applied (its seq is not newer).</summary>
     public bool Apply(SessionEvent e)
@@ -52,6 +59,15 @@ public sealed class ConversationProjection
                 break;
             case MetadataUpdateEvent metadata when metadata.ConversationId == Conversations.Main:
                 Metadata = metadata.Metadata;
+                break;
+            case ApprovalRequestedEvent requested:
+                _pendingApprovals.Add(requested);
+                break;
+            case ApprovalResolvedEvent resolved:
+                _pendingApprovals.RemoveAll(a => a.ApprovalId == resolved.ApprovalId);
+                break;
+            case OptionsUpdateEvent options:
+                Options = options.Options;
                 break;
         }
 

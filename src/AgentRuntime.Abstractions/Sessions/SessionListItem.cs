@@ -54,6 +54,12 @@ public sealed record SessionDetail : SessionListItem
     /// <summary>Totals of the main conversation.</summary>
     public SessionMetadata? Metadata { get; init; }
 
+    /// <summary>The approvals that wait for an answer, in the order they were asked.</summary>
+    public IReadOnlyList<Events.ApprovalRequestedEvent> PendingApprovals { get; init; } = [];
+
+    /// <summary>What the session sets for itself over its profile.</summary>
+    public SessionOptions Options { get; init; } = new();
+
     /// <summary>The sequence number of the last logged event; subscribe after it to follow the session.</summary>
     public required long LastSeq { get; init; }
 }

@@ -58,4 +58,8 @@ public enum TurnState
     /// <summary>A turn is in progress.</summary>
     [JsonStringEnumMemberName("running")]
     Running,
+
+    /// <summary>A turn is in progress and waits for a person to answer an approval.</summary>
+    [JsonStringEnumMemberName("awaiting_approval")]
+    AwaitingApproval,
 }

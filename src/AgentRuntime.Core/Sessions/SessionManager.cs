@@ -98,6 +98,8 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             Blocks = p.Blocks,
             Subagents = p.Subagents,
             Metadata = p.Metadata,
+            PendingApprovals = [.. p.PendingApprovals],
+            Options = p.Options,
             WorkspaceFiles = files,
             LastSeq = p.LastSeq,
         });
