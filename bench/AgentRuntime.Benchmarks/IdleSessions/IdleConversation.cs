@@ -56,7 +56,7 @@ internal static class IdleConversation
             events.Add(new BlockStartEvent { ConversationId = Main, Block = call });
             var input = JsonElement.Parse(new JsonObject { ["command"] = $"ls -la src && dotnet test --filter {Word(random)}", ["description"] = Text(random, 6) }.ToJsonString());
             events.Add(new BlockCompleteEvent { ConversationId = Main, BlockId = call.Id, Block = call with { Input = input, Status = ToolStatus.Running } });
-            events.Add(new BlockUpdateEvent { ConversationId = Main, BlockId = call.Id, Updates = new JsonObject { ["status"] = "success" } });
+            events.Add(new BlockUpdateEvent { ConversationId = Main, BlockId = call.Id, Updates = new BlockUpdate { Status = ToolStatus.Success } });
             Whole(events, new ToolResultBlock { Id = $"result-{toolUseId}", Timestamp = now, ToolUseId = toolUseId, Output = Listing(random, 24), DurationMs = 1200 });
             var path = $"src/{Word(random)}-{turn}.cs";
             events.Add(new FileCreatedEvent { Path = path, Size = 1800, Hash = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) });
