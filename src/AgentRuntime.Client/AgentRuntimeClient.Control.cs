@@ -89,4 +89,26 @@ public sealed partial class AgentRuntimeClient
             AgentRuntimeJsonContext.Default.SessionOptions,
             cancellationToken);
     }
+
+    /// <summary>
+    /// <c>POST /api/sessions/{id}/messages</c> with images: the model sees the images, then the text.
+    /// </summary>
+    /// <param name="sessionId">The session.</param>
+    /// <param name="content">The message's text (may be empty when there are images).</param>
+    /// <param name="images">The images, base64-encoded, of the types <see cref="Blocks.MessageImage.MediaTypes"/>.</param>
+    /// <param name="cancellationToken">Cancels the request (not the turn it started).</param>
+    /// <returns>The id of the turn that answers it.</returns>
+    /// <exception cref="AgentRuntimeApiException">400 for a bad image, 413 for too large a message, 409 while a turn runs.</exception>
+    public async Task<string> SendMessageAsync(string sessionId, string content, IReadOnlyList<Blocks.MessageImage> images, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        var parts = new JsonArray([.. images.Select(i => new JsonObject { ["type"] = "image", ["mediaType"] = i.MediaType, ["data"] = i.Data })]);
+        parts.Add(new JsonObject { ["type"] = "text", ["text"] = content });
+        return (await SendAsync(
+            HttpMethod.Post,
+            $"api/sessions/{Escape(sessionId)}/messages",
+            JsonContent.Create(new JsonObject { ["content"] = parts }, AgentRuntimeJsonContext.Default.JsonObject),
+            AgentRuntimeJsonContext.Default.TurnAccepted,
+            cancellationToken).ConfigureAwait(false)).TurnId;
+    }
 }

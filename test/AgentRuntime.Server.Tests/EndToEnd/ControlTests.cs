@@ -104,7 +104,7 @@ public sealed class ControlTests : ServerTest
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         await events.WaitForAsync<TurnCompletedEvent>(e => e.TurnId == turnId);
         Assert.False(File.Exists(Path.Combine(DataDirectory, "sandboxes", session.SessionId, "workspace", "denied.txt")));
-        Assert.Contains("Do not write files here.", Model.ConversationRequests[^1].Messages[^1].ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("Do not write files here.", string.Join("\n", Model.ConversationRequests[^1].Messages.Select(m => m.ToJsonString())), StringComparison.Ordinal);
     }
 
     [Theory]
