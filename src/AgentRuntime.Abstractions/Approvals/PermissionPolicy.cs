@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentRuntime.Approvals;
 
 /// <summary>
@@ -6,6 +8,7 @@ namespace AgentRuntime.Approvals;
 /// (<c>Bash(git *)</c>, <c>Write(src/**)</c>): the command of a shell tool, the path of a file tool, the URL of a fetch;
 /// <c>*</c> matches any run of characters. Deny rules win over allow rules.
 /// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record PermissionPolicy
 {
     /// <summary>The mode; <see cref="PermissionMode.Bypass"/> when the profile says none.</summary>

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace AgentRuntime.Profiles;
 
 /// <summary>How an agent is set up: its instructions, model and tools. Sessions refer to one by id.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record AgentProfile
 {
     private readonly Sandboxes.SandboxNetworkPolicy? _network;
@@ -52,6 +55,42 @@ public sealed record AgentProfile
     /// (<see cref="Approvals.PermissionMode.Bypass"/>); a session may choose another mode for itself.
     /// </summary>
     public Approvals.PermissionPolicy? Permissions { get; init; }
+
+    /// <summary>
+    /// The agent's instructions file, written where the agent reads it: <c>CLAUDE.md</c>, <c>GEMINI.md</c>, or
+    /// <c>AGENTS.md</c> for other ACP agents.
+    /// </summary>
+    [JsonPropertyName("agentMDFile")]
+    public string? AgentMdFile { get; init; }
+
+    /// <summary>The built-in tools the agent has at all; all of them when absent (<see cref="AllowedTools"/> says which run without asking).</summary>
+    public IReadOnlyList<string>? Tools { get; init; }
+
+    /// <summary>Skills the agent loads when a task calls for them.</summary>
+    public IReadOnlyList<ProfileSkill>? Skills { get; init; }
+
+    /// <summary>Subagents the agent may hand work to.</summary>
+    public IReadOnlyList<ProfileSubagent>? Subagents { get; init; }
+
+    /// <summary>Slash commands.</summary>
+    public IReadOnlyList<ProfileCommand>? Commands { get; init; }
+
+    /// <summary>MCP server projects that ship with the profile and run inside the sandbox.</summary>
+    [JsonPropertyName("bundledMCPs")]
+    public IReadOnlyList<ProfileBundledMcp>? BundledMcps { get; init; }
+
+    /// <summary>Other MCP servers: commands run in the sandbox, or URLs its network allows.</summary>
+    [JsonPropertyName("externalMCPs")]
+    public IReadOnlyList<ProfileExternalMcp>? ExternalMcps { get; init; }
+
+    /// <summary>npm packages installed for every session (<c>name</c> or <c>name@version</c>).</summary>
+    public IReadOnlyList<string>? NpmDependencies { get; init; }
+
+    /// <summary>pip packages installed for every session (<c>name</c> or <c>name==version</c>).</summary>
+    public IReadOnlyList<string>? PipDependencies { get; init; }
+
+    /// <summary>Environment variables of the agent and its tools: plain values or references to the runtime's secrets.</summary>
+    public IReadOnlyDictionary<string, ProfileEnvironmentValue>? EnvironmentVariables { get; init; }
 }
 
 /// <summary>A profile as <c>GET /api/profiles</c> lists it.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace AgentRuntime.Profiles;
 
 /// <summary>
@@ -5,6 +7,7 @@ namespace AgentRuntime.Profiles;
 /// limit stays in the sandbox but is not stored, and the conversation gets a <c>workspace_limit</c> notice saying
 /// which limit; the turn goes on. Absent members take the defaults.
 /// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record WorkspaceLimits
 {
     /// <summary>The defaults: 10,000 files, 64 MiB per file, 512 MiB in all.</summary>

@@ -34,19 +34,14 @@ internal sealed partial class ProfileCatalog(IAgentStore store, IOptions<AgentRu
 
         foreach (var file in Directory.EnumerateFiles(directory, "*.json").Order(StringComparer.Ordinal))
         {
-            AgentProfile? profile;
+            AgentProfile profile;
             try
             {
-                profile = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false), AgentRuntimeJsonContext.Default.AgentProfile);
+                profile = ProfileValidator.Parse(await File.ReadAllBytesAsync(file, cancellationToken).ConfigureAwait(false));
             }
-            catch (JsonException ex)
+            catch (ProfileValidationException ex)
             {
-                throw new InvalidOperationException($"Profile file '{file}' is not a valid profile: {ex.Message}", ex);
-            }
-
-            if (profile is null || string.IsNullOrWhiteSpace(profile.Id))
-            {
-                throw new InvalidOperationException($"Profile file '{file}' has no id.");
+                throw new InvalidOperationException($"Profile file '{file}' is not a valid profile: {string.Join(" ", ex.Errors)}", ex);
             }
 
             await store.SaveProfileAsync(profile, cancellationToken).ConfigureAwait(false);
