@@ -72,7 +72,14 @@ internal static class StoreTestData
                 Timestamp = at,
             },
             new TurnStartedEvent { TurnId = "t1", Timestamp = at },
-            new TurnCompletedEvent { TurnId = "t1", Timestamp = at },
+            new TurnCompletedEvent { TurnId = "t1", StopReason = "interrupted", Timestamp = at },
+            new ApprovalRequestedEvent
+            {
+                ApprovalId = "ap_1", TurnId = "t1", ConversationId = "sub-1", BlockId = "b2", ToolUseId = "tu1", ToolName = "Bash", Input = input,
+                Options = [new Approvals.ApprovalOption { OptionId = "allow", Name = "Allow", Kind = "allow_once" }], ExpiresAt = Epoch.AddTicks(5), Timestamp = at,
+            },
+            new ApprovalResolvedEvent { ApprovalId = "ap_1", Decision = ApprovalDecisionKind.Allow, By = "key:0123", UpdatedInput = input, Remember = true, Timestamp = at },
+            new OptionsUpdateEvent { Options = new SessionOptions { Model = "m2", PermissionMode = Approvals.PermissionMode.Rules, AllowedTools = ["Bash"] }, Timestamp = at },
             new TurnFailedEvent { TurnId = "t2", Error = "boom", Timestamp = at },
             new FileCreatedEvent { Path = "src/新しい.py", Size = 12, Hash = new string('a', 64), Content = "print('hi')\n", Timestamp = at },
             new FileModifiedEvent { Path = "data/big.bin", Size = 1 << 20, Hash = new string('b', 64), Timestamp = at },
