@@ -171,6 +171,10 @@ describe("the seed's hook helpers", () => {
     expect(result.current.isStreaming).toBe(true);
     act(() => hub.push(f.make("session:block:complete", { conversationId: "main", blockId: "a", block: text("a", "Hi") })));
     await waitFor(() => expect(result.current.streamingBlockIds.size).toBe(0));
+    expect(result.current.stopReason).toBeUndefined();
+    act(() => hub.push(f.make("session:turn:completed", { turnId: "t1", stopReason: "interrupted" })));
+    await waitFor(() => expect(result.current.isStreaming).toBe(false));
+    expect(result.current.stopReason).toBe("interrupted");
 
     const parts = [
       { type: "text" as const, text: "look" },

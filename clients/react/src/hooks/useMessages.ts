@@ -19,6 +19,8 @@ export interface UseMessagesResult {
   isStreaming: boolean;
   /** The main conversation's text and thinking blocks that are still growing: for a cursor or a typing indicator. */
   streamingBlockIds: ReadonlySet<string>;
+  /** Why the last turn ended early: `interrupted` when a client stopped it; undefined while running or when it finished. */
+  stopReason: string | undefined;
   /** The last failure: of a send, of the turn, or an `error` event. */
   error: string | undefined;
   /** Sends the user's message — text, or parts of text and images — and resolves to the turn id. */
@@ -72,17 +74,19 @@ export function useMessages(sessionId: string | undefined): UseMessagesResult {
 
   const error = sendError ?? state?.turn.error ?? state?.lastError?.message;
   const turnState = state?.turn.state;
+  const stopReason = state?.turn.stopReason;
   return useMemo(
     () => ({
       blocks,
       metadata: state?.metadata,
       isStreaming: turnState !== undefined && turnState !== "idle",
       streamingBlockIds,
+      stopReason: turnState === "idle" ? stopReason : undefined,
       error,
       sendMessage,
       getBlock,
       getBlocksByType,
     }),
-    [blocks, state?.metadata, turnState, streamingBlockIds, error, sendMessage, getBlock, getBlocksByType],
+    [blocks, state?.metadata, turnState, streamingBlockIds, stopReason, error, sendMessage, getBlock, getBlocksByType],
   );
 }
