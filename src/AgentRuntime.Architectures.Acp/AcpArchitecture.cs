@@ -92,6 +92,7 @@ internal sealed partial class AcpArchitecture(IOptions<AcpAgentOptions> options,
             ResumeSessionId = resume,
             ServeFileSystem = settings.ServeFileSystem,
             AllowedTools = context.Profile.AllowedTools,
+            PermissionMode = context.PermissionMode,
             Model = context.Profile.Model,
             SetModel = true,
             OnSessionStarted = (id, token) => context.Sandbox.WriteFileAsync(

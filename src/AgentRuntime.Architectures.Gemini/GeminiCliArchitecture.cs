@@ -93,6 +93,7 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
             // The CLI reads and writes its workspace itself; serving fs/* would only add round trips.
             ServeFileSystem = false,
             AllowedTools = context.Profile.AllowedTools,
+            PermissionMode = context.PermissionMode,
             ToolName = GeminiToolCalls.ToolName,
             ThoughtSeparator = GeminiTranscriptParser.ThoughtSeparator,
             Model = model,

@@ -97,6 +97,9 @@ internal sealed class StreamingArchitecture(int eventsPerSecond) : IAgentArchite
             }
         }
 
+        // Not measured: the stand-in runs its turns to their end.
+        public Task InterruptAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
         public ValueTask DisposeAsync()
         {
             _exited.TrySetResult();

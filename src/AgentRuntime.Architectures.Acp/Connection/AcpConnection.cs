@@ -26,7 +26,10 @@ internal sealed partial class AcpConnection : IAgentConnection
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly List<AcpPermissionPrompt> _prompts = [];
+    private Approvals.IToolApprovals? _approvals;
     private int _turnRunning;
+    private int _interrupting;
     private int _disposed;
 
     public AcpConnection(AcpProcess process, AcpClient client, string acpSessionId, AcpUpdateMapper mapper, IAcpToolDetailsSource? details, AcpConnectionSettings settings, TimeProvider time, ILogger logger)
@@ -61,6 +64,8 @@ internal sealed partial class AcpConnection : IAgentConnection
         try
         {
             _mapper.BeginTurn(turn.TurnId);
+            _approvals = turn.Approvals;
+            Volatile.Write(ref _interrupting, 0);
             // What the agent said between turns (such as the commands it offers, sent after session/new) belongs to
             // no turn; it is shown at the start of the next one rather than lost.
             if (MapInbound([]) is { Count: > 0 } leftovers)
@@ -118,8 +123,23 @@ internal sealed partial class AcpConnection : IAgentConnection
                 await AbortTurnAsync(prompt).ConfigureAwait(false);
             }
 
+            CancelPrompts();
             Volatile.Write(ref _turnRunning, 0);
         }
+    }
+
+    public async Task InterruptAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _turnRunning) == 0 || Interlocked.Exchange(ref _interrupting, 1) == 1)
+        {
+            return;
+        }
+
+        // The agent answers the prompt with stopReason "cancelled"; permission requests it is waiting on are answered
+        // "cancelled" as ACP asks, whatever their approvals become.
+        LogInterruptRequested(_logger, _settings.SessionId);
+        await _client.CancelAsync(AcpSessionId, cancellationToken).ConfigureAwait(false);
+        CancelPrompts();
     }
 
     public async ValueTask DisposeAsync()
@@ -178,9 +198,93 @@ internal sealed partial class AcpConnection : IAgentConnection
         for (var i = 0; i < max && _client.Inbound.TryRead(out var item); i++)
         {
             batch.AddRange(_mapper.Map(item));
+            if (item is AcpPermissionPrompt prompt)
+            {
+                Ask(prompt, batch);
+            }
         }
 
         return batch;
+    }
+
+    // A permission request waits for the turn's approvals; what the log must show for it joins the batch, after the
+    // tool call the mapper just showed. The decision goes back to the agent, and into the inbound queue so that a denied
+    // call ends in order with what the agent says.
+    private void Ask(AcpPermissionPrompt prompt, List<SessionEvent> batch)
+    {
+        if (Volatile.Read(ref _interrupting) == 1 || _turnRunning == 0)
+        {
+            prompt.Outcome.TrySetResult(new JsonObject { ["outcome"] = "cancelled" });
+            return;
+        }
+
+        lock (_prompts)
+        {
+            _prompts.Add(prompt);
+        }
+
+        var decided = Task.FromResult(new Approvals.ToolApprovalDecision { Allow = true });
+        if (_approvals is { } approvals)
+        {
+            var ticket = approvals.Request(new Approvals.ToolApprovalRequest
+            {
+                ConversationId = Conversations.Main,
+                BlockId = _mapper.BlockOf(prompt.ToolCall),
+                ToolUseId = TolerantJson.String(prompt.ToolCall, "toolCallId"),
+                ToolName = _mapper.ToolNameOf(prompt.ToolCall),
+                ToolKind = TolerantJson.String(prompt.ToolCall, "kind"),
+                Input = TolerantJson.ToElement(AcpToolContent.Input(prompt.ToolCall)),
+                Options = prompt.Options,
+            });
+            batch.AddRange(ticket.Events);
+            decided = ticket.Decision;
+        }
+
+        _ = AnswerAsync(prompt, decided);
+    }
+
+    private async Task AnswerAsync(AcpPermissionPrompt prompt, Task<Approvals.ToolApprovalDecision> decided)
+    {
+        Approvals.ToolApprovalDecision decision;
+        try
+        {
+            decision = await decided.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            decision = new Approvals.ToolApprovalDecision { Allow = false, Message = $"The runtime could not decide: {ex.Message}" };
+        }
+
+        var option = AcpPermissionOptions.Choose(prompt.Options, decision);
+        var outcome = option is null
+            ? new JsonObject { ["outcome"] = "cancelled" }
+            : new JsonObject { ["outcome"] = "selected", ["optionId"] = option.OptionId };
+        if (!prompt.Outcome.Task.IsCompleted)
+        {
+            // Queued before the agent has its answer, so before anything it says after it.
+            var reason = decision.Allow ? "Allowed." : decision.Message ?? "The user denied this tool call.";
+            _client.Post(new AcpPermissionAnswered(prompt.ToolCall, new AcpPermissionDecision(decision.Allow && option is not null, _mapper.ToolNameOf(prompt.ToolCall), outcome, reason)));
+            prompt.Outcome.TrySetResult(outcome);
+        }
+
+        lock (_prompts)
+        {
+            _prompts.Remove(prompt);
+        }
+    }
+
+    // Requests left unanswered when a turn ends or is interrupted are answered "cancelled", so the agent waits for none.
+    private void CancelPrompts()
+    {
+        lock (_prompts)
+        {
+            foreach (var prompt in _prompts)
+            {
+                prompt.Outcome.TrySetResult(new JsonObject { ["outcome"] = "cancelled" });
+            }
+
+            _prompts.Clear();
+        }
     }
 
     private async Task<List<SessionEvent>> ResolveToolResultsAsync(CancellationToken cancellationToken)
@@ -241,6 +345,9 @@ internal sealed partial class AcpConnection : IAgentConnection
         LogKilled(_logger, _settings.SessionId, _settings.AgentName);
         _process.Kill();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: interrupting the turn at a client's request")]
+    private static partial void LogInterruptRequested(ILogger logger, string sessionId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: turn {TurnId} starting")]
     private static partial void LogTurnStarting(ILogger logger, string sessionId, string turnId);

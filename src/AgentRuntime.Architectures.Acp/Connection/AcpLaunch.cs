@@ -41,6 +41,12 @@ internal sealed record AcpLaunch
     /// <summary>The profile's allowed tools; every tool when absent.</summary>
     public IReadOnlyList<string>? AllowedTools { get; init; }
 
+    /// <summary>
+    /// Who answers the agent's permission requests: with <see cref="Approvals.PermissionMode.Bypass"/> a fixed policy
+    /// from <see cref="AllowedTools"/>; otherwise each turn's approvals.
+    /// </summary>
+    public Approvals.PermissionMode PermissionMode { get; init; }
+
     /// <summary>The agent's way of naming the tool behind a call.</summary>
     public Func<JsonObject, string?>? ToolName { get; init; }
 

@@ -36,7 +36,7 @@ internal static partial class AcpLauncher
         var client = new AcpClient(
             process.StandardOutput,
             process.StandardInput,
-            new AcpPermissionPolicy(launch.AllowedTools, launch.ToolName),
+            launch.PermissionMode == Approvals.PermissionMode.Bypass ? new AcpPermissionPolicy(launch.AllowedTools, launch.ToolName) : null,
             launch.ServeFileSystem ? new AcpSandboxFileSystem(launch.Sandbox) : null,
             process.DescribeExitAsync,
             logger);

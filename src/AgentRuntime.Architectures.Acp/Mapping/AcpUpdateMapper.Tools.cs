@@ -38,12 +38,30 @@ internal sealed partial class AcpUpdateMapper
         return events;
     }
 
-    private void MapPermission(AcpPermissionRequest permission, List<SessionEvent> events)
+    // A permission request shows its tool call (started, or updated with what the request says of it); a decision, when
+    // the request comes with one, ends a rejected call.
+    private void MapPermission(JsonObject toolCall, AcpPermissionDecision? decision, List<SessionEvent> events)
     {
-        var call = (JsonObject)permission.ToolCall.DeepClone();
+        var call = (JsonObject)toolCall.DeepClone();
         call["status"] ??= "pending";
-        var state = Tool(call, events);
-        if (state is null || permission.Decision.Allowed || state.Terminal)
+        if (Tool(call, events) is { } state && decision is { Allowed: false })
+        {
+            Reject(state, decision, events);
+        }
+    }
+
+    // A decision that came later, from the session's approvals: only a rejection changes what the call shows.
+    private void MapPermissionAnswered(AcpPermissionAnswered answered, List<SessionEvent> events)
+    {
+        if (!answered.Decision.Allowed && TolerantJson.String(answered.ToolCall, "toolCallId") is { } id && _tools.TryGetValue(id, out var state))
+        {
+            Reject(state, answered.Decision, events);
+        }
+    }
+
+    private void Reject(ToolState state, AcpPermissionDecision decision, List<SessionEvent> events)
+    {
+        if (state.Terminal)
         {
             return;
         }
@@ -52,8 +70,15 @@ internal sealed partial class AcpUpdateMapper
         state.Block = state.Block with { Status = ToolStatus.Error };
         state.Terminal = true;
         events.Add(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = state.Block.Id, Block = state.Block });
-        Result(state, $"Not run: {permission.Decision.Reason}", isError: true, events);
+        Result(state, $"Not run: {decision.Reason}", isError: true, events);
     }
+
+    /// <summary>The tool's name behind a call, by the agent's convention.</summary>
+    public string ToolNameOf(JsonObject toolCall) => AcpToolNames.Of(toolCall, options.ToolName);
+
+    /// <summary>The block of a tool call, by the call's id, once the mapper has seen it.</summary>
+    public string? BlockOf(JsonObject toolCall) =>
+        TolerantJson.String(toolCall, "toolCallId") is { } id && _tools.ContainsKey(id) ? id : null;
 
     private ToolState? Tool(JsonObject call, List<SessionEvent> events)
     {

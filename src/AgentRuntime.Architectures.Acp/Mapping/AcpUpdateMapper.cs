@@ -49,7 +49,13 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
                 MapUpdate(update.Update, events);
                 break;
             case AcpPermissionRequest permission:
-                MapPermission(permission, events);
+                MapPermission(permission.ToolCall, permission.Decision, events);
+                break;
+            case AcpPermissionPrompt prompt:
+                MapPermission(prompt.ToolCall, decision: null, events);
+                break;
+            case AcpPermissionAnswered answered:
+                MapPermissionAnswered(answered, events);
                 break;
             case AcpOtherNotification other:
                 System(events, "unknown_notification", $"{options.AgentName} sent a '{other.Method}' notification that this runtime does not know.",

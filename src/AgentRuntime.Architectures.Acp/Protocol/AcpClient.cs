@@ -10,7 +10,7 @@ namespace AgentRuntime.Architectures.Acp.Protocol;
 /// The client side of the Agent Client Protocol over a <see cref="JsonRpcPeer"/>: the agent methods the runtime calls
 /// (<c>initialize</c>, <c>authenticate</c>, <c>session/new</c>, <c>session/load</c>, <c>session/prompt</c>,
 /// <c>session/cancel</c>) and the client methods the agent calls (<c>session/request_permission</c>, answered by the
-/// <see cref="AcpPermissionPolicy"/>; <c>fs/read_text_file</c> and <c>fs/write_text_file</c> when a file system is
+/// <see cref="AcpPermissionPolicy"/> or, without one, by the turn's approvals through <see cref="AcpPermissionPrompt"/>; <c>fs/read_text_file</c> and <c>fs/write_text_file</c> when a file system is
 /// served). What the agent says on its own lands in <see cref="Inbound"/>, in order.
 /// </summary>
 internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
@@ -19,18 +19,18 @@ internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
     public const int ProtocolVersion = 1;
 
     private readonly JsonRpcPeer _peer;
-    private readonly AcpPermissionPolicy _permissions;
+    private readonly AcpPermissionPolicy? _permissions;
     private readonly AcpSandboxFileSystem? _files;
     private readonly ILogger _logger;
-    private readonly Channel<AcpInbound> _inbound = Channel.CreateUnbounded<AcpInbound>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly Channel<AcpInbound> _inbound = Channel.CreateUnbounded<AcpInbound>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <param name="fromAgent">The agent's standard output.</param>
     /// <param name="toAgent">The agent's standard input.</param>
-    /// <param name="permissions">Answers permission requests.</param>
+    /// <param name="permissions">Answers permission requests; <see langword="null"/>: the turn's approvals do.</param>
     /// <param name="files">Serves <c>fs/*</c>, advertised in <c>initialize</c>; <see langword="null"/> to serve none.</param>
     /// <param name="describeClose">Explains why the agent's output ended (its exit code, its standard error).</param>
     /// <param name="logger">The logger.</param>
-    public AcpClient(Stream fromAgent, Stream toAgent, AcpPermissionPolicy permissions, AcpSandboxFileSystem? files, Func<CancellationToken, Task<string>> describeClose, ILogger logger)
+    public AcpClient(Stream fromAgent, Stream toAgent, AcpPermissionPolicy? permissions, AcpSandboxFileSystem? files, Func<CancellationToken, Task<string>> describeClose, ILogger logger)
     {
         _permissions = permissions;
         _files = files;
@@ -51,6 +51,9 @@ internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
     public bool CanLoadSession => TolerantJson.Bool(TolerantJson.Object(Agent, "agentCapabilities"), "loadSession") == true;
 
     public void Start() => _peer.Start();
+
+    /// <summary>Adds to <see cref="Inbound"/> what the runtime itself decided, in order with what the agent says.</summary>
+    public void Post(AcpInbound item) => _inbound.Writer.TryWrite(item);
 
     public async Task<JsonObject> InitializeAsync(CancellationToken cancellationToken)
     {
@@ -136,6 +139,13 @@ internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
     {
         switch (method)
         {
+            case "session/request_permission" when _permissions is null:
+                var prompt = new AcpPermissionPrompt(
+                    (JsonObject?)TolerantJson.Object(parameters, "toolCall")?.DeepClone() ?? [],
+                    AcpPermissionOptions.Of(parameters),
+                    new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously));
+                _inbound.Writer.TryWrite(prompt);
+                return AnswerPromptAsync(prompt, cancellationToken);
             case "session/request_permission":
                 var decision = _permissions.Decide(parameters);
                 LogPermission(_logger, decision.ToolName, decision.Allowed, decision.Reason);
@@ -150,6 +160,9 @@ internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
                 throw new JsonRpcException(JsonRpcException.MethodNotFound, $"Method not found: {method}");
         }
     }
+
+    private static async Task<JsonNode?> AnswerPromptAsync(AcpPermissionPrompt prompt, CancellationToken cancellationToken) =>
+        new JsonObject { ["outcome"] = await prompt.Outcome.Task.WaitAsync(cancellationToken).ConfigureAwait(false) };
 
     void IJsonRpcHandler.OnUnreadableLine(string line) => _inbound.Writer.TryWrite(new AcpUnreadableLine(line));
 

@@ -15,6 +15,20 @@ internal sealed record AcpSessionUpdate(string? SessionId, JsonObject Update) : 
 /// <param name="Decision">The answer given.</param>
 internal sealed record AcpPermissionRequest(JsonObject ToolCall, AcpPermissionDecision Decision) : AcpInbound;
 
+/// <summary>
+/// A <c>session/request_permission</c> request that waits for the session's approvals (a permission mode other than
+/// bypass): the turn registers it and completes <paramref name="Outcome"/> with the ACP <c>outcome</c> once decided.
+/// </summary>
+/// <param name="ToolCall">The tool call the agent asks about (an ACP <c>ToolCallUpdate</c>).</param>
+/// <param name="Options">The options the agent offers.</param>
+/// <param name="Outcome">Completes with the answer's <c>outcome</c>.</param>
+internal sealed record AcpPermissionPrompt(JsonObject ToolCall, IReadOnlyList<Approvals.ApprovalOption> Options, TaskCompletionSource<JsonObject> Outcome) : AcpInbound;
+
+/// <summary>The decision on an <see cref="AcpPermissionPrompt"/>, in the order of what the agent says.</summary>
+/// <param name="ToolCall">The tool call decided on.</param>
+/// <param name="Decision">The answer given.</param>
+internal sealed record AcpPermissionAnswered(JsonObject ToolCall, AcpPermissionDecision Decision) : AcpInbound;
+
 /// <summary>Any other notification, kept so that nothing the agent says is dropped unseen.</summary>
 /// <param name="Method">The notification's method.</param>
 /// <param name="Parameters">Its parameters.</param>

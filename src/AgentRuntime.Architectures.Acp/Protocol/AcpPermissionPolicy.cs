@@ -18,11 +18,9 @@ internal sealed class AcpPermissionPolicy(IReadOnlyList<string>? allowedTools, F
         var candidates = new[] { name, TolerantJson.String(toolCall, "kind"), TolerantJson.String(toolCall, "title") };
         var allowed = allowedTools is null
             || allowedTools.Any(tool => candidates.Any(c => string.Equals(c, tool, StringComparison.OrdinalIgnoreCase)));
-        var options = TolerantJson.Array(request, "options")?.OfType<JsonObject>().ToList() ?? [];
-        var preferred = allowed ? new[] { "allow_once", "allow_always" } : ["reject_once", "reject_always"];
-        var option = preferred.Select(kind => options.FirstOrDefault(o => TolerantJson.String(o, "kind") == kind)).FirstOrDefault(o => o is not null);
-        var outcome = option is not null && TolerantJson.String(option, "optionId") is { } optionId
-            ? new JsonObject { ["outcome"] = "selected", ["optionId"] = optionId }
+        var option = AcpPermissionOptions.Choose(AcpPermissionOptions.Of(request), new Approvals.ToolApprovalDecision { Allow = allowed });
+        var outcome = option is not null
+            ? new JsonObject { ["outcome"] = "selected", ["optionId"] = option.OptionId }
             : new JsonObject { ["outcome"] = "cancelled" };
         var reason = !allowed
             ? $"The profile's allowed tools ({string.Join(", ", allowedTools!)}) do not include '{name}'."

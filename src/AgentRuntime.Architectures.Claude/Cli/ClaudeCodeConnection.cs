@@ -36,6 +36,7 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
     private readonly CancellationTokenSource _stopping = new();
     private Task _pumps = Task.CompletedTask;
     private int _turnRunning;
+    private int _interrupting;
     private int _disposed;
 
     public ClaudeCodeConnection(ISandboxProcess process, StreamJsonMapper mapper, string sessionId, TimeSpan turnTimeout, TimeProvider time, ILogger logger)
@@ -79,6 +80,7 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
                 yield return leftovers;
             }
 
+            Volatile.Write(ref _interrupting, 0);
             LogTurnStarting(_logger, _sessionId, turn.TurnId);
             LogPrompt(_logger, _sessionId, turn.Content);
             await WriteAsync(UserMessage(turn.Content), linked.Token).ConfigureAwait(false);
@@ -86,12 +88,15 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
             {
                 var line = await NextLineAsync(linked.Token, cancellationToken, deadline.Token).ConfigureAwait(false)
                     ?? throw await ExitedMidTurnAsync().ConfigureAwait(false);
-                var (batch, outcome) = MapWaitingLines(line);
+                var (batch, outcome) = MapWaitingLines(line, turn);
                 if (outcome is not null)
                 {
                     finished = true;
                     LogTurnFinished(_logger, _sessionId, turn.TurnId, outcome.Subtype, (long)_time.GetElapsedTime(started).TotalMilliseconds);
-                    failure = outcome.IsError ? new AgentException($"Claude Code ended the turn with an error: {outcome.Message}", "agent_error") : null;
+                    // An interrupted turn ends with an error result; it was asked for, so it is no failure.
+                    failure = outcome.IsError && Volatile.Read(ref _interrupting) == 0
+                        ? new AgentException($"Claude Code ended the turn with an error: {outcome.Message}", "agent_error")
+                        : null;
                 }
 
                 if (batch.Count > 0)
@@ -152,16 +157,24 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
 
     // One batch is the line just read and every line the CLI wrote after it that waits to be read, up to the turn's
     // result; bounded, so that a CLI writing faster than it is read still has its output stored as it comes.
-    private (List<SessionEvent> Batch, TurnOutcome? Outcome) MapWaitingLines(JsonObject line)
+    private (List<SessionEvent> Batch, TurnOutcome? Outcome) MapWaitingLines(JsonObject line, AgentTurn turn)
     {
         var batch = new List<SessionEvent>();
         for (var lines = 1; ; lines++)
         {
-            var mapped = _mapper.Map(line);
-            batch.AddRange(mapped.Events);
-            if (mapped.Outcome is not null || lines == MaxBatchLines || !_lines.Reader.TryRead(out var next))
+            TurnOutcome? outcome = null;
+            if (IsControlRequest(line, out var subtype) && subtype == "can_use_tool")
             {
-                return (batch, mapped.Outcome);
+                Ask(line, turn, batch);
+            }
+            else
+            {
+                outcome = _mapper.MapInto(line, batch);
+            }
+
+            if (outcome is not null || lines == MaxBatchLines || !_lines.Reader.TryRead(out var next))
+            {
+                return (batch, outcome);
             }
 
             line = next;
@@ -277,9 +290,11 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
 
                 LogLine(_logger, _sessionId, text);
                 var line = Parse(text);
-                if (TolerantJson.String(line, "type") == "control_request")
+                if (IsControlRequest(line, out var subtype) && subtype != "can_use_tool")
                 {
-                    await DeclineAsync(line).ConfigureAwait(false);
+                    // Permission prompts are the turn's to answer, in order with what the agent said before asking; any
+                    // other request would wait for an answer forever, so it is declined (and shown as an unknown message).
+                    await DeclineAsync(line, subtype).ConfigureAwait(false);
                 }
 
                 await _lines.Writer.WriteAsync(line, _stopping.Token).ConfigureAwait(false);
@@ -309,30 +324,6 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
         catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException)
         {
             // As for standard output.
-        }
-    }
-
-    // Permission prompts and other requests from the CLI would wait for an answer forever; with permissions skipped
-    // none is expected, so any that comes is declined (and shown, through the mapper, as an unknown message).
-    private async Task DeclineAsync(JsonObject request)
-    {
-        LogDeclined(_logger, _sessionId, TolerantJson.String(TolerantJson.Object(request, "request"), "subtype"));
-        try
-        {
-            await WriteAsync(new JsonObject
-            {
-                ["type"] = "control_response",
-                ["response"] = new JsonObject
-                {
-                    ["subtype"] = "error",
-                    ["request_id"] = TolerantJson.String(request, "request_id"),
-                    ["error"] = "The agent runtime does not answer control requests.",
-                },
-            }, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AgentException or OperationCanceledException)
-        {
-            // The CLI is gone; nothing to answer.
         }
     }
 
@@ -377,6 +368,4 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: Claude Code did not exit when its input closed; killing it")]
     private static partial void LogExitForced(ILogger logger, string sessionId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: declined a control request ({Subtype}) from Claude Code")]
-    private static partial void LogDeclined(ILogger logger, string sessionId, string? subtype);
 }

@@ -24,7 +24,18 @@ internal static class ClaudeProcessSpec
             resume ? "--resume" : "--session-id", context.Session.SessionId,
         };
 
-        if (context.Profile.AllowedTools is { Count: > 0 } tools)
+        if (context.PermissionMode != Approvals.PermissionMode.Bypass)
+        {
+            // The CLI asks before a tool that writes or executes (it lets reads in the workspace through), on its
+            // standard output as a can_use_tool control request, and waits for the runtime's answer on its input.
+            // The profile's allowed tools run without asking.
+            arguments.AddRange(["--permission-mode", "default", "--permission-prompt-tool", "stdio"]);
+            if (context.Profile.AllowedTools is { Count: > 0 } allowed)
+            {
+                arguments.AddRange(["--allowedTools", string.Join(",", allowed)]);
+            }
+        }
+        else if (context.Profile.AllowedTools is { Count: > 0 } tools)
         {
             // With permissions skipped --allowedTools restricts nothing (verified with 2.1.330); in dontAsk mode the
             // listed tools run and any other is denied, since nobody is there to ask. (The CLI still lets read-only

@@ -37,6 +37,10 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
         return new MappedLine(events, outcome);
     }
 
+    /// <summary>The thread and block of a tool call the agent announced, by its tool use id.</summary>
+    public (string ConversationId, string BlockId)? ToolCallOf(string toolUseId) =>
+        _toolCalls.TryGetValue(toolUseId, out var call) ? (call.Conversation, call.BlockId) : null;
+
     /// <summary>As <see cref="Map(JsonObject)"/>, adding the events to a list the caller reuses.</summary>
     public TurnOutcome? MapInto(JsonObject line, List<SessionEvent> events)
     {
