@@ -12,6 +12,7 @@ import {
   isUnauthorized,
   isUserMessageBlock,
   RestClient,
+  SignalRTransport,
   useAgentSession,
   useEvents,
   useMessages,
@@ -134,6 +135,95 @@ describe("hooks against the real server", () => {
     expect(cleared.budget).toBeUndefined();
     await rest.deleteSession(session.sessionId);
   });
+
+  it(
+    "asks before a tool in ask mode: allowed over REST it runs, denied over the hub the agent is told; a running turn is interrupted",
+    async () => {
+      const transport = new SignalRTransport({ hubUrl: `${server.baseUrl}/hubs/sessions`, apiKey: server.adminKey });
+      const { result } = renderHook(
+        () => {
+          const agent = useAgentSession();
+          const sessionId = agent.session?.sessionId;
+          return { agent, messages: useMessages(sessionId), files: useWorkspaceFiles(sessionId), events: useEvents(sessionId) };
+        },
+        { wrapper: wrapperFor(configFor({ transport })) },
+      );
+      await waitFor(() => expect(result.current).not.toBeNull());
+      let sessionId = "";
+      await act(async () => {
+        sessionId = await result.current.agent.createSession("default", "claude-agent-sdk", "react approvals");
+      });
+      await waitFor(() => expect(result.current.agent.status).toBe("ready"), { timeout: STREAM_TIMEOUT });
+      await act(async () => {
+        expect(await result.current.agent.updateSessionOptions({ permissionMode: "ask" })).toMatchObject({ permissionMode: "ask" });
+      });
+      await waitFor(() => expect(result.current.agent.options?.permissionMode).toBe("ask"), { timeout: STREAM_TIMEOUT });
+
+      // Allowed over REST: the tool runs and writes its file.
+      model.enqueue({ text: "Writing it.", toolUse: { name: "Bash", input: { command: "echo allowed > allowed.txt", description: "Write" } } }, { text: "Written." });
+      await act(async () => {
+        await result.current.messages.sendMessage("Write allowed.txt");
+      });
+      await waitFor(() => expect(result.current.agent.approvals).toHaveLength(1), { timeout: STREAM_TIMEOUT });
+      const asked = result.current.agent.approvals[0]!;
+      expect(asked).toMatchObject({ toolName: "Bash", conversationId: "main", input: { command: "echo allowed > allowed.txt" } });
+      expect(result.current.agent.status).toBe("running");
+      expect(result.current.agent.session?.turnState).toBe("awaiting_approval");
+      expect((await admin().getSession(sessionId)).pendingApprovals?.map((a) => a.approvalId)).toEqual([asked.approvalId]);
+      if (asked.blockId) await waitFor(() => expect(result.current.messages.getBlock(asked.blockId!)).toMatchObject({ status: "awaiting_approval" }));
+
+      let resolved: Awaited<ReturnType<typeof result.current.agent.answerApproval>> | undefined;
+      await act(async () => {
+        resolved = await result.current.agent.answerApproval(asked.approvalId, { decision: "allow" });
+      });
+      expect(resolved).toMatchObject({ type: "session:approval:resolved", approvalId: asked.approvalId, decision: "allow" });
+      await waitFor(() => expect(result.current.agent.approvals).toEqual([]));
+      await expect(result.current.agent.answerApproval(asked.approvalId, { decision: "deny" })).rejects.toMatchObject({ status: 409 });
+      await waitFor(() => expect(result.current.agent.status).toBe("ready"), { timeout: STREAM_TIMEOUT });
+      await waitFor(() => expect(result.current.files.getFile("allowed.txt")).toBeDefined(), { timeout: STREAM_TIMEOUT });
+
+      // Denied over the hub with a message, which the agent hears as the tool's result.
+      model.enqueue({ text: "Deleting it.", toolUse: { name: "Bash", input: { command: "rm allowed.txt", description: "Delete" } } }, { text: "Understood." });
+      await act(async () => {
+        await result.current.messages.sendMessage("Delete allowed.txt");
+      });
+      await waitFor(() => expect(result.current.agent.approvals).toHaveLength(1), { timeout: STREAM_TIMEOUT });
+      const denied = await transport.answerApproval(sessionId, result.current.agent.approvals[0]!.approvalId, { decision: "deny", message: "Keep that file" });
+      expect(denied).toMatchObject({ decision: "deny", message: "Keep that file" });
+      await waitFor(() => expect(result.current.agent.status).toBe("ready"), { timeout: STREAM_TIMEOUT });
+      expect(model.toolResults.at(-1)).toContain("Keep that file");
+      expect((await admin().listFiles(sessionId)).map((f) => f.path)).toContain("allowed.txt");
+
+      // Interrupted over REST while its tool runs (bypass mode: the profile's again); nothing runs then, so a 409.
+      await act(async () => {
+        await result.current.agent.updateSessionOptions({ permissionMode: null });
+      });
+      await waitFor(() => expect(result.current.agent.options?.permissionMode).toBeUndefined(), { timeout: STREAM_TIMEOUT });
+      model.enqueue({ text: "Waiting.", toolUse: { name: "Bash", input: { command: "sleep 25", description: "Wait" } } }, { text: "(not reached)" });
+      await act(async () => {
+        await result.current.messages.sendMessage("Wait a while");
+      });
+      await waitFor(
+        () => expect(result.current.messages.blocks.some((b) => b.type === "tool_use" && b.status === "running" && JSON.stringify(b.input).includes("sleep 25"))).toBe(true),
+        { timeout: STREAM_TIMEOUT },
+      );
+      const started = Date.now();
+      await act(async () => {
+        const turnStarted = result.current.events.events.filter((e) => e.type === "session:turn:started").at(-1);
+        expect(await result.current.agent.interrupt()).toBe(turnStarted && "turnId" in turnStarted ? turnStarted.turnId : undefined);
+      });
+      await waitFor(() => expect(result.current.messages.stopReason).toBe("interrupted"), { timeout: 20_000 });
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(result.current.agent.status).toBe("ready");
+      await expect(result.current.agent.interrupt()).rejects.toMatchObject({ status: 409 });
+      await expect(transport.interrupt(sessionId)).rejects.toThrow();
+
+      await act(async () => {
+        await result.current.agent.destroySession();
+      });
+    },
+    STREAM_TIMEOUT * 3,
+  );
 
   it(
     "resumes after the hub connection is cut mid-stream, with every seq once",
