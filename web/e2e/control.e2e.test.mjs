@@ -14,7 +14,9 @@ const artifacts = join(repoRoot, "artifacts/web");
 
 for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(1));
 const UI_WAIT = 15_000; // anything the page does by itself
-const TURN_WAIT = 60_000; // a turn up to its tool call: the sandbox's start (first turn only), the CLI, a model call
+const TURN_WAIT = 60_000;
+/** A 1×1 PNG. */
+const PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="; // a turn up to its tool call: the sandbox's start (first turn only), the CLI, a model call
 
 describe("controlling a running agent from the web UI", () => {
   /** @type {ScriptedModel} */ let model;
@@ -263,6 +265,37 @@ describe("controlling a running agent from the web UI", () => {
       const resolved = (await api("GET", `/api/sessions/${sessionId}/events?after=0`)).body.filter((e) => e.type === "session:approval:resolved").at(-1);
       assert.equal(resolved.remember, true);
       assert.equal(resolved.updatedInput.command, "echo edited > approved.txt");
+      assert.deepEqual(pageErrors, []);
+    }),
+  );
+
+  it(
+    "sends a message with images: attached, previewed, limited, removable, and shown in the conversation",
+    step("images", async () => {
+      const png = (n) => ({ name: `dot${n}.png`, mimeType: "image/png", buffer: Buffer.from(PNG_BASE64, "base64") });
+      const input = page.locator(sel("attach-input"));
+      await input.setInputFiles([png(1), png(2), { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hi") }]);
+      await page.locator(sel("attachment-error")).getByText("not a PNG, JPEG, GIF or WebP").waitFor();
+      assert.equal(await page.locator(sel("attachment")).count(), 2);
+      await input.setInputFiles([{ name: "big.png", mimeType: "image/png", buffer: Buffer.alloc(5 * 1024 * 1024 + 1) }]);
+      await page.locator(sel("attachment-error")).getByText("the limit is 5 MB").waitFor();
+      await input.setInputFiles([png(3), png(4), png(5)]);
+      await page.locator(sel("attachment-error")).getByText("At most 4 images").waitFor();
+      assert.equal(await page.locator(sel("attachment")).count(), 4);
+      await page.locator(sel("attachment-remove")).first().click();
+      assert.equal(await page.locator(sel("attachment")).count(), 3);
+      assert.equal(await page.locator(sel("attachment-remove")).first().getAttribute("aria-label"), "Remove image 1 (dot2.png)");
+      await shot("07-attachments");
+
+      const before = model.requests.length;
+      await send("What is in these pictures?");
+      await page.locator(sel("assistant-text")).getByText("I saw 3 image(s).").waitFor({ timeout: TURN_WAIT });
+      assert.equal(await page.locator(sel("attachment")).count(), 0);
+      const images = page.locator(sel("user-message")).last().locator(sel("message-image"));
+      assert.equal(await images.count(), 3);
+      assert.match((await images.first().getAttribute("src")) ?? "", /^data:image\/png;base64,iVBOR/);
+      assert.ok(model.requests.slice(before).some((r) => r.tools && r.images === 3), "the model never saw the three images");
+      await shot("08-images-sent");
       assert.deepEqual(pageErrors, []);
     }),
   );

@@ -39,7 +39,7 @@ export const SCENARIOS = {
 export const RESULT_PREFIX = "The tool answered: ";
 
 export class ScriptedModel {
-  /** @type {{ path: string; tools: boolean; hasToolResult: boolean }[]} */
+  /** @type {{ path: string; tools: boolean; hasToolResult: boolean; images: number }[]} */
   requests = [];
   baseUrl = "";
   #server;
@@ -82,7 +82,10 @@ export class ScriptedModel {
     const tools = Array.isArray(body.tools) && body.tools.length > 0;
     const hasToolResult = lastUserMessageHasToolResult(body.messages);
     const scenario = newestScenario(body.messages);
-    this.requests.push({ path, tools, hasToolResult });
+    // A message naming a scenario starts it even when the same user message carries a tool result (the CLI folds the
+    // result of a call cut off by an interrupt into the next message).
+    const startsScenario = scenario !== undefined && newestScenario(lastUserMessage(body.messages)) === scenario;
+    this.requests.push({ path, tools, hasToolResult, images: countImages(lastUserMessage(body.messages)) });
     const id = `msg_web${String(++this.#count).padStart(4, "0")}`;
     const model = body.model ?? "claude-scripted";
 
@@ -91,16 +94,18 @@ export class ScriptedModel {
     let stopReason = "end_turn";
     if (!tools) {
       content = [{ type: "text", text: "OK" }];
-    } else if (hasToolResult && scenario) {
-      content = [{ type: "text", text: `${RESULT_PREFIX}${lastToolResultText(body.messages)}` }];
-    } else if (hasToolResult) {
-      content = [{ type: "text", text: FINAL_TEXT }];
-    } else if (scenario) {
+    } else if (startsScenario) {
       content = [
         { type: "text", text: `Running the ${scenario} step.` },
         { type: "tool_use", id: `toolu_web${String(this.#count).padStart(4, "0")}`, name: "Bash", input: SCENARIOS[scenario] },
       ];
       stopReason = "tool_use";
+    } else if (hasToolResult && scenario) {
+      content = [{ type: "text", text: `${RESULT_PREFIX}${lastToolResultText(body.messages)}` }];
+    } else if (hasToolResult) {
+      content = [{ type: "text", text: FINAL_TEXT }];
+    } else if (scenario) {
+      content = [{ type: "text", text: `I saw ${countImages(lastUserMessage(body.messages))} image(s).` }];
     } else {
       content = [
         { type: "thinking", thinking: "The user wants a file. A single echo into hello.txt does it; then I will report back." },
@@ -153,6 +158,17 @@ function lastUserMessageHasToolResult(messages) {
   if (!Array.isArray(messages)) return false;
   const last = [...messages].reverse().find((m) => m?.role === "user");
   return Array.isArray(last?.content) && last.content.some((c) => c?.type === "tool_result");
+}
+
+/** The conversation's last user message, as a one-message list. */
+function lastUserMessage(messages) {
+  const last = Array.isArray(messages) ? [...messages].reverse().find((m) => m?.role === "user") : undefined;
+  return last ? [last] : [];
+}
+
+/** How many image blocks the messages carry. */
+function countImages(messages) {
+  return messages.reduce((n, m) => n + (Array.isArray(m?.content) ? m.content.filter((c) => c?.type === "image").length : 0), 0);
 }
 
 /** The scenario marker that occurs last in the conversation's user messages, if any. */

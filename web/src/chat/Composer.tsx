@@ -181,7 +181,9 @@ export function Composer({ busy, onSend, onStop }: ComposerProps) {
           title={`Attach images (PNG, JPEG, GIF, WebP; up to ${MAX_IMAGES}, 5 MB each). You can also paste or drop them.`}
           data-testid="attach"
         >
-          <span aria-hidden="true">＋</span>
+          <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+            <path d="M21 11.5 12.5 20a5.5 5.5 0 0 1-7.8-7.8l8.5-8.5a3.7 3.7 0 0 1 5.2 5.2l-8.5 8.5a1.8 1.8 0 0 1-2.6-2.6l7.8-7.8" />
+          </svg>
         </button>
         <input
           ref={fileInput}

@@ -49,11 +49,11 @@ export function useWorkspaceFiles(sessionId: string | undefined): UseWorkspaceFi
     }
   }, [service, sessionId, store]);
 
-  // Read again when a turn ends (running → idle), which is when the server has stored the turn's files.
+  // Read again when a turn ends (running or awaiting an approval → idle), which is when the server has stored its files.
   const turnState = state?.turn.state;
   const previous = useRef(turnState);
   useEffect(() => {
-    if (previous.current === "running" && turnState === "idle") void refresh();
+    if (previous.current !== undefined && previous.current !== "idle" && turnState === "idle") void refresh();
     previous.current = turnState;
   }, [turnState, refresh]);
   useEffect(() => {
