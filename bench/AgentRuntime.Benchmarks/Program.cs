@@ -12,10 +12,13 @@
 // --session-list measures only the session list: 10,000 sessions in SQLite, listed by the store and by GET /api/sessions,
 // whole and a page of 50, through the real host in-process (seconds, no PostgreSQL needed).
 // --transcript-parse measures only the Claude transcript parser on a generated 50,000-line transcript (seconds).
+// --idle-sessions measures only the memory of 1,000 idle loaded sessions, opened through the real host in a process of
+// their own (about 20 s, no PostgreSQL needed).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
 using AgentRuntime.Benchmarks.FanOut;
+using AgentRuntime.Benchmarks.IdleSessions;
 using AgentRuntime.Hosting;
 using AgentRuntime.Persistence;
 using AgentRuntime.Persistence.Postgres;
@@ -41,6 +44,7 @@ var fanOutOnly = args.Contains("--fan-out");
 var fanOutTurn = TimeSpan.FromSeconds(args.Contains("--quick") ? 2 : 5);
 var sessionListOnly = args.Contains("--session-list");
 var transcriptParseOnly = args.Contains("--transcript-parse");
+var idleSessionsOnly = args.Contains("--idle-sessions");
 
 Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
@@ -54,12 +58,19 @@ List<WorkspaceFilesResult> workspaceFiles;
 List<FanOutResult> fanOut;
 SessionListResult sessionList;
 TranscriptParseResult transcriptParse;
+IdleSessionsResult idleSessions;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
     if (sessionListOnly)
     {
         PrintSessionList(await RunSessionListAsync(directory, cancellationToken));
+        return 0;
+    }
+
+    if (idleSessionsOnly)
+    {
+        PrintIdleSessions(await IdleSessionsBenchmark.RunAsync(directory, cancellationToken));
         return 0;
     }
 
@@ -135,6 +146,7 @@ try
     transcriptSync = await RunTranscriptSyncAsync(directory, cancellationToken);
     fanOut = await FanOutBenchmark.RunAsync(directory, fanOutTurn, cancellationToken);
     sessionList = await RunSessionListAsync(directory, cancellationToken);
+    idleSessions = await IdleSessionsBenchmark.RunAsync(directory, cancellationToken);
 }
 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
 {
@@ -187,6 +199,7 @@ PrintTranscriptSync(transcriptSync);
 PrintFanOut(fanOut, fanOutTurn);
 PrintSessionList(sessionList);
 PrintTranscriptParse(transcriptParse);
+PrintIdleSessions(idleSessions);
 return 0;
 
 static async Task<(string, TranscriptSyncCost[])> RunTranscriptSyncAsync(string directory, CancellationToken cancellationToken)
@@ -320,6 +333,25 @@ static void PrintTranscriptParse(TranscriptParseResult r)
     Console.WriteLine("| --- | ---: | ---: | ---: |");
     Console.WriteLine($"| first in the process | {r.First.Milliseconds:0} ms | {r.MegabytesPerSecond(r.First):0} MB/s | {r.First.Allocated / (1024.0 * 1024.0):0} MB |");
     Console.WriteLine($"| warm (median of {TranscriptParseBenchmark.WarmRuns}) | {r.Warm.Milliseconds:0} ms | {r.MegabytesPerSecond(r.Warm):0} MB/s | {r.Warm.Allocated / (1024.0 * 1024.0):0} MB |");
+}
+
+static void PrintIdleSessions(IdleSessionsResult r)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Idle sessions: {r.Sessions:N0} loaded, each with a {r.EventsPerSession}-event conversation in its log ({r.LogBytesPerSession / 1024.0:0} KB of JSON), no sandbox");
+    Console.WriteLine();
+    Console.WriteLine("| server process | RSS | held by the GC | managed heap |");
+    Console.WriteLine("| --- | ---: | ---: | ---: |");
+    Console.WriteLine($"| started, no session loaded | {r.RssBefore:0} MB | {r.GcCommittedBefore:0} MB | {r.HeapBefore:0.0} MB |");
+    Console.WriteLine($"| {r.Sessions:N0} sessions loaded, idle | {r.RssAfter:0} MB | {r.GcCommittedAfter:0} MB | {r.HeapAfter:0.0} MB |");
+    Console.WriteLine($"| per session | {r.RssPerSessionKilobytes:0} KB | | {r.HeapPerSessionKilobytes:0} KB |");
+    Console.WriteLine();
+    Console.WriteLine($"{r.Sessions:N0} idle loaded sessions < {IdleSessionsBenchmark.TargetMegabytes:0} MB RSS: " +
+        $"**{(r.RssAfter < IdleSessionsBenchmark.TargetMegabytes ? "met" : "not met")}** ({r.RssAfter:0} MB). Opening them one after another " +
+        $"(`GET /api/sessions/{{id}}`, which loads each from SQLite) took {r.LoadSeconds:0.0} s, {r.GetP50Milliseconds:0.0} / {r.GetP99Milliseconds:0.0} ms " +
+        $"p50 / p99 each; RSS peaked at {r.RssPeak:0} MB. Figures after a full compacting GC, in a host process of their own " +
+        $"({(r.ServerGc ? "server" : "workstation")} GC and tiered compilation, as the host runs); held by the GC: the memory it has committed, " +
+        "the heap and the free space it keeps for the next allocations.");
 }
 
 static void PrintModelProxy(ModelProxyResult r)

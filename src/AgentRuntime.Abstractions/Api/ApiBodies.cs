@@ -41,6 +41,18 @@ public sealed record HealthReport(string Status, DateTimeOffset Time, Sandboxes.
 /// <param name="Budget">The session's own model budget; <see langword="null"/> to fall back to its profile's.</param>
 public sealed record UpdateSessionBody(Gateway.ModelBudget? Budget);
 
+/// <summary>Body of <c>POST /api/sessions/{id}/approvals/{approvalId}</c> (and the hub's <c>AnswerApproval</c>).</summary>
+/// <param name="Decision"><c>allow</c> or <c>deny</c>.</param>
+/// <param name="UpdatedInput">With an allow, the input to run the tool with instead of the agent's (a JSON object).</param>
+/// <param name="Message">With a deny, what the agent is told.</param>
+/// <param name="Remember"><c>session</c>: an allow stands for this tool for the rest of the session.</param>
+/// <param name="OptionId">The agent's option to pick, when it offered options.</param>
+public sealed record AnswerApprovalBody(string? Decision, System.Text.Json.JsonElement? UpdatedInput = null, string? Message = null, string? Remember = null, string? OptionId = null);
+
+/// <summary>Answer of <c>POST /api/sessions/{id}/interrupt</c>.</summary>
+/// <param name="TurnId">The turn being stopped.</param>
+public sealed record InterruptAccepted(string TurnId);
+
 /// <summary>Answer of <c>PUT /api/sessions/{id}/files/{path}</c>.</summary>
 /// <param name="Path">The stored path.</param>
 /// <param name="Size">Its size in bytes.</param>

@@ -38,6 +38,20 @@ public sealed class AgentRuntimeOptions
     [Range(1, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// How long a tool call waits for a person to answer its approval before it is denied
+    /// (<c>AgentRuntime:ApprovalTimeout</c>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "7.00:00:00")]
+    public TimeSpan ApprovalTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long an interrupted turn may take to stop before the agent is stopped the hard way
+    /// (<c>AgentRuntime:InterruptGrace</c>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan InterruptGrace { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The data directory as an absolute path.</summary>
     public string GetFullDataDirectory() => Path.GetFullPath(DataDirectory);
 }

@@ -46,6 +46,12 @@ public sealed record AgentProfile
 
     /// <summary>A limit on model tokens or cost for each session of this profile; a session may set its own.</summary>
     public Gateway.ModelBudget? Budget { get; init; }
+
+    /// <summary>
+    /// Who decides whether the agent may run a tool: the mode and its allow and deny rules. Absent: every tool runs
+    /// (<see cref="Approvals.PermissionMode.Bypass"/>); a session may choose another mode for itself.
+    /// </summary>
+    public Approvals.PermissionPolicy? Permissions { get; init; }
 }
 
 /// <summary>A profile as <c>GET /api/profiles</c> lists it.</summary>

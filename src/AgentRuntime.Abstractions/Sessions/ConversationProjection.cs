@@ -45,7 +45,7 @@ public sealed class ConversationProjection
         switch (e)
         {
             case BlockStartEvent start:
-                Upsert(start.ConversationId, start.Block);
+                Upsert(start.ConversationId, start.Block).Open = true;
                 break;
             case BlockDeltaEvent delta when _byId.TryGetValue(delta.BlockId, out var entry):
                 (entry.Text ??= new StringBuilder(ContentOf(entry.Block))).Append(delta.Delta);
@@ -55,7 +55,7 @@ public sealed class ConversationProjection
                 entry.Text = null;
                 break;
             case BlockCompleteEvent complete:
-                Upsert(complete.ConversationId, complete.Block);
+                Upsert(complete.ConversationId, complete.Block).Open = false;
                 break;
             case MetadataUpdateEvent metadata when metadata.ConversationId == Conversations.Main:
                 Metadata = metadata.Metadata;
@@ -81,16 +81,21 @@ public sealed class ConversationProjection
     public IReadOnlyList<SubagentThread> Subagents =>
         _threadOrder.Select(id => new SubagentThread { Id = id, Blocks = _threads[id].Select(e => e.Current).ToList() }).ToList();
 
+    /// <summary>The blocks started and not yet completed, with their thread, in start order per thread.</summary>
+    public IReadOnlyList<(string ConversationId, ConversationBlock Block)> OpenBlocks =>
+        [.. _main.Where(e => e.Open).Select(e => (Conversations.Main, e.Current)),
+         .. _threadOrder.SelectMany(id => _threads[id].Where(e => e.Open).Select(e => (id, e.Current)))];
+
     /// <summary>A block by id, from any thread.</summary>
     public ConversationBlock? GetBlock(string blockId) => _byId.TryGetValue(blockId, out var entry) ? entry.Current : null;
 
-    private void Upsert(string conversationId, ConversationBlock block)
+    private Entry Upsert(string conversationId, ConversationBlock block)
     {
         if (_byId.TryGetValue(block.Id, out var existing))
         {
             existing.Block = block;
             existing.Text = null;
-            return;
+            return existing;
         }
 
         var entry = new Entry { Block = block };
@@ -100,6 +105,8 @@ public sealed class ConversationProjection
         {
             Thread(subagent.SubagentId);
         }
+
+        return entry;
     }
 
     private List<Entry> Thread(string conversationId)
@@ -128,6 +135,9 @@ public sealed class ConversationProjection
     private sealed class Entry
     {
         public required ConversationBlock Block { get; set; }
+
+        // Started and not yet completed: streaming, or a tool call still running.
+        public bool Open { get; set; }
 
         // Deltas accumulate here rather than in a new record per delta, which would copy the text each time.
         public StringBuilder? Text { get; set; }

@@ -41,6 +41,24 @@ public interface IAgentSessionManager
     /// <exception cref="ArgumentException">A bound is negative.</exception>
     Task<SessionMetadata> SetBudgetAsync(string sessionId, Gateway.ModelBudget? budget, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stops the session's running turn; it ends as <c>turn:completed</c> with <c>stopReason: interrupted</c>.
+    /// Returns the turn's id.
+    /// </summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    /// <exception cref="NoTurnRunningException">No turn runs.</exception>
+    Task<string> InterruptAsync(string sessionId, CancellationToken cancellationToken);
+
+    /// <summary>Answers a pending approval; returns the resolution as logged. <paramref name="by"/> says who answered.</summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    /// <exception cref="ApprovalNotFoundException">No such approval.</exception>
+    /// <exception cref="ApprovalAlreadyResolvedException">It was decided before.</exception>
+    Task<Events.ApprovalResolvedEvent> AnswerApprovalAsync(string sessionId, string approvalId, ApprovalAnswer answer, string by, CancellationToken cancellationToken);
+
+    /// <summary>Changes the session's options (from its next turn); returns them as they are now.</summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    Task<SessionOptions> UpdateOptionsAsync(string sessionId, SessionOptionsUpdate update, CancellationToken cancellationToken);
+
     /// <summary>Whether a session with this id exists.</summary>
     Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken);
 

@@ -11,6 +11,9 @@ internal interface ISessionSandboxHost
     /// <summary>The session's record as last published by the loop.</summary>
     SessionRecord Record { get; }
 
+    /// <summary>The session's options (its model and permission mode) as last updated.</summary>
+    SessionOptions Options { get; }
+
     /// <summary>A sandbox is being started; returns once the loop has logged <c>status: starting</c>.</summary>
     Task SandboxStartingAsync(int restartCount, CancellationToken cancellationToken);
 

@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using AgentRuntime.Approvals;
 using AgentRuntime.Blocks;
 using AgentRuntime.Events;
 using Microsoft.Extensions.Logging;
@@ -26,6 +26,26 @@ internal sealed partial class SessionActor
             return;
         }
 
+        // Approvals left waiting can never be answered: the agent that asked is gone. They expire first, so that the
+        // tool calls they held end with the turn below.
+        var expired = new List<SessionEvent>();
+        foreach (var approval in Log.Read(p => p.PendingApprovals.ToList()))
+        {
+            _approvals.MarkResolved(approval.ApprovalId);
+            expired.Add(new ApprovalResolvedEvent
+            {
+                ApprovalId = approval.ApprovalId,
+                Decision = ApprovalDecisionKind.Deny,
+                By = "restart",
+                Message = "The server stopped while the approval waited; it expired.",
+            });
+        }
+
+        if (expired.Count > 0)
+        {
+            await Log.AppendAsync(expired, cancellationToken).ConfigureAwait(false);
+        }
+
         if (!last.Ended)
         {
             LogRecoveringTurn(SessionId, last.TurnId);
@@ -39,25 +59,46 @@ internal sealed partial class SessionActor
         }
     }
 
-    /// <summary>The events that fail a turn: open tools and subagents closed as errors, an error block, the terminal event.</summary>
+    /// <summary>The events that fail a turn: what it left open closed (<see cref="ClosingEvents"/>), an error block, the terminal event.</summary>
     private List<SessionEvent> FailureEvents(string turnId, TurnFailure failure)
     {
-        var open = Log.Read(p => p.Blocks.Concat(p.Subagents.SelectMany(s => s.Blocks))
-            .Where(b => b is ToolUseBlock { Status: ToolStatus.Pending or ToolStatus.Running } or SubagentBlock { Status: ToolStatus.Pending or ToolStatus.Running })
-            .Select(b => b.Id)
-            .ToList());
-        var events = new List<SessionEvent>(open.Select(id => new BlockUpdateEvent
-        {
-            ConversationId = ConversationOf(id),
-            BlockId = id,
-            Updates = new BlockUpdate { Status = ToolStatus.Error },
-        }));
+        var events = ClosingEvents();
         var error = new ErrorBlock { Id = $"error-{turnId}", Timestamp = _services.Time.GetUtcNow(), Message = failure.Message, Code = failure.Code };
         events.Add(new BlockStartEvent { ConversationId = Conversations.Main, Block = error });
         events.Add(new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = error.Id, Block = error });
         events.Add(new TurnFailedEvent { TurnId = turnId, Error = failure.Message });
         return events;
     }
+
+    /// <summary>
+    /// What a turn that ends early (failed, interrupted) leaves open, closed: tool calls and subagents that will never
+    /// finish end as errors, and blocks still streaming complete with what they have.
+    /// </summary>
+    private List<SessionEvent> ClosingEvents() => Log.Read(p =>
+    {
+        var unfinished = p.Blocks.Select(b => (Conversations.Main, Block: b))
+            .Concat(p.Subagents.SelectMany(s => s.Blocks.Select(b => (s.Id, Block: b))))
+            .Where(x => x.Block is ToolUseBlock { Status: ToolStatus.Pending or ToolStatus.Running or ToolStatus.AwaitingApproval }
+                or SubagentBlock { Status: ToolStatus.Pending or ToolStatus.Running or ToolStatus.AwaitingApproval });
+        var events = new List<SessionEvent>();
+        foreach (var (conversationId, block) in unfinished)
+        {
+            events.Add(new BlockUpdateEvent { ConversationId = conversationId, BlockId = block.Id, Updates = new BlockUpdate { Status = ToolStatus.Error } });
+        }
+
+        foreach (var (conversationId, block) in p.OpenBlocks)
+        {
+            var closed = block switch
+            {
+                ToolUseBlock { Status: not (ToolStatus.Success or ToolStatus.Error) } tool => tool with { Status = ToolStatus.Error },
+                SubagentBlock { Status: not (ToolStatus.Success or ToolStatus.Error) } subagent => subagent with { Status = ToolStatus.Error },
+                _ => block,
+            };
+            events.Add(new BlockCompleteEvent { ConversationId = conversationId, BlockId = block.Id, Block = closed });
+        }
+
+        return events;
+    });
 
     private async Task ImportTranscriptAsync(CancellationToken cancellationToken)
     {

@@ -11,6 +11,8 @@ internal sealed partial class SessionActor : ISessionSandboxHost
 {
     SessionRecord ISessionSandboxHost.Record => _record;
 
+    SessionOptions ISessionSandboxHost.Options => Log.Read(p => p.Options);
+
     Task ISessionSandboxHost.SandboxStartingAsync(int restartCount, CancellationToken cancellationToken) =>
         // The provider assigns the id, so a starting sandbox has none yet.
         RunOnLoopAsync(() => SetSandboxAsync(new SandboxInfo { SandboxId = "", Status = SandboxStatus.Starting, RestartCount = restartCount }), cancellationToken);

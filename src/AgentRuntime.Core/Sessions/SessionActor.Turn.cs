@@ -1,3 +1,5 @@
+using AgentRuntime.Approvals;
+using AgentRuntime.Architectures;
 using AgentRuntime.Events;
 using Microsoft.Extensions.Logging;
 
@@ -27,37 +29,48 @@ internal sealed partial class SessionActor
 
         _turnLease = turnLease;
         var turnId = Guid.NewGuid().ToString("N");
+        _turnId = turnId;
+        _interruptRequested = false;
         _turnCancellation = new CancellationTokenSource();
         _turnState = TurnState.Running;
         Touch();
         _sandbox.DisarmIdleTimer();
-        var runner = new TurnRunner(SessionId, Log, _sandbox, cancellationToken => RunOnLoopAsync(MarkSandboxReadyAsync, cancellationToken), _services.Time, _logger);
+        var runner = new TurnRunner(SessionId, Log, _sandbox, _approvals, cancellationToken => RunOnLoopAsync(MarkSandboxReadyAsync, cancellationToken), _services.Time, _logger);
+        var approvals = _approvals.ForTurn(turnId, CurrentRules);
         var interrupted = _interruptedMessage;
         var token = _turnCancellation.Token;
-        _turn = Task.Run(() => RunTurnAsync(runner, turnId, content, interrupted, token));
+        _turn = Task.Run(() => RunTurnAsync(runner, new AgentTurn(turnId, content) { Approvals = approvals }, interrupted, token));
         PublishListChange();
         return Task.FromResult(turnId);
     });
 
-    private async Task RunTurnAsync(TurnRunner runner, string turnId, string content, string? interrupted, CancellationToken cancellationToken)
+    private async Task RunTurnAsync(TurnRunner runner, AgentTurn turn, string? interrupted, CancellationToken cancellationToken)
     {
         var outcome = new TurnOutcome(new TurnFailure("The turn failed unexpectedly.", "internal_error"), HandedOverInterrupted: false);
         try
         {
-            outcome = await runner.RunAsync(turnId, content, interrupted, cancellationToken).ConfigureAwait(false);
+            outcome = await runner.RunAsync(turn, interrupted, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             // Whatever happened after the agent finished, the turn ends, with exactly one terminal event.
-            Post(() => FinishTurnAsync(turnId, outcome));
+            Post(() => FinishTurnAsync(turn.TurnId, outcome));
         }
     }
 
     private async Task FinishTurnAsync(string turnId, TurnOutcome outcome)
     {
+        // Nobody can answer an approval of a turn that is over.
+        await _approvals.DenyAllAsync("turn_end", "The turn ended before the approval was answered.").ConfigureAwait(false);
         var failure = outcome.Failure;
         var events = new List<SessionEvent>();
-        if (failure is not null)
+        if (_interruptRequested && failure?.Code is not "budget_exceeded")
+        {
+            // Stopped as asked, even if the agent had to be stopped the hard way: what it left open is closed.
+            events.AddRange(ClosingEvents());
+            events.Add(new TurnCompletedEvent { TurnId = turnId, StopReason = "interrupted" });
+        }
+        else if (failure is not null)
         {
             // Tool calls and subagents left open by a failed turn will never finish; say so rather than leave them spinning.
             events.AddRange(FailureEvents(turnId, failure));
@@ -104,15 +117,15 @@ internal sealed partial class SessionActor
     private void EndTurn()
     {
         _turn = null;
+        _turnId = null;
+        _interruptDeadline?.Dispose();
+        _interruptDeadline = null;
         _turnLease?.Dispose();
         _turnLease = null;
         _turnCancellation?.Dispose();
         _turnCancellation = null;
         _turnState = TurnState.Idle;
     }
-
-    private string ConversationOf(string blockId) => Log.Read(p =>
-        p.Blocks.Any(b => b.Id == blockId) ? Conversations.Main : p.Subagents.FirstOrDefault(s => s.Blocks.Any(b => b.Id == blockId))?.Id ?? Conversations.Main);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The agent of session {SessionId} died during a turn; closing its sandbox")]
     private partial void LogAgentDied(string sessionId);

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using AgentRuntime.Approvals;
 using AgentRuntime.Architectures;
 using AgentRuntime.Events;
 using Microsoft.Extensions.Logging;
@@ -32,9 +33,11 @@ internal sealed partial class SessionActor : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TranscriptSync _transcripts;
     private readonly SessionSandbox _sandbox;
+    private readonly SessionApprovals _approvals;
 
     // Loop-only state.
     private Task? _turn;
+    private string? _turnId;
     private CancellationTokenSource? _turnCancellation;
     private System.Threading.RateLimiting.RateLimitLease? _turnLease;
     private bool _stopped;
@@ -54,6 +57,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         Log = new SessionEventLog(record.SessionId, services.Store, services.Committer, services.Time);
         _transcripts = new TranscriptSync(record.SessionId, services.Store);
         _sandbox = new SessionSandbox(record.SessionId, this, Log, _transcripts, architecture, services);
+        _approvals = new SessionApprovals(record.SessionId, Log, services.Time, services.Options.ApprovalTimeout, ApprovalsChanged, _logger);
         LastActivity = record.LastActivity;
         _loop = Task.Run(RunLoopAsync);
     }
@@ -71,7 +75,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         private set => Interlocked.Exchange(ref _lastActivityTicks, value.UtcTicks);
     }
 
-    public bool HasSandboxOrTurn => _turnState == TurnState.Running || _runtime.Sandbox is { Status: not SandboxStatus.Terminated };
+    public bool HasSandboxOrTurn => _turnState != TurnState.Idle || _runtime.Sandbox is { Status: not SandboxStatus.Terminated };
 
     /// <summary>Loads a session's log and starts its actor.</summary>
     public static async Task<SessionActor> LoadAsync(SessionRecord record, IAgentArchitecture architecture, SessionServices services, CancellationToken cancellationToken)
@@ -173,6 +177,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         _sandbox.DisarmIdleTimer();
         if (_turn is { } turn)
         {
+            await _approvals.DenyAllAsync("unload", "The session was unloaded while the approval waited.").ConfigureAwait(false);
             // The turn's outcome, posted behind this command, finds the session stopped: the turn stays open in the log
             // and is closed as interrupted when the session is next loaded.
             await _turnCancellation!.CancelAsync().ConfigureAwait(false);

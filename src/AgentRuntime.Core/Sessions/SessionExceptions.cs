@@ -42,3 +42,27 @@ public sealed class LimitExceededException(string limit, string tenantId, int ma
     /// <summary>When trying again may succeed.</summary>
     public TimeSpan RetryAfter { get; } = retryAfter;
 }
+
+/// <summary>A turn was to be interrupted while the session was not answering a message.</summary>
+/// <param name="sessionId">The idle session.</param>
+public sealed class NoTurnRunningException(string sessionId) : Exception($"Session '{sessionId}' is not answering a message; there is no turn to interrupt.")
+{
+    /// <summary>The idle session.</summary>
+    public string SessionId { get; } = sessionId;
+}
+
+/// <summary>No approval of the session has the given id.</summary>
+/// <param name="approvalId">The id that was asked for.</param>
+public sealed class ApprovalNotFoundException(string approvalId) : Exception($"Approval '{approvalId}' was not found in this session.")
+{
+    /// <summary>The id that was asked for.</summary>
+    public string ApprovalId { get; } = approvalId;
+}
+
+/// <summary>An approval was answered after it had been decided; the first decision stands.</summary>
+/// <param name="approvalId">The approval.</param>
+public sealed class ApprovalAlreadyResolvedException(string approvalId) : Exception($"Approval '{approvalId}' has already been decided; the first answer stands.")
+{
+    /// <summary>The approval.</summary>
+    public string ApprovalId { get; } = approvalId;
+}

@@ -14,6 +14,9 @@ namespace AgentRuntime.Sessions;
 /// </summary>
 internal sealed partial class SessionManager(SessionServices services) : IAgentSessionManager, IAsyncDisposable
 {
+    // What a denial may tell the agent; longer is more than a person types.
+    private const int MaxApprovalMessageChars = 4000;
+
     private readonly ConcurrentDictionary<string, Lazy<Task<SessionActor>>> _actors = new(StringComparer.Ordinal);
     private readonly ILogger _logger = services.LoggerFactory.CreateLogger<SessionManager>();
 
@@ -103,6 +106,41 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             WorkspaceFiles = files,
             LastSeq = p.LastSeq,
         });
+    }
+
+    public async Task<string> InterruptAsync(string sessionId, CancellationToken cancellationToken)
+    {
+        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return await actor.InterruptAsync().ConfigureAwait(false);
+    }
+
+    public async Task<ApprovalResolvedEvent> AnswerApprovalAsync(string sessionId, string approvalId, ApprovalAnswer answer, string by, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        if (answer.Message is { Length: > MaxApprovalMessageChars })
+        {
+            throw new ArgumentException($"The message is longer than {MaxApprovalMessageChars} characters.", nameof(answer));
+        }
+
+        if (answer.UpdatedInput is { } input && (input.ValueKind != System.Text.Json.JsonValueKind.Object || answer.Decision != ApprovalDecisionKind.Allow))
+        {
+            throw new ArgumentException("updatedInput must be a JSON object, and goes with an allow only.", nameof(answer));
+        }
+
+        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return await actor.AnswerApprovalAsync(approvalId, answer, by).ConfigureAwait(false);
+    }
+
+    public async Task<SessionOptions> UpdateOptionsAsync(string sessionId, SessionOptionsUpdate update, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (update.Model is { Length: > 200 } || update.Model?.Any(char.IsControl) == true)
+        {
+            throw new ArgumentException("model must be a model name of at most 200 characters.", nameof(update));
+        }
+
+        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return await actor.UpdateOptionsAsync(update).ConfigureAwait(false);
     }
 
     public async Task<string> SendMessageAsync(string sessionId, string content, CancellationToken cancellationToken)

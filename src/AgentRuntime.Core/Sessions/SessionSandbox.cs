@@ -1,3 +1,4 @@
+using AgentRuntime.Approvals;
 using System.Threading.RateLimiting;
 using AgentRuntime.Architectures;
 using AgentRuntime.Events;
@@ -33,6 +34,7 @@ internal sealed partial class SessionSandbox
     // Published once restored, read by anyone; replaced only by the caller that owns the lifecycle.
     private volatile ISandbox? _sandbox;
     private volatile IAgentConnection? _connection;
+    private (string? Model, PermissionMode Mode) _connectedWith;
     private ITimer? _healthTimer;
     private ITimer? _idleTimer;
 
@@ -129,28 +131,43 @@ internal sealed partial class SessionSandbox
         await _host.SandboxStartedAsync(sandbox.Id, restartCount, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Connects the agent unless it is running in the current sandbox.</summary>
+    /// <summary>The session's profile as the agent was last connected with it.</summary>
+    public AgentProfile? Profile { get; private set; }
+
+    /// <summary>
+    /// Connects the agent unless it is running in the current sandbox with the session's model and permission mode; an
+    /// agent started with others is stopped and started again, resuming the conversation.
+    /// </summary>
     public async Task<IAgentConnection> ConnectAsync(CancellationToken cancellationToken)
     {
-        if (_connection is { Exited.IsCompleted: false } alive)
+        var stored = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
+        var options = _host.Options;
+        var profile = stored with { Model = options.Model ?? stored.Model };
+        var settings = (profile.Model, Mode: options.PermissionMode ?? stored.Permissions?.Mode ?? PermissionMode.Bypass);
+        Profile = profile;
+        if (_connection is { Exited.IsCompleted: false } alive && settings == _connectedWith)
         {
             return alive;
         }
 
         await DisposeConnectionAsync().ConfigureAwait(false);
-        var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
         var sandbox = _sandbox ?? throw new SandboxException("The session's sandbox is gone.");
         var connection = await _architecture.ConnectAsync(new AgentConnectContext
         {
             Sandbox = sandbox,
             Session = _host.Record,
             Profile = profile,
+            PermissionMode = settings.Mode,
             Resume = _transcripts.HasFiles,
             ModelAccess = sandbox.ModelProxyUrl is null ? null : _lease,
         }, cancellationToken).ConfigureAwait(false);
         _connection = connection;
+        _connectedWith = settings;
         return connection;
     }
+
+    /// <summary>Asks the agent to stop its running turn (see <see cref="IAgentConnection.InterruptAsync"/>).</summary>
+    public Task InterruptAsync(CancellationToken cancellationToken) => _connection?.InterruptAsync(cancellationToken) ?? Task.CompletedTask;
 
     /// <summary>Stores the agent's transcript and the workspace after a turn; never throws, never hangs a stopping session.</summary>
     public async Task PersistAsync()

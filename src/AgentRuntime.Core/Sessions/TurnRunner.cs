@@ -1,3 +1,4 @@
+using AgentRuntime.Approvals;
 using AgentRuntime.Architectures;
 using AgentRuntime.Blocks;
 using AgentRuntime.Events;
@@ -11,14 +12,15 @@ namespace AgentRuntime.Sessions;
 /// <see cref="SessionSandbox"/>, streams the agent's events into the log, and persists what the turn left. It changes
 /// no session state: what it learns (the sandbox ready, the outcome) goes to the loop, which ends the turn.
 /// </summary>
-internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, SessionSandbox sandbox, Func<CancellationToken, Task> markSandboxReadyAsync, TimeProvider time, ILogger logger)
+internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, SessionSandbox sandbox, SessionApprovals approvals, Func<CancellationToken, Task> markSandboxReadyAsync, TimeProvider time, ILogger logger)
 {
     /// <summary>
     /// Runs the turn to its end; never throws. <paramref name="interrupted"/> is the message of a turn a restart cut
     /// off, handed to the agent before this one; the outcome says whether it was.
     /// </summary>
-    public async Task<TurnOutcome> RunAsync(string turnId, string content, string? interrupted, CancellationToken cancellationToken)
+    public async Task<TurnOutcome> RunAsync(AgentTurn turn, string? interrupted, CancellationToken cancellationToken)
     {
+        var (turnId, content) = (turn.TurnId, turn.Content);
         TurnFailure? failure = null;
         var handedOver = false;
         sandbox.BeginTurn();
@@ -36,7 +38,7 @@ internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, 
             var connection = await sandbox.ConnectAsync(cancellationToken).ConfigureAwait(false);
             await markSandboxReadyAsync(cancellationToken).ConfigureAwait(false);
             handedOver = interrupted is not null;
-            await PumpAsync(connection.RunTurnAsync(new AgentTurn(turnId, WithInterrupted(content, interrupted)), cancellationToken), cancellationToken).ConfigureAwait(false);
+            await PumpAsync(connection.RunTurnAsync(turn with { Content = WithInterrupted(content, interrupted) }, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -81,6 +83,7 @@ internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, 
         await foreach (var batch in batches.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
             await log.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
+            await approvals.LoggedAsync(batch).ConfigureAwait(false);
             if (batch.Any(e => e is BlockCompleteEvent { Block: ToolResultBlock } || e is BlockUpdateEvent { Updates.Status: not null }))
             {
                 // A finished tool call is when the agent's file changes become visible to clients.

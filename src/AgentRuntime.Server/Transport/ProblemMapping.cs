@@ -21,6 +21,18 @@ internal static class ProblemMapping
         {
             return Problem(StatusCodes.Status409Conflict, "Turn in progress", ex.Message);
         }
+        catch (NoTurnRunningException ex)
+        {
+            return Problem(StatusCodes.Status409Conflict, "No turn running", ex.Message);
+        }
+        catch (ApprovalNotFoundException ex)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Approval not found", ex.Message);
+        }
+        catch (ApprovalAlreadyResolvedException ex)
+        {
+            return Problem(StatusCodes.Status409Conflict, "Approval already decided", ex.Message);
+        }
         catch (LimitExceededException ex)
         {
             return TooManyRequests(ex.Limit, ex.Message, ex.RetryAfter);

@@ -91,6 +91,7 @@ internal static class SessionEndpoints
             return TypedResults.Accepted($"/api/sessions/{id}", new TurnAccepted(turnId));
         });
         session.MapGet("/events", GetEventsAsync);
+        session.MapControlApi();
         session.MapFileApi();
         api.MapKeyApi();
         return api;

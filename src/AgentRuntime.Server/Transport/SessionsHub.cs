@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using AgentRuntime.Api;
 using AgentRuntime.Events;
 using AgentRuntime.Security;
 using AgentRuntime.Sessions;
@@ -60,6 +61,28 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, I
         }
     }
 
+    /// <summary>Stops the session's running turn (as <c>POST /api/sessions/{id}/interrupt</c>); returns the turn's id.</summary>
+    public async Task<string> Interrupt(string sessionId) =>
+        await CallAsync(sessionId, () => sessions.InterruptAsync(sessionId, Context.ConnectionAborted));
+
+    /// <summary>Answers a pending approval once (as <c>POST /api/sessions/{id}/approvals/{approvalId}</c>).</summary>
+    public async Task<SessionEvent> AnswerApproval(string sessionId, string approvalId, AnswerApprovalBody answer) =>
+        await CallAsync(sessionId, async () =>
+        {
+            ApprovalAnswer parsed;
+            try
+            {
+                parsed = ControlEndpoints.ToAnswer(answer);
+            }
+            catch (BadRequestException ex)
+            {
+                throw new HubException(ex.Message);
+            }
+
+            SessionEvent resolved = await sessions.AnswerApprovalAsync(sessionId, approvalId, parsed, ControlEndpoints.AnsweredBy(Context.User!), Context.ConnectionAborted);
+            return resolved;
+        });
+
     /// <summary>Changes to the session list as they happen: the caller's tenant's, or every tenant's for an admin.</summary>
     public async IAsyncEnumerable<SessionListChange> SubscribeSessionList([EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -80,4 +103,23 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, I
         SubscriberLaggedException or SessionNotFoundException => new HubException(error.Message),
         _ => error,
     };
+
+    // A command on one session: another tenant's is as missing as one that does not exist, and the runtime's refusals
+    // reach the caller as hub errors with their message (SignalR hides other exceptions' messages).
+    private async Task<T> CallAsync<T>(string sessionId, Func<Task<T>> command)
+    {
+        if (await sessions.GetSessionTenantAsync(sessionId, Context.ConnectionAborted) is not { } tenantId || !Caller.From(Context.User!).CanSee(tenantId))
+        {
+            throw new HubException($"Session '{sessionId}' was not found.");
+        }
+
+        try
+        {
+            return await command();
+        }
+        catch (Exception ex) when (ex is SessionNotFoundException or NoTurnRunningException or ApprovalNotFoundException or ApprovalAlreadyResolvedException or LimitExceededException or ArgumentException)
+        {
+            throw new HubException(ex.Message);
+        }
+    }
 }

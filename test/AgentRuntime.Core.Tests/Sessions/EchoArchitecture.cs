@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using AgentRuntime.Approvals;
 using AgentRuntime.Architectures;
 using AgentRuntime.Blocks;
 using AgentRuntime.Events;
@@ -94,7 +95,7 @@ internal sealed class EchoArchitecture : IAgentArchitecture
                 // The tool call and what the log shows for its approval, before the decision is waited for.
                 var (tool, ticket) = Ask(turn);
                 yield return [new BlockStartEvent { ConversationId = Conversations.Main, Block = tool }, .. ticket?.Events ?? []];
-                var decision = ticket is null ? new Approvals.ToolApprovalDecision { Allow = true } : await ticket.Decision.WaitAsync(cancellationToken);
+                var decision = ticket is null ? new ToolApprovalDecision { Allow = true } : await ticket.Decision.WaitAsync(cancellationToken);
                 yield return [new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = tool.Id, Block = tool with { Status = decision.Allow ? ToolStatus.Success : ToolStatus.Error } }];
                 answer = decision.Allow
                     ? $"echo #{n}: ran {(decision.UpdatedInput ?? tool.Input).GetProperty("command").GetString()}"
@@ -123,12 +124,12 @@ internal sealed class EchoArchitecture : IAgentArchitecture
         }
 
         // "ask TOOL ARGUMENT": the tool call, and its approval's ticket when the turn has approvals.
-        private static (ToolUseBlock Tool, Approvals.ToolApprovalTicket? Ticket) Ask(AgentTurn turn)
+        private static (ToolUseBlock Tool, ToolApprovalTicket? Ticket) Ask(AgentTurn turn)
         {
             var parts = turn.Content.Split(' ', 3);
             var input = System.Text.Json.JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["command"] = parts.ElementAtOrDefault(2) ?? "" });
             var tool = new ToolUseBlock { Id = $"tool-{turn.TurnId}", Timestamp = DateTimeOffset.UnixEpoch, ToolName = parts[1], ToolUseId = $"tool-{turn.TurnId}", Input = input, Status = ToolStatus.Running };
-            var ticket = turn.Approvals?.Request(new Approvals.ToolApprovalRequest { ConversationId = Conversations.Main, BlockId = tool.Id, ToolUseId = tool.Id, ToolName = tool.ToolName, Input = input });
+            var ticket = turn.Approvals?.Request(new ToolApprovalRequest { ConversationId = Conversations.Main, BlockId = tool.Id, ToolUseId = tool.Id, ToolName = tool.ToolName, Input = input });
             return (tool, ticket);
         }
     }

@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using AgentRuntime.Architectures;
+using AgentRuntime.Events;
+using AgentRuntime.Hosting;
+using AgentRuntime.Persistence;
+using AgentRuntime.Profiles;
+using AgentRuntime.Sandboxes.Local;
+using AgentRuntime.Sessions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace AgentRuntime.Core.Tests.Sessions;
+
+/// <summary>
+/// A session manager over the echo architecture, a local sandbox provider (no isolation needed: the echo agent runs
+/// no process), an in-memory store and a fake clock; with helpers to create sessions and watch their events.
+/// </summary>
+internal sealed class SessionHarness : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("agent-runtime-core-tests-").FullName;
+
+    public SessionHarness(Action<AgentRuntimeOptions>? configure = null, InMemoryAgentStore? store = null, FakeTimeProvider? time = null)
+    {
+        Store = store ?? new InMemoryAgentStore();
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+        Options = new AgentRuntimeOptions
+        {
+            DataDirectory = _dataDirectory,
+            SandboxIdleTimeout = TimeSpan.FromMinutes(5),
+            SessionIdleTimeout = TimeSpan.FromMinutes(30),
+            HealthCheckInterval = TimeSpan.FromMinutes(1),
+        };
+        configure?.Invoke(Options);
+        var sandboxes = new LocalSandboxProvider(Microsoft.Extensions.Options.Options.Create(new LocalSandboxOptions()), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LocalSandboxProvider>.Instance);
+        Manager = new SessionManager(new SessionServices(
+            Store, sandboxes, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = Architecture }, Time, Options, new SessionListFeed(),
+            new TenantQuotas(new TenantLimitOptions(), Store), new EventCommitter(Store), NullLoggerFactory.Instance));
+    }
+
+    public InMemoryAgentStore Store { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public AgentRuntimeOptions Options { get; }
+
+    public EchoArchitecture Architecture { get; } = new();
+
+    public SessionManager Manager { get; }
+
+    public async Task<SessionListItem> CreateSessionAsync(CancellationToken ct, AgentProfile? profile = null)
+    {
+        // The echo agent answers by itself: its sandbox needs no model, so no gateway and no network.
+        await Store.SaveProfileAsync(profile ?? new AgentProfile { Id = "default", Name = "Default", Network = Sandboxes.SandboxNetworkPolicy.None }, ct);
+        return await Manager.CreateSessionAsync(new CreateSessionRequest { AgentProfileRef = profile?.Id ?? "default", Architecture = "echo" }, ct);
+    }
+
+    /// <summary>The session's events from seq 1 on, as they come (a queue, since tests read it while it fills).</summary>
+    public ConcurrentQueue<SessionEvent> Collect(string sessionId, CancellationToken ct)
+    {
+        var events = new ConcurrentQueue<SessionEvent>();
+        _ = Task.Run(async () =>
+        {
+            await foreach (var e in Manager.SubscribeAsync(sessionId, 0, ct))
+            {
+                events.Enqueue(e);
+            }
+        }, ct);
+        return events;
+    }
+
+    public async Task<string> SendAndWaitAsync(string sessionId, string content, ConcurrentQueue<SessionEvent> events, CancellationToken ct)
+    {
+        var turnId = await Manager.SendMessageAsync(sessionId, content, ct).WaitAsync(Timeout, ct);
+        await WaitUntilAsync(() => events.Any(e => e is TurnCompletedEvent c && c.TurnId == turnId || e is TurnFailedEvent f && f.TurnId == turnId), ct);
+        return turnId;
+    }
+
+    public static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for a condition");
+            await Task.Delay(10, ct);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Manager.DisposeAsync();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+}
