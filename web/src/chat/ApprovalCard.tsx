@@ -1,4 +1,4 @@
-import { AgentRuntimeApiError, isNotFound, type ApprovalAnswer, type ApprovalRequestedEvent, type JsonValue } from "@agent-runtime/react";
+import { AgentRuntimeApiError, isNotFound, type ApprovalAnswer, type ApprovalRequestedEvent, type JsonObject, type JsonValue } from "@agent-runtime/react";
 import { useId, useMemo, useState } from "react";
 
 /** Above this many characters the input is shown read-only: a textarea of megabytes makes the page crawl. */
@@ -23,9 +23,12 @@ export function ApprovalCard({ approval, onAnswer }: ApprovalCardProps) {
   const id = useId();
   const editable = original.length <= EDITABLE_LIMIT;
 
-  const parsed = useMemo((): { ok: true; value: JsonValue } | { ok: false; error: string } => {
+  // A changed input replaces the tool's whole input, so it must be a JSON object, as the server checks too.
+  const parsed = useMemo((): { ok: true; value: JsonObject } | { ok: false; error: string } => {
     try {
-      return { ok: true, value: JSON.parse(input) as JsonValue };
+      const value = JSON.parse(input) as JsonValue;
+      if (value === null || typeof value !== "object" || Array.isArray(value)) return { ok: false, error: "the input must be a JSON object ({…})." };
+      return { ok: true, value };
     } catch (e) {
       return { ok: false, error: e instanceof Error ? e.message : String(e) };
     }
@@ -91,7 +94,7 @@ export function ApprovalCard({ approval, onAnswer }: ApprovalCardProps) {
       )}
       {invalid && !parsed.ok && (
         <p className="field-error" id={`${id}-invalid`} data-testid="approval-invalid">
-          Not valid JSON: {parsed.error}
+          Not a valid input: {parsed.error}
         </p>
       )}
       <label className="io-label" htmlFor={`${id}-message`}>

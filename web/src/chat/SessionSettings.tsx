@@ -4,8 +4,8 @@ import { useEffect, useId, useState, type FormEvent } from "react";
 const modes: { value: PermissionMode | ""; label: string }[] = [
   { value: "", label: "Profile's default" },
   { value: "bypass", label: "Run every tool" },
-  { value: "ask", label: "Ask before tools that write or run" },
-  { value: "rules", label: "Profile's rules, ask otherwise" },
+  { value: "ask", label: "Ask before tools" },
+  { value: "rules", label: "Rules, else ask" },
 ];
 
 export interface SessionSettingsProps {
@@ -83,6 +83,7 @@ export function SessionSettings({ options, busy, onChange }: SessionSettingsProp
         <span className="setting-label">Tools</span>
         <select
           id={`${id}-mode`}
+          title="Who decides whether the agent may run a tool: nobody, you for every tool that writes or executes, or the profile's allow and deny rules and you for the rest"
           value={options?.permissionMode ?? ""}
           onChange={(e) => void apply({ permissionMode: (e.target.value || null) as PermissionMode | null })}
           disabled={saving}
