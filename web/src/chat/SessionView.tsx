@@ -157,7 +157,11 @@ export function SessionView({ sessionId }: { sessionId: string }) {
                   <span />
                   <span />
                 </span>
-                Working{progress ? <span className="working-detail"> · {progress}</span> : null}
+                {approvals.length > 0 ? (
+                  "Waiting for your answer"
+                ) : (
+                  <>Working{progress ? <span className="working-detail"> · {progress}</span> : null}</>
+                )}
               </div>
             )}
             {!isStreaming && stopReason === "interrupted" && (
