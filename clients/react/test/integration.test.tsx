@@ -199,7 +199,9 @@ describe("hooks against the real server", () => {
         await result.current.agent.updateSessionOptions({ permissionMode: null });
       });
       await waitFor(() => expect(result.current.agent.options?.permissionMode).toBeUndefined(), { timeout: STREAM_TIMEOUT });
-      model.enqueue({ text: "Waiting.", toolUse: { name: "Bash", input: { command: "sleep 25", description: "Wait" } } }, { text: "(not reached)" });
+      // No reply after this one: the interrupt cuts the turn before the tool's result goes back to the model, and a
+      // reply left in the queue would answer the next test's message.
+      model.enqueue({ text: "Waiting.", toolUse: { name: "Bash", input: { command: "sleep 25", description: "Wait" } } });
       await act(async () => {
         await result.current.messages.sendMessage("Wait a while");
       });
@@ -339,7 +341,8 @@ describe("authentication and tenants against the real server", () => {
       expect(seenByB.map((s) => s.sessionId)).not.toContain(adminSession.sessionId);
       expect(seenByB.map((s) => s.sessionId)).not.toContain(laterAdminSession.sessionId);
       expect(new Set(seenByB.map((s) => s.tenantId))).toEqual(new Set(["b"]));
-      expect(result.current.agent.session?.tenantId).toBe("b");
+      // The hook's own session comes from its detail, which may arrive after the list has heard of it.
+      await waitFor(() => expect(result.current.agent.session?.tenantId).toBe("b"), { timeout: STREAM_TIMEOUT });
 
       await waitFor(() => expect(adminView.current.sessions.map((s) => s.sessionId)).toContain(laterAdminSession.sessionId), { timeout: STREAM_TIMEOUT });
       // Another tenant's session is as missing as one that never was.
