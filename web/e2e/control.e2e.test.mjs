@@ -118,8 +118,12 @@ describe("controlling a running agent from the web UI", () => {
   );
 
   it(
-    "asks before a tool in ask mode, and allowing it runs the tool",
+    "asks before a tool in ask mode, and allowing it runs the tool (on the model the session set)",
     step("allow", async () => {
+      await page.fill(sel("model-input"), "claude-e2e-model");
+      await page.press(sel("model-input"), "Enter");
+      await page.waitForFunction(() => document.querySelector('[data-testid="model-input"]')?.disabled === false);
+      assert.equal((await api("GET", `/api/sessions/${sessionId}`)).body.options.model, "claude-e2e-model");
       await page.selectOption(sel("permission-mode"), "ask");
       // The select shows the session's options as its events say: "ask" once the server has logged the change.
       await page.waitForFunction(() => document.querySelector('[data-testid="permission-mode"]')?.value === "ask" && !document.querySelector('[data-testid="permission-mode"]').disabled);
@@ -140,6 +144,7 @@ describe("controlling a running agent from the web UI", () => {
       await page.locator(sel("assistant-text")).getByText(RESULT_PREFIX).last().waitFor({ timeout: TURN_WAIT });
       await turnState("idle");
       await page.locator(`${sel("file-row")}[data-path="approved.txt"]`).waitFor();
+      assert.equal(model.requests.filter((r) => r.tools).at(-1)?.model, "claude-e2e-model");
       assert.deepEqual(pageErrors, []);
     }),
   );

@@ -39,7 +39,7 @@ export const SCENARIOS = {
 export const RESULT_PREFIX = "The tool answered: ";
 
 export class ScriptedModel {
-  /** @type {{ path: string; tools: boolean; hasToolResult: boolean; images: number }[]} */
+  /** @type {{ path: string; tools: boolean; hasToolResult: boolean; images: number; model: string | undefined }[]} */
   requests = [];
   baseUrl = "";
   #server;
@@ -85,7 +85,7 @@ export class ScriptedModel {
     // A message naming a scenario starts it even when the same user message carries a tool result (the CLI folds the
     // result of a call cut off by an interrupt into the next message).
     const startsScenario = scenario !== undefined && newestScenario(lastUserMessage(body.messages)) === scenario;
-    this.requests.push({ path, tools, hasToolResult, images: countImages(lastUserMessage(body.messages)) });
+    this.requests.push({ path, tools, hasToolResult, images: countImages(lastUserMessage(body.messages)), model: body.model });
     const id = `msg_web${String(++this.#count).padStart(4, "0")}`;
     const model = body.model ?? "claude-scripted";
 
