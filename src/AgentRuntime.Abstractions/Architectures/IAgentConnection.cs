@@ -35,4 +35,7 @@ public sealed record AgentTurn(string TurnId, string Content)
     /// (as when the agent runs with <see cref="Approvals.PermissionMode.Bypass"/>).
     /// </summary>
     public Approvals.IToolApprovals? Approvals { get; init; }
+
+    /// <summary>Images sent with the message, for the model to see with <see cref="Content"/>.</summary>
+    public IReadOnlyList<Blocks.MessageImage> Images { get; init; } = [];
 }

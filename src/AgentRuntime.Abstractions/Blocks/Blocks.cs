@@ -10,6 +10,9 @@ public sealed record UserMessageBlock : ConversationBlock
 {
     /// <summary>The text of the message.</summary>
     public required string Content { get; init; }
+
+    /// <summary>Images sent with the message, in order; absent when there are none.</summary>
+    public IReadOnlyList<MessageImage>? Images { get; init; }
 }
 
 /// <summary>Text the assistant wrote; grows through <c>session:block:delta</c> events while streaming.</summary>

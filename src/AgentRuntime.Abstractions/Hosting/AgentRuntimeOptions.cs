@@ -38,6 +38,14 @@ public sealed class AgentRuntimeOptions
     [Range(1, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 64L * 1024 * 1024;
 
+    /// <summary>The most images one message may carry (<c>AgentRuntime:MaxImagesPerMessage</c>).</summary>
+    [Range(0, 100)]
+    public int MaxImagesPerMessage { get; set; } = 4;
+
+    /// <summary>The largest image a message may carry, in bytes once decoded (<c>AgentRuntime:MaxImageBytes</c>).</summary>
+    [Range(1, 64 * 1024 * 1024)]
+    public int MaxImageBytes { get; set; } = 5 * 1024 * 1024;
+
     /// <summary>
     /// How long a tool call waits for a person to answer its approval before it is denied
     /// (<c>AgentRuntime:ApprovalTimeout</c>).

@@ -20,6 +20,7 @@ public sealed class ConversationProjection
     private readonly List<string> _threadOrder = [];
     private readonly Dictionary<string, Entry> _byId = [];
     private readonly List<ApprovalRequestedEvent> _pendingApprovals = [];
+    private readonly HashSet<string> _resolvedApprovals = [];
 
     /// <summary>The sequence number of the last event applied.</summary>
     public long LastSeq { get; private set; }
@@ -29,6 +30,9 @@ public sealed class ConversationProjection
 
     /// <summary>The approvals asked and not yet resolved, in the order they were asked.</summary>
     public IReadOnlyList<ApprovalRequestedEvent> PendingApprovals => _pendingApprovals;
+
+    /// <summary>Whether an approval of this session was decided.</summary>
+    public bool IsApprovalResolved(string approvalId) => _resolvedApprovals.Contains(approvalId);
 
     /// <summary>The session's options as last updated.</summary>
     public SessionOptions Options { get; private set; } = new();
@@ -65,6 +69,7 @@ public sealed class ConversationProjection
                 break;
             case ApprovalResolvedEvent resolved:
                 _pendingApprovals.RemoveAll(a => a.ApprovalId == resolved.ApprovalId);
+                _resolvedApprovals.Add(resolved.ApprovalId);
                 break;
             case OptionsUpdateEvent options:
                 Options = options.Options;

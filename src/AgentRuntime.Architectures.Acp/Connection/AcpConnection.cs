@@ -76,7 +76,12 @@ internal sealed partial class AcpConnection : IAgentConnection
             LogTurnStarting(_logger, _settings.SessionId, turn.TurnId);
             LogPrompt(_logger, _settings.SessionId, turn.Content);
             // Not cancelled through the token: a turn is stopped with session/cancel, which the agent answers.
-            prompt = _client.PromptAsync(AcpSessionId, turn.Content, _stopping.Token);
+            if (turn.Images.Count > 0 && !_client.CanTakeImages)
+            {
+                throw new AgentException($"{_settings.AgentName} does not take images in a message (its promptCapabilities do not include image).", "images_not_supported");
+            }
+
+            prompt = _client.PromptAsync(AcpSessionId, turn.Content, turn.Images, _stopping.Token);
             while (true)
             {
                 // What the agent has said so far is one batch (a bounded one: an agent that talks faster than it is

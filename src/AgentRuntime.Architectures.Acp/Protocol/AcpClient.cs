@@ -50,6 +50,10 @@ internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
     /// <summary>Whether the agent can resume a session with <c>session/load</c>.</summary>
     public bool CanLoadSession => TolerantJson.Bool(TolerantJson.Object(Agent, "agentCapabilities"), "loadSession") == true;
 
+    /// <summary>Whether the agent takes images in a prompt.</summary>
+    public bool CanTakeImages =>
+        TolerantJson.Bool(TolerantJson.Object(TolerantJson.Object(Agent, "agentCapabilities"), "promptCapabilities"), "image") == true;
+
     public void Start() => _peer.Start();
 
     /// <summary>Adds to <see cref="Inbound"/> what the runtime itself decided, in order with what the agent says.</summary>
@@ -99,12 +103,15 @@ internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
         _peer.RequestAsync("session/load", new JsonObject { ["sessionId"] = sessionId, ["cwd"] = cwd, ["mcpServers"] = new JsonArray() }, cancellationToken);
 
     /// <summary>Sends a user message; completes with the <c>session/prompt</c> result (its <c>stopReason</c>) when the turn ends.</summary>
-    public async Task<JsonObject> PromptAsync(string sessionId, string text, CancellationToken cancellationToken)
+    public async Task<JsonObject> PromptAsync(string sessionId, string text, IReadOnlyList<Blocks.MessageImage> images, CancellationToken cancellationToken)
     {
+        // Images first, then the text about them, as the seed's clients send them.
+        var prompt = new JsonArray([.. images.Select(i => new JsonObject { ["type"] = "image", ["mimeType"] = i.MediaType, ["data"] = i.Data })]);
+        prompt.Add(new JsonObject { ["type"] = "text", ["text"] = text });
         var result = await _peer.RequestAsync("session/prompt", new JsonObject
         {
             ["sessionId"] = sessionId,
-            ["prompt"] = new JsonArray(new JsonObject { ["type"] = "text", ["text"] = text }),
+            ["prompt"] = prompt,
         }, cancellationToken).ConfigureAwait(false);
         return result as JsonObject ?? [];
     }

@@ -83,7 +83,7 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
             Volatile.Write(ref _interrupting, 0);
             LogTurnStarting(_logger, _sessionId, turn.TurnId);
             LogPrompt(_logger, _sessionId, turn.Content);
-            await WriteAsync(UserMessage(turn.Content), linked.Token).ConfigureAwait(false);
+            await WriteAsync(UserMessage(turn), linked.Token).ConfigureAwait(false);
             while (!finished)
             {
                 var line = await NextLineAsync(linked.Token, cancellationToken, deadline.Token).ConfigureAwait(false)
@@ -268,10 +268,23 @@ internal sealed partial class ClaudeCodeConnection : IAgentConnection
         }
     }
 
-    private JsonObject UserMessage(string content) => new()
+    // The Messages API's content: the text alone, or the images (base64 sources) and then the text.
+    private JsonObject UserMessage(AgentTurn turn) => new()
     {
         ["type"] = "user",
-        ["message"] = new JsonObject { ["role"] = "user", ["content"] = content },
+        ["message"] = new JsonObject
+        {
+            ["role"] = "user",
+            ["content"] = turn.Images.Count == 0 ? turn.Content : new JsonArray(
+            [
+                .. turn.Images.Select(i => new JsonObject
+                {
+                    ["type"] = "image",
+                    ["source"] = new JsonObject { ["type"] = "base64", ["media_type"] = i.MediaType, ["data"] = i.Data },
+                }),
+                new JsonObject { ["type"] = "text", ["text"] = turn.Content },
+            ]),
+        },
         ["parent_tool_use_id"] = null,
         ["session_id"] = _sessionId,
     };

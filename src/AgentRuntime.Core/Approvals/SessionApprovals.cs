@@ -21,7 +21,6 @@ internal sealed partial class SessionApprovals(string sessionId, SessionEventLog
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Pending> _pending = [];
     private readonly Dictionary<string, Pending> _unlogged = [];
-    private readonly HashSet<string> _resolved = [];
 
     /// <summary>Whether an approval waits for an answer.</summary>
     public bool HasPending
@@ -38,15 +37,6 @@ internal sealed partial class SessionApprovals(string sessionId, SessionEventLog
     /// <summary>The approvals of one turn, decided by the rules <paramref name="rules"/> gives at each request.</summary>
     public IToolApprovals ForTurn(string turnId, Func<ApprovalRules> rules) => new TurnApprovals(this, turnId, rules);
 
-    /// <summary>Counts approvals that were pending when the server stopped as decided (expired at load).</summary>
-    public void MarkResolved(string approvalId)
-    {
-        lock (_lock)
-        {
-            _resolved.Add(approvalId);
-        }
-    }
-
     /// <summary>
     /// Decides a pending approval. Returns the resolution as logged (or as it will be, once its request is).
     /// </summary>
@@ -60,10 +50,10 @@ internal sealed partial class SessionApprovals(string sessionId, SessionEventLog
         {
             if (!_pending.Remove(approvalId, out pending!))
             {
-                throw _resolved.Contains(approvalId) ? new ApprovalAlreadyResolvedException(approvalId) : new ApprovalNotFoundException(approvalId);
+                // Decided before, in this process or an earlier one: the log knows.
+                throw log.Read(p => p.IsApprovalResolved(approvalId)) ? new ApprovalAlreadyResolvedException(approvalId) : new ApprovalNotFoundException(approvalId);
             }
 
-            _resolved.Add(approvalId);
             pending.Resolution = Resolution(pending.Request, decision, by);
             logged = !_unlogged.ContainsKey(approvalId);
         }

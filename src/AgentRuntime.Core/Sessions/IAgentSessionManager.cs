@@ -36,6 +36,10 @@ public interface IAgentSessionManager
     /// <exception cref="TurnInProgressException">A turn is running.</exception>
     Task<string> SendMessageAsync(string sessionId, string content, CancellationToken cancellationToken);
 
+    /// <summary>As <see cref="SendMessageAsync(string, string, CancellationToken)"/>, with images for the model to see.</summary>
+    /// <exception cref="ArgumentException">More images than allowed, an image too large, of another type, or not base64.</exception>
+    Task<string> SendMessageAsync(string sessionId, string content, IReadOnlyList<Blocks.MessageImage> images, CancellationToken cancellationToken);
+
     /// <summary>Sets a session's own model budget (null: its profile's applies); a raised budget lets the next model call through.</summary>
     /// <exception cref="SessionNotFoundException">No such session.</exception>
     /// <exception cref="ArgumentException">A bound is negative.</exception>

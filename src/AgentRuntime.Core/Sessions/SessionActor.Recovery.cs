@@ -31,7 +31,6 @@ internal sealed partial class SessionActor
         var expired = new List<SessionEvent>();
         foreach (var approval in Log.Read(p => p.PendingApprovals.ToList()))
         {
-            _approvals.MarkResolved(approval.ApprovalId);
             expired.Add(new ApprovalResolvedEvent
             {
                 ApprovalId = approval.ApprovalId,

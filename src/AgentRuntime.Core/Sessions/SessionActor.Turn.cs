@@ -8,7 +8,7 @@ namespace AgentRuntime.Sessions;
 internal sealed partial class SessionActor
 {
     /// <summary>Starts a turn; returns its id once the turn is running.</summary>
-    public Task<string> SendMessageAsync(string content) => InvokeAsync(() =>
+    public Task<string> SendMessageAsync(string content, IReadOnlyList<Blocks.MessageImage> images) => InvokeAsync(() =>
     {
         if (_turn is not null)
         {
@@ -39,7 +39,7 @@ internal sealed partial class SessionActor
         var approvals = _approvals.ForTurn(turnId, CurrentRules);
         var interrupted = _interruptedMessage;
         var token = _turnCancellation.Token;
-        _turn = Task.Run(() => RunTurnAsync(runner, new AgentTurn(turnId, content) { Approvals = approvals }, interrupted, token));
+        _turn = Task.Run(() => RunTurnAsync(runner, new AgentTurn(turnId, content) { Approvals = approvals, Images = images }, interrupted, token));
         PublishListChange();
         return Task.FromResult(turnId);
     });

@@ -143,15 +143,20 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         return await actor.UpdateOptionsAsync(update).ConfigureAwait(false);
     }
 
-    public async Task<string> SendMessageAsync(string sessionId, string content, CancellationToken cancellationToken)
+    public Task<string> SendMessageAsync(string sessionId, string content, CancellationToken cancellationToken) =>
+        SendMessageAsync(sessionId, content, [], cancellationToken);
+
+    public async Task<string> SendMessageAsync(string sessionId, string content, IReadOnlyList<Blocks.MessageImage> images, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(content))
+        ArgumentNullException.ThrowIfNull(images);
+        if (string.IsNullOrWhiteSpace(content) && images.Count == 0)
         {
             throw new ArgumentException("The message content is empty.", nameof(content));
         }
 
+        MessageImages.Validate(images, services.Options);
         var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        return await actor.SendMessageAsync(content).ConfigureAwait(false);
+        return await actor.SendMessageAsync(content, images).ConfigureAwait(false);
     }
 
     public async Task<SessionMetadata> SetBudgetAsync(string sessionId, Gateway.ModelBudget? budget, CancellationToken cancellationToken)

@@ -26,7 +26,7 @@ internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, 
         sandbox.BeginTurn();
         try
         {
-            var message = new UserMessageBlock { Id = $"user-{turnId}", Timestamp = time.GetUtcNow(), Content = content };
+            var message = new UserMessageBlock { Id = $"user-{turnId}", Timestamp = time.GetUtcNow(), Content = content, Images = turn.Images.Count == 0 ? null : turn.Images };
             await log.AppendAsync(
             [
                 new TurnStartedEvent { TurnId = turnId },

@@ -71,11 +71,16 @@ internal static class ControlEndpoints
         };
     }
 
-    /// <summary>Who answers, as the log records it: the API key's id, the token's subject, else the tenant.</summary>
+    /// <summary>
+    /// Who answers, as the log records it: <c>key:&lt;id&gt;</c> for an API key, <c>user:&lt;subject&gt;</c> for a token,
+    /// else <c>tenant:&lt;id&gt;</c> (authentication off).
+    /// </summary>
     public static string AnsweredBy(ClaimsPrincipal user)
     {
         var caller = Caller.From(user);
-        return caller.KeyId ?? user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier) ?? $"tenant:{caller.TenantId}";
+        return caller.KeyId is { } keyId ? $"key:{keyId}"
+            : (user.FindFirstValue("sub") ?? user.FindFirstValue(ClaimTypes.NameIdentifier)) is { } subject ? $"user:{subject}"
+            : $"tenant:{caller.TenantId}";
     }
 
     // PATCH /options: a property left out stays; model "" or null, permissionMode null go back to the profile's.

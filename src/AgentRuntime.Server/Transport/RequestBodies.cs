@@ -11,7 +11,11 @@ namespace AgentRuntime.Transport;
 /// <summary>Reads JSON request bodies so that a malformed one becomes a 400 that names the problem.</summary>
 internal static class RequestBodies
 {
-    public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
+    /// <param name="request">The request.</param>
+    /// <param name="typeInfo">What the body is.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <param name="allowImages">Whether the body may carry a message's images: the limit grows by what they may take.</param>
+    public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken, bool allowImages = false)
         where T : class
     {
         // Only JSON: a form or text/plain body is what a hostile web page can send without a CORS preflight.
@@ -21,7 +25,9 @@ internal static class RequestBodies
                 $"The request body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "none"}'.", StatusCodes.Status415UnsupportedMediaType);
         }
 
-        var limit = request.HttpContext.RequestServices.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value.MaxMessageBytes;
+        var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value;
+        // Base64 takes 4 bytes for every 3; the images are checked one by one once read.
+        var limit = options.MaxMessageBytes + (allowImages ? ((long)options.MaxImagesPerMessage * options.MaxImageBytes * 4 / 3) + 1024 : 0);
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
             sizeFeature.MaxRequestBodySize = limit;
@@ -29,7 +35,7 @@ internal static class RequestBodies
 
         if (request.ContentLength > limit)
         {
-            throw new BadRequestException($"The request body is larger than AgentRuntime:MaxMessageBytes ({limit} bytes).", StatusCodes.Status413PayloadTooLarge);
+            throw new BadRequestException($"The request body is larger than {limit} bytes (AgentRuntime:MaxMessageBytes{(allowImages ? ", with the images AgentRuntime:MaxImagesPerMessage and MaxImageBytes allow" : "")}).", StatusCodes.Status413PayloadTooLarge);
         }
 
         try

@@ -86,8 +86,9 @@ internal static class SessionEndpoints
         });
         session.MapPost("/messages", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
         {
-            var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.SendMessageBody, ct);
-            var turnId = await sessions.SendMessageAsync(id, body.Content ?? "", ct);
+            var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.JsonObject, ct, allowImages: true);
+            var (text, images) = MessageContent.Read(body);
+            var turnId = await sessions.SendMessageAsync(id, text, images, ct);
             return TypedResults.Accepted($"/api/sessions/{id}", new TurnAccepted(turnId));
         });
         session.MapGet("/events", GetEventsAsync);

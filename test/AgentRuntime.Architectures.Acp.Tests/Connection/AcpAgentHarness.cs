@@ -44,7 +44,7 @@ internal sealed class AcpAgentHarness : IAsyncDisposable
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     /// <summary>Connects while the fake agent answers initialize and session/new (or session/load when resuming).</summary>
-    public async Task<IAgentConnection> ConnectAsync(bool resume = false, AgentProfile? profile = null, Func<Task>? agentSide = null)
+    public async Task<IAgentConnection> ConnectAsync(bool resume = false, AgentProfile? profile = null, Func<Task>? agentSide = null, Approvals.PermissionMode permissionMode = Approvals.PermissionMode.Bypass)
     {
         var connecting = Architecture.ConnectAsync(new AgentConnectContext
         {
@@ -52,6 +52,7 @@ internal sealed class AcpAgentHarness : IAsyncDisposable
             Session = Session,
             Profile = profile ?? new AgentProfile { Id = "default", Name = "Default" },
             Resume = resume,
+            PermissionMode = permissionMode,
         }, Token);
         await (agentSide ?? (() => HandshakeAsync()))().WaitAsync(Bound, Token);
         Connection = await connecting.WaitAsync(Bound, Token);

@@ -107,8 +107,8 @@ public sealed class AcpConnectionTests
             await harness.Agent.RequestAsync(100, "fs/read_text_file", new JsonObject { ["sessionId"] = "acp-1", ["path"] = "/sandbox/workspace/src/a.txt", ["line"] = 2, ["limit"] = 1 });
             await harness.Agent.RequestAsync(101, "fs/write_text_file", new JsonObject { ["sessionId"] = "acp-1", ["path"] = "/sandbox/workspace/src/b.txt", ["content"] = "new" });
             await harness.Agent.RequestAsync(102, "fs/read_text_file", new JsonObject { ["sessionId"] = "acp-1", ["path"] = "/etc/passwd" });
-            await harness.Agent.RequestAsync(103, "session/request_permission", Permission("edit-1", "edit"));
-            await harness.Agent.RequestAsync(104, "session/request_permission", Permission("shell-1", "execute"));
+            await harness.Agent.RequestAsync(103, "session/request_permission", FakeAcpAgent.Permission("edit-1", "edit"));
+            await harness.Agent.RequestAsync(104, "session/request_permission", FakeAcpAgent.Permission("shell-1", "execute"));
             for (var i = 0; i < 5; i++)
             {
                 var answer = (await harness.Agent.ReadAsync())!;
@@ -251,11 +251,4 @@ public sealed class AcpConnectionTests
         Assert.Equal("The ACP agent 'fake-agent' refused to start the session: Authentication required.", error.Message);
         Assert.True(harness.Process.Exited.IsCompleted);
     }
-
-    private static JsonObject Permission(string id, string kind) => new()
-    {
-        ["sessionId"] = "acp-1",
-        ["toolCall"] = new JsonObject { ["toolCallId"] = id, ["title"] = id, ["kind"] = kind, ["status"] = "pending" },
-        ["options"] = new JsonArray(new JsonObject { ["optionId"] = "allow", ["kind"] = "allow_once" }, new JsonObject { ["optionId"] = "reject", ["kind"] = "reject_once" }),
-    };
 }

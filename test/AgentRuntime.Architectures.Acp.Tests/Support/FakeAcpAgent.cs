@@ -100,4 +100,12 @@ internal sealed class FakeAcpAgent : IAsyncDisposable
 
     /// <summary>A session/update of a message or thought chunk.</summary>
     public static JsonObject Chunk(string kind, string text) => new() { ["sessionUpdate"] = kind, ["content"] = Text(text) };
+
+    /// <summary>The parameters of a <c>session/request_permission</c> for a pending call, offering allow once and reject once.</summary>
+    public static JsonObject Permission(string id, string kind) => new()
+    {
+        ["sessionId"] = "acp-1",
+        ["toolCall"] = new JsonObject { ["toolCallId"] = id, ["title"] = id, ["kind"] = kind, ["status"] = "pending" },
+        ["options"] = new JsonArray(new JsonObject { ["optionId"] = "allow", ["kind"] = "allow_once" }, new JsonObject { ["optionId"] = "reject", ["kind"] = "reject_once" }),
+    };
 }

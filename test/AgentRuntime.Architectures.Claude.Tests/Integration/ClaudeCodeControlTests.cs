@@ -97,7 +97,7 @@ public sealed class ClaudeCodeControlTests
 
         Assert.Single(approvals.Requests);
         Assert.Null(await claude.Sandbox.ReadFileAsync(SandboxRoot.Workspace, "out.txt", Token).WaitAsync(Bound, Token));
-        var toolResult = claude.Model.ConversationRequests[^1].Messages[^1].ToJsonString();
+        var toolResult = string.Join("\n", claude.Model.ConversationRequests[^1].Messages.Select(m => m.ToJsonString()));
         Assert.Contains("Not in this repository.", toolResult, StringComparison.Ordinal);
         Assert.Contains("\"is_error\":true", toolResult, StringComparison.Ordinal);
     }

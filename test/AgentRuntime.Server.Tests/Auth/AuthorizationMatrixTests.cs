@@ -86,7 +86,7 @@ public sealed class AuthorizationMatrixTests : ServerTest
             .GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)
             .Where(m => m.Name is not ("OnConnectedAsync" or "OnDisconnectedAsync"))
             .Select(m => m.Name).Order().ToList();
-        Assert.Equal(["SubscribeSession", "SubscribeSessionList"], methods);
+        Assert.Equal(["AnswerApproval", "Interrupt", "SubscribeSession", "SubscribeSessionList"], methods);
 
         // No credential, or a bad one: the connection itself is refused.
         foreach (var bearer in new string?[] { null, own.Key[..^4] + "AAAA" })
@@ -111,6 +111,22 @@ public sealed class AuthorizationMatrixTests : ServerTest
         Assert.Equal(missing.Message.Replace(missing.Message.Split('\'')[1], "ID", StringComparison.Ordinal), foreign.Message.Replace(session.SessionId, "ID", StringComparison.Ordinal));
         Assert.Equal(1, (await FirstAsync(asOwn.StreamAsync<SessionEvent>("SubscribeSession", session.SessionId, 0L, ct), ct)).Seq);
         Assert.Equal(1, (await FirstAsync(asAdmin.StreamAsync<SessionEvent>("SubscribeSession", session.SessionId, 0L, ct), ct)).Seq);
+
+        // Interrupt and AnswerApproval: another tenant's session is "not found"; its owner and the admin get through to
+        // the session (which has no turn and no such approval).
+        var answer = new Api.AnswerApprovalBody("deny");
+        foreach (var (connection, through) in new[] { (asOther, false), (asOwn, true), (asAdmin, true) })
+        {
+            var interrupt = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<string>("Interrupt", session.SessionId, ct));
+            var approval = await Assert.ThrowsAsync<HubException>(() => connection.InvokeAsync<SessionEvent>("AnswerApproval", session.SessionId, "ap_none", answer, ct));
+            Assert.Equal(through, !interrupt.Message.Contains($"Session '{session.SessionId}' was not found", StringComparison.Ordinal));
+            Assert.Equal(through, !approval.Message.Contains($"Session '{session.SessionId}' was not found", StringComparison.Ordinal));
+            if (through)
+            {
+                Assert.Contains("no turn to interrupt", interrupt.Message, StringComparison.Ordinal);
+                Assert.Contains("Approval 'ap_none' was not found", approval.Message, StringComparison.Ordinal);
+            }
+        }
 
         // SubscribeSessionList: each sees its own tenant's changes; the admin sees all.
         var feeds = new[] { asOther, asOwn, asAdmin }.Select(c => Collect(c.StreamAsync<SessionListChange>("SubscribeSessionList", ct))).ToArray();
@@ -166,7 +182,8 @@ public sealed class AuthorizationMatrixTests : ServerTest
             .Replace("/api/profiles/{id}", "/api/profiles/default", StringComparison.Ordinal)
             .Replace("{id}", sessionId, StringComparison.Ordinal)
             .Replace("{**path}", "f.txt", StringComparison.Ordinal)
-            .Replace("{keyId}", "0000000000000000", StringComparison.Ordinal);
+            .Replace("{keyId}", "0000000000000000", StringComparison.Ordinal)
+            .Replace("{approvalId}", "ap_none", StringComparison.Ordinal);
         Assert.DoesNotContain("{", url, StringComparison.Ordinal); // A new route parameter needs a value above.
         return url;
     }
