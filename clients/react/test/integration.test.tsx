@@ -228,6 +228,50 @@ describe("hooks against the real server", () => {
   );
 
   it(
+    "sends a message with images: the user message keeps them and the model sees them; too many or a wrong type is a 400",
+    async () => {
+      const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+      const { result } = renderHook(
+        () => {
+          const agent = useAgentSession();
+          return { agent, messages: useMessages(agent.session?.sessionId) };
+        },
+        { wrapper: wrapperFor(configFor()) },
+      );
+      await waitFor(() => expect(result.current).not.toBeNull());
+      await act(async () => {
+        await result.current.agent.createSession("default", "claude-agent-sdk", "react images");
+      });
+      await waitFor(() => expect(result.current.agent.status).toBe("ready"), { timeout: STREAM_TIMEOUT });
+
+      model.enqueue({ text: "A dot." });
+      const before = model.images.length;
+      await act(async () => {
+        await result.current.messages.sendMessage([
+          { type: "text", text: "What is this?" },
+          { type: "image", mediaType: "image/png", data: png },
+        ]);
+      });
+      await waitFor(() => expect(result.current.messages.blocks.some((b) => isAssistantTextBlock(b) && b.content === "A dot.")).toBe(true), {
+        timeout: STREAM_TIMEOUT,
+      });
+      const sent = result.current.messages.blocks.find(isUserMessageBlock);
+      expect(sent).toMatchObject({ content: "What is this?", images: [{ mediaType: "image/png", data: png }] });
+      expect(model.images.slice(before)).toContainEqual([{ mediaType: "image/png", data: png }]);
+
+      const image = { type: "image" as const, mediaType: "image/png" as const, data: png };
+      await expect(result.current.messages.sendMessage([{ type: "text", text: "five" }, image, image, image, image, image])).rejects.toMatchObject({ status: 400 });
+      await expect(
+        result.current.messages.sendMessage([{ type: "image", mediaType: "image/svg+xml" as never, data: btoa("<svg/>") }]),
+      ).rejects.toMatchObject({ status: 400 });
+      await act(async () => {
+        await result.current.agent.destroySession();
+      });
+    },
+    STREAM_TIMEOUT * 2,
+  );
+
+  it(
     "resumes after the hub connection is cut mid-stream, with every seq once",
     async () => {
       const proxy = await TcpProxy.start(Number(new URL(server.baseUrl).port));

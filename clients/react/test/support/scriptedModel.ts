@@ -22,6 +22,8 @@ export class ScriptedModel {
   baseUrl = "";
   /** The text of every tool result the agent sent back, in order: what the agent was told (a denial's message, say). */
   readonly toolResults: string[] = [];
+  /** For every conversation request, the image blocks of its last user message (media type and base64 data). */
+  readonly images: Array<Array<{ mediaType: string; data: string }>> = [];
 
   private constructor() {
     this.server = createServer((request, response) => {
@@ -68,6 +70,7 @@ export class ScriptedModel {
     const isConversation = Array.isArray(body.tools) && body.tools.length > 0;
     const result = isConversation ? lastToolResult(body.messages) : undefined;
     if (result !== undefined) this.toolResults.push(result);
+    if (isConversation) this.images.push(lastUserImages(body.messages));
     const reply = isConversation ? (this.queue.shift() ?? { text: "(script exhausted)" }) : { text: "OK" };
     const id = `msg_scripted${String(++this.messageCount).padStart(4, "0")}`;
     const model = body.model ?? "claude-scripted";
@@ -104,6 +107,18 @@ export class ScriptedModel {
     send("message_stop", {});
     response.end();
   }
+}
+
+/** The image blocks of the conversation's last user message. */
+function lastUserImages(messages: unknown[] | undefined): Array<{ mediaType: string; data: string }> {
+  const last = [...(messages ?? [])].reverse().find((m) => (m as { role?: string })?.role === "user") as { content?: unknown } | undefined;
+  if (!Array.isArray(last?.content)) return [];
+  return last.content
+    .filter((c) => (c as { type?: string })?.type === "image")
+    .map((c) => {
+      const source = (c as { source?: { media_type?: string; data?: string } }).source;
+      return { mediaType: source?.media_type ?? "", data: source?.data ?? "" };
+    });
 }
 
 /** The text of the tool result in the conversation's last user message, if it carries one. */
