@@ -2,6 +2,9 @@
 // that offers tools: the first of a turn is answered with thinking, text and a Bash tool call that writes hello.txt; the
 // one that carries the tool's result is answered with text. Requests without tools (titles and the like) get "OK".
 // Text is streamed in small pieces with pauses, so the page can be seen filling in.
+//
+// A message that names one of SCENARIOS (the newest named in the conversation counts) gets that scenario's Bash call
+// instead, and the answer after its result quotes the result, so a test sees what the agent was told (a denial, say).
 import { createServer } from "node:http";
 
 export const FIRST_TEXT = "I'll create **hello.txt** with a greeting, then check that it is there.";
@@ -17,8 +20,26 @@ export const FINAL_TEXT = [
 ].join("\n");
 export const BASH_INPUT = { command: "echo hello > hello.txt", description: "x" };
 
+/** Markers a test puts in its message, and the Bash call each makes the model ask for. */
+export const SCENARIOS = {
+  /** A call that runs long enough to be stopped. */
+  "SCENARIO-SLEEP": { command: "sleep 25", description: "Wait" },
+  /** A call a person allows: it writes approved.txt. */
+  "SCENARIO-APPROVE": { command: "echo approved > approved.txt", description: "Write approved.txt" },
+  /** A call a person denies. */
+  "SCENARIO-DENY": { command: "echo denied > denied.txt", description: "Write denied.txt" },
+  /** A call whose input is hostile: markup that must stay text, and a lot of it. */
+  "SCENARIO-HOSTILE": {
+    command: `echo '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">' > hostile.txt # ${"A".repeat(60_000)}`,
+    description: '<b>bold?</b><iframe src="javascript:window.__pwned=3"></iframe>',
+  },
+};
+
+/** The answer after a scenario's tool result: it quotes the result. */
+export const RESULT_PREFIX = "The tool answered: ";
+
 export class ScriptedModel {
-  /** @type {{ path: string; tools: boolean; hasToolResult: boolean }[]} */
+  /** @type {{ path: string; tools: boolean; hasToolResult: boolean; images: number; model: string | undefined }[]} */
   requests = [];
   baseUrl = "";
   #server;
@@ -60,7 +81,11 @@ export class ScriptedModel {
 
     const tools = Array.isArray(body.tools) && body.tools.length > 0;
     const hasToolResult = lastUserMessageHasToolResult(body.messages);
-    this.requests.push({ path, tools, hasToolResult });
+    const scenario = newestScenario(body.messages);
+    // A message naming a scenario starts it even when the same user message carries a tool result (the CLI folds the
+    // result of a call cut off by an interrupt into the next message).
+    const startsScenario = scenario !== undefined && newestScenario(lastUserMessage(body.messages)) === scenario;
+    this.requests.push({ path, tools, hasToolResult, images: countImages(lastUserMessage(body.messages)), model: body.model });
     const id = `msg_web${String(++this.#count).padStart(4, "0")}`;
     const model = body.model ?? "claude-scripted";
 
@@ -69,8 +94,18 @@ export class ScriptedModel {
     let stopReason = "end_turn";
     if (!tools) {
       content = [{ type: "text", text: "OK" }];
+    } else if (startsScenario) {
+      content = [
+        { type: "text", text: `Running the ${scenario} step.` },
+        { type: "tool_use", id: `toolu_web${String(this.#count).padStart(4, "0")}`, name: "Bash", input: SCENARIOS[scenario] },
+      ];
+      stopReason = "tool_use";
+    } else if (hasToolResult && scenario) {
+      content = [{ type: "text", text: `${RESULT_PREFIX}${lastToolResultText(body.messages)}` }];
     } else if (hasToolResult) {
       content = [{ type: "text", text: FINAL_TEXT }];
+    } else if (scenario) {
+      content = [{ type: "text", text: `I saw ${countImages(lastUserMessage(body.messages))} image(s).` }];
     } else {
       content = [
         { type: "thinking", thinking: "The user wants a file. A single echo into hello.txt does it; then I will report back." },
@@ -123,6 +158,39 @@ function lastUserMessageHasToolResult(messages) {
   if (!Array.isArray(messages)) return false;
   const last = [...messages].reverse().find((m) => m?.role === "user");
   return Array.isArray(last?.content) && last.content.some((c) => c?.type === "tool_result");
+}
+
+/** The conversation's last user message, as a one-message list. */
+function lastUserMessage(messages) {
+  const last = Array.isArray(messages) ? [...messages].reverse().find((m) => m?.role === "user") : undefined;
+  return last ? [last] : [];
+}
+
+/** How many image blocks the messages carry. */
+function countImages(messages) {
+  return messages.reduce((n, m) => n + (Array.isArray(m?.content) ? m.content.filter((c) => c?.type === "image").length : 0), 0);
+}
+
+/** The scenario marker that occurs last in the conversation's user messages, if any. */
+function newestScenario(messages) {
+  if (!Array.isArray(messages)) return undefined;
+  const text = JSON.stringify(messages.filter((m) => m?.role === "user"));
+  let newest;
+  let at = -1;
+  for (const name of Object.keys(SCENARIOS)) {
+    const index = text.lastIndexOf(name);
+    if (index > at) [newest, at] = [name, index];
+  }
+  return newest;
+}
+
+/** The text of the last tool result the conversation carries. */
+function lastToolResultText(messages) {
+  const last = [...messages].reverse().find((m) => m?.role === "user");
+  const result = last?.content?.find?.((c) => c?.type === "tool_result");
+  const content = result?.content;
+  if (typeof content === "string") return content;
+  return Array.isArray(content) ? content.map((c) => c?.text ?? "").join("") : "";
 }
 
 function json(response, body) {

@@ -37,3 +37,4 @@ export * from "./types/events.js";
 export * from "./types/sessions.js";
 export * from "./types/api.js";
 export * from "./types/auth.js";
+export * from "./types/approvals.js";

@@ -12,6 +12,7 @@ import {
   isUnauthorized,
   isUserMessageBlock,
   RestClient,
+  SignalRTransport,
   useAgentSession,
   useEvents,
   useMessages,
@@ -136,6 +137,141 @@ describe("hooks against the real server", () => {
   });
 
   it(
+    "asks before a tool in ask mode: allowed over REST it runs, denied over the hub the agent is told; a running turn is interrupted",
+    async () => {
+      const transport = new SignalRTransport({ hubUrl: `${server.baseUrl}/hubs/sessions`, apiKey: server.adminKey });
+      const { result } = renderHook(
+        () => {
+          const agent = useAgentSession();
+          const sessionId = agent.session?.sessionId;
+          return { agent, messages: useMessages(sessionId), files: useWorkspaceFiles(sessionId), events: useEvents(sessionId) };
+        },
+        { wrapper: wrapperFor(configFor({ transport })) },
+      );
+      await waitFor(() => expect(result.current).not.toBeNull());
+      let sessionId = "";
+      await act(async () => {
+        sessionId = await result.current.agent.createSession("default", "claude-agent-sdk", "react approvals");
+      });
+      await waitFor(() => expect(result.current.agent.status).toBe("ready"), { timeout: STREAM_TIMEOUT });
+      await act(async () => {
+        expect(await result.current.agent.updateSessionOptions({ permissionMode: "ask" })).toMatchObject({ permissionMode: "ask" });
+      });
+      await waitFor(() => expect(result.current.agent.options?.permissionMode).toBe("ask"), { timeout: STREAM_TIMEOUT });
+
+      // Allowed over REST: the tool runs and writes its file.
+      model.enqueue({ text: "Writing it.", toolUse: { name: "Bash", input: { command: "echo allowed > allowed.txt", description: "Write" } } }, { text: "Written." });
+      await act(async () => {
+        await result.current.messages.sendMessage("Write allowed.txt");
+      });
+      await waitFor(() => expect(result.current.agent.approvals).toHaveLength(1), { timeout: STREAM_TIMEOUT });
+      const asked = result.current.agent.approvals[0]!;
+      expect(asked).toMatchObject({ toolName: "Bash", conversationId: "main", input: { command: "echo allowed > allowed.txt" } });
+      expect(result.current.agent.status).toBe("running");
+      expect(result.current.agent.session?.turnState).toBe("awaiting_approval");
+      expect((await admin().getSession(sessionId)).pendingApprovals?.map((a) => a.approvalId)).toEqual([asked.approvalId]);
+      if (asked.blockId) await waitFor(() => expect(result.current.messages.getBlock(asked.blockId!)).toMatchObject({ status: "awaiting_approval" }));
+
+      let resolved: Awaited<ReturnType<typeof result.current.agent.answerApproval>> | undefined;
+      await act(async () => {
+        resolved = await result.current.agent.answerApproval(asked.approvalId, { decision: "allow" });
+      });
+      expect(resolved).toMatchObject({ type: "session:approval:resolved", approvalId: asked.approvalId, decision: "allow" });
+      await waitFor(() => expect(result.current.agent.approvals).toEqual([]));
+      await expect(result.current.agent.answerApproval(asked.approvalId, { decision: "deny" })).rejects.toMatchObject({ status: 409 });
+      await waitFor(() => expect(result.current.agent.status).toBe("ready"), { timeout: STREAM_TIMEOUT });
+      await waitFor(() => expect(result.current.files.getFile("allowed.txt")).toBeDefined(), { timeout: STREAM_TIMEOUT });
+
+      // Denied over the hub with a message, which the agent hears as the tool's result.
+      model.enqueue({ text: "Deleting it.", toolUse: { name: "Bash", input: { command: "rm allowed.txt", description: "Delete" } } }, { text: "Understood." });
+      await act(async () => {
+        await result.current.messages.sendMessage("Delete allowed.txt");
+      });
+      await waitFor(() => expect(result.current.agent.approvals).toHaveLength(1), { timeout: STREAM_TIMEOUT });
+      const denied = await transport.answerApproval(sessionId, result.current.agent.approvals[0]!.approvalId, { decision: "deny", message: "Keep that file" });
+      expect(denied).toMatchObject({ decision: "deny", message: "Keep that file" });
+      await waitFor(() => expect(result.current.agent.status).toBe("ready"), { timeout: STREAM_TIMEOUT });
+      expect(model.toolResults.at(-1)).toContain("Keep that file");
+      expect((await admin().listFiles(sessionId)).map((f) => f.path)).toContain("allowed.txt");
+
+      // Interrupted over REST while its tool runs (bypass mode: the profile's again); nothing runs then, so a 409.
+      await act(async () => {
+        await result.current.agent.updateSessionOptions({ permissionMode: null });
+      });
+      await waitFor(() => expect(result.current.agent.options?.permissionMode).toBeUndefined(), { timeout: STREAM_TIMEOUT });
+      // No reply after this one: the interrupt cuts the turn before the tool's result goes back to the model, and a
+      // reply left in the queue would answer the next test's message.
+      model.enqueue({ text: "Waiting.", toolUse: { name: "Bash", input: { command: "sleep 25", description: "Wait" } } });
+      await act(async () => {
+        await result.current.messages.sendMessage("Wait a while");
+      });
+      await waitFor(
+        () => expect(result.current.messages.blocks.some((b) => b.type === "tool_use" && b.status === "running" && JSON.stringify(b.input).includes("sleep 25"))).toBe(true),
+        { timeout: STREAM_TIMEOUT },
+      );
+      const started = Date.now();
+      await act(async () => {
+        const turnStarted = result.current.events.events.filter((e) => e.type === "session:turn:started").at(-1);
+        expect(await result.current.agent.interrupt()).toBe(turnStarted && "turnId" in turnStarted ? turnStarted.turnId : undefined);
+      });
+      await waitFor(() => expect(result.current.messages.stopReason).toBe("interrupted"), { timeout: 20_000 });
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(result.current.agent.status).toBe("ready");
+      await expect(result.current.agent.interrupt()).rejects.toMatchObject({ status: 409 });
+      await expect(transport.interrupt(sessionId)).rejects.toThrow();
+
+      await act(async () => {
+        await result.current.agent.destroySession();
+      });
+    },
+    STREAM_TIMEOUT * 3,
+  );
+
+  it(
+    "sends a message with images: the user message keeps them and the model sees them; too many or a wrong type is a 400",
+    async () => {
+      const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+      const { result } = renderHook(
+        () => {
+          const agent = useAgentSession();
+          return { agent, messages: useMessages(agent.session?.sessionId) };
+        },
+        { wrapper: wrapperFor(configFor()) },
+      );
+      await waitFor(() => expect(result.current).not.toBeNull());
+      await act(async () => {
+        await result.current.agent.createSession("default", "claude-agent-sdk", "react images");
+      });
+      await waitFor(() => expect(result.current.agent.status).toBe("ready"), { timeout: STREAM_TIMEOUT });
+
+      model.enqueue({ text: "A dot." });
+      const before = model.images.length;
+      await act(async () => {
+        await result.current.messages.sendMessage([
+          { type: "text", text: "What is this?" },
+          { type: "image", mediaType: "image/png", data: png },
+        ]);
+      });
+      await waitFor(() => expect(result.current.messages.blocks.some((b) => isAssistantTextBlock(b) && b.content === "A dot.")).toBe(true), {
+        timeout: STREAM_TIMEOUT,
+      });
+      const sent = result.current.messages.blocks.find(isUserMessageBlock);
+      expect(sent).toMatchObject({ content: "What is this?", images: [{ mediaType: "image/png", data: png }] });
+      expect(model.images.slice(before)).toContainEqual([{ mediaType: "image/png", data: png }]);
+
+      const image = { type: "image" as const, mediaType: "image/png" as const, data: png };
+      await expect(result.current.messages.sendMessage([{ type: "text", text: "five" }, image, image, image, image, image])).rejects.toMatchObject({ status: 400 });
+      await expect(
+        result.current.messages.sendMessage([{ type: "image", mediaType: "image/svg+xml" as never, data: btoa("<svg/>") }]),
+      ).rejects.toMatchObject({ status: 400 });
+      await act(async () => {
+        await result.current.agent.destroySession();
+      });
+    },
+    STREAM_TIMEOUT * 2,
+  );
+
+  it(
     "resumes after the hub connection is cut mid-stream, with every seq once",
     async () => {
       const proxy = await TcpProxy.start(Number(new URL(server.baseUrl).port));
@@ -249,7 +385,8 @@ describe("authentication and tenants against the real server", () => {
       expect(seenByB.map((s) => s.sessionId)).not.toContain(adminSession.sessionId);
       expect(seenByB.map((s) => s.sessionId)).not.toContain(laterAdminSession.sessionId);
       expect(new Set(seenByB.map((s) => s.tenantId))).toEqual(new Set(["b"]));
-      expect(result.current.agent.session?.tenantId).toBe("b");
+      // The hook's own session comes from its detail, which may arrive after the list has heard of it.
+      await waitFor(() => expect(result.current.agent.session?.tenantId).toBe("b"), { timeout: STREAM_TIMEOUT });
 
       await waitFor(() => expect(adminView.current.sessions.map((s) => s.sessionId)).toContain(laterAdminSession.sessionId), { timeout: STREAM_TIMEOUT });
       // Another tenant's session is as missing as one that never was.

@@ -154,3 +154,41 @@ describe("RestClient session pages", () => {
     await expect(rest.listSessionsPage({ limit: 0 })).rejects.toMatchObject({ status: 400, detail: expect.stringContaining("'limit'") });
   });
 });
+
+describe("RestClient control of a running agent", () => {
+  it("interrupt posts to the session's interrupt and reads the stopped turn; no turn running is the server's 409", async () => {
+    const { rest, sent } = client({}, json(202, { turnId: "t1" }), problem(409, "No turn is running", "Session 's 1' has no turn to interrupt."));
+    expect(await rest.interrupt("s 1")).toBe("t1");
+    expect(sent[0]).toMatchObject({ method: "POST", url: "http://runtime.test/api/sessions/s%201/interrupt", body: undefined });
+    await expect(rest.interrupt("s 1")).rejects.toMatchObject({ status: 409, kind: "other" });
+  });
+
+  it("answerApproval posts the answer and returns the resolved event; answered twice is a 409, unknown a 404", async () => {
+    const resolved = { seq: 9, sessionId: "s1", timestamp: "t", type: "session:approval:resolved", approvalId: "a/1", decision: "allow", by: "k1", remember: true };
+    const { rest, sent } = client({}, json(200, resolved), problem(409, "Already answered"), problem(404, "Approval not found"));
+    const answer = { decision: "allow" as const, updatedInput: { command: "echo hi" }, remember: "session" as const };
+    expect(await rest.answerApproval("s1", "a/1", answer)).toEqual(resolved);
+    expect(sent[0]).toMatchObject({ method: "POST", url: "http://runtime.test/api/sessions/s1/approvals/a%2F1" });
+    expect(JSON.parse(sent[0]!.body!)).toEqual(answer);
+    await expect(rest.answerApproval("s1", "a/1", { decision: "deny", message: "no" })).rejects.toMatchObject({ status: 409 });
+    await expect(rest.answerApproval("s1", "gone", { decision: "deny" })).rejects.toMatchObject({ status: 404, kind: "not_found" });
+  });
+
+  it("updateOptions patches the options, null meaning the profile's, and reads them back", async () => {
+    const { rest, sent } = client({}, json(200, { permissionMode: "ask", allowedTools: [] }));
+    expect(await rest.updateOptions("s1", { model: null, permissionMode: "ask" })).toEqual({ permissionMode: "ask", allowedTools: [] });
+    expect(sent[0]).toMatchObject({ method: "PATCH", url: "http://runtime.test/api/sessions/s1/options" });
+    expect(JSON.parse(sent[0]!.body!)).toEqual({ model: null, permissionMode: "ask" });
+  });
+
+  it("sendMessage sends text as a string and images as parts", async () => {
+    const { rest, sent } = client({}, json(202, { turnId: "t1" }), json(202, { turnId: "t2" }));
+    await rest.sendMessage("s1", "hello");
+    const parts = [
+      { type: "text" as const, text: "what is this?" },
+      { type: "image" as const, mediaType: "image/png" as const, data: "iVBORw0KGgo=" },
+    ];
+    expect(await rest.sendMessage("s1", parts)).toBe("t2");
+    expect(sent.map((s) => JSON.parse(s.body!))).toEqual([{ content: "hello" }, { content: parts }]);
+  });
+});

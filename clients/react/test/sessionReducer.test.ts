@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sessionReducer, orderOf, type SessionAction } from "../src/state/sessionReducer.js";
 import { initialSessionState, MAX_RAW_EVENTS, type SessionState } from "../src/state/sessionState.js";
+import type { ToolStatus, ToolUseBlock } from "../src/types/blocks.js";
 import type { SessionEvent } from "../src/types/events.js";
 import { detail, EventFactory, text, timestamp } from "./support/events.js";
 
@@ -210,6 +211,117 @@ describe("sessionReducer", () => {
     expect(state.lastSeq).toBe(MAX_RAW_EVENTS + 5);
   });
 
+  it("an approval request is pending until resolved, and the running turn waits for it meanwhile", () => {
+    const f = new EventFactory();
+    const hydrated = sessionReducer(initialSessionState("s1"), { type: "hydrate", detail: detail() });
+    const asked = apply(
+      [
+        f.make("session:turn:started", { turnId: "t1" }),
+        f.make("session:block:start", { conversationId: "main", block: bash("u", "running") }),
+        f.make("session:block:update", { conversationId: "main", blockId: "u", updates: { status: "awaiting_approval" } }),
+        f.make("session:approval:requested", approval("a1")),
+      ],
+      hydrated,
+    );
+    expect(asked.approvals.map((a) => a.approvalId)).toEqual(["a1"]);
+    expect(asked.turn).toEqual({ state: "awaiting_approval", turnId: "t1" });
+    expect(asked.session?.turnState).toBe("awaiting_approval");
+    expect(asked.threads.main?.[0]).toMatchObject({ status: "awaiting_approval" });
+
+    const second = apply([f.make("session:approval:requested", approval("a2"))], asked);
+    const one = apply([f.make("session:approval:resolved", { approvalId: "a1", decision: "allow", by: "key1", remember: false })], second);
+    expect(one.approvals.map((a) => a.approvalId)).toEqual(["a2"]);
+    expect(one.turn.state).toBe("awaiting_approval");
+
+    const none = apply(
+      [
+        f.make("session:approval:resolved", { approvalId: "a2", decision: "deny", by: "key1", message: "no", remember: false }),
+        f.make("session:block:update", { conversationId: "main", blockId: "u", updates: { status: "running" } }),
+      ],
+      one,
+    );
+    expect(none.approvals).toEqual([]);
+    expect(none.turn).toEqual({ state: "running", turnId: "t1" });
+    expect(none.session?.turnState).toBe("running");
+  });
+
+  it("a resolution of an approval it does not hold changes nothing but the cursor", () => {
+    const f = new EventFactory();
+    const asked = apply([f.make("session:approval:requested", approval("a1"))]);
+    const after = apply([f.make("session:approval:resolved", { approvalId: "other", decision: "deny", by: "timeout", remember: false })], asked);
+    expect(after.approvals).toBe(asked.approvals);
+    expect(after.lastSeq).toBe(2);
+  });
+
+  it("a request logged again is shown once", () => {
+    const f = new EventFactory();
+    const state = apply([f.make("session:approval:requested", approval("a1")), f.make("session:approval:requested", { ...approval("a1"), toolName: "Write" })]);
+    expect(state.approvals.map((a) => [a.approvalId, a.toolName])).toEqual([["a1", "Write"]]);
+  });
+
+  it("hydrate seeds the pending approvals and the options, and a running turn with one pending waits for it", () => {
+    const f = new EventFactory();
+    const pending = { ...f.make("session:approval:requested", approval("a1")), seq: 4 };
+    const options = { model: "claude-x", permissionMode: "ask" as const, allowedTools: ["Read"] };
+    const state = sessionReducer(initialSessionState("s1"), {
+      type: "hydrate",
+      detail: detail({ turnState: "running", lastSeq: 5, pendingApprovals: [pending], options }),
+    });
+    expect(state.approvals).toEqual([pending]);
+    expect(state.options).toEqual(options);
+    expect(state.turn.state).toBe("awaiting_approval");
+    expect(state.session?.turnState).toBe("awaiting_approval");
+    expect(state.session).not.toHaveProperty("pendingApprovals");
+    expect(state.session).not.toHaveProperty("options");
+
+    // A server that predates approvals sends neither.
+    const old = sessionReducer(initialSessionState("s1"), { type: "hydrate", detail: detail({ turnState: "running", lastSeq: 1 }) });
+    expect(old).toMatchObject({ approvals: [], options: undefined, turn: { state: "running" } });
+  });
+
+  it("an options update replaces the options", () => {
+    const f = new EventFactory();
+    const state = apply([
+      f.make("session:options:update", { options: { model: "m1", allowedTools: [] } }),
+      f.make("session:options:update", { options: { permissionMode: "ask", allowedTools: ["Bash"] } }),
+    ]);
+    expect(state.options).toEqual({ permissionMode: "ask", allowedTools: ["Bash"] });
+  });
+
+  it("an interrupted turn ends idle with its stop reason, and the next turn starts without it", () => {
+    const f = new EventFactory();
+    const stopped = apply([f.make("session:turn:started", { turnId: "t1" }), f.make("session:turn:completed", { turnId: "t1", stopReason: "interrupted" })]);
+    expect(stopped.turn).toEqual({ state: "idle", turnId: "t1", stopReason: "interrupted" });
+    expect(apply([f.make("session:turn:started", { turnId: "t2" })], stopped).turn).toEqual({ state: "running", turnId: "t2" });
+  });
+
+  it("text and thinking blocks stream from their start to their completion or their turn's end", () => {
+    const f = new EventFactory();
+    const state = apply([
+      f.make("session:turn:started", { turnId: "t1" }),
+      f.make("session:block:start", { conversationId: "main", block: text("a") }),
+      f.make("session:block:start", { conversationId: "main", block: { type: "thinking", id: "k", timestamp, content: "" } }),
+      f.make("session:block:start", { conversationId: "main", block: bash("u", "pending") }),
+      f.make("session:block:start", { conversationId: "agent-1", block: text("inner") }),
+    ]);
+    expect(state.streamingBlocks).toEqual({ a: "main", k: "main", inner: "agent-1" });
+    const completed = apply([f.make("session:block:complete", { conversationId: "main", blockId: "a", block: text("a", "done") })], state);
+    expect(completed.streamingBlocks).toEqual({ k: "main", inner: "agent-1" });
+    const ended = apply([f.make("session:turn:completed", { turnId: "t1", stopReason: "interrupted" })], completed);
+    expect(ended.streamingBlocks).toEqual({});
+  });
+
+  it("clearEvents forgets the raw events but not the cursor or the blocks", () => {
+    const f = new EventFactory();
+    const state = apply([f.make("session:block:start", { conversationId: "main", block: text("t", "x") })]);
+    const cleared = sessionReducer(state, { type: "clearEvents" });
+    expect(cleared.events).toEqual([]);
+    expect(cleared.lastSeq).toBe(1);
+    expect(cleared.threads.main).toEqual([text("t", "x")]);
+    expect(sessionReducer(cleared, { type: "clearEvents" })).toBe(cleared);
+    expect(apply([f.make("session:turn:started", { turnId: "t" })], cleared).events.map((e) => e.seq)).toEqual([2]);
+  });
+
   it("orderOf classifies against the cursor", () => {
     expect([orderOf(5, 5), orderOf(5, 3), orderOf(5, 6), orderOf(5, 8)]).toEqual(["duplicate", "duplicate", "next", "gap"]);
   });
@@ -223,6 +335,14 @@ describe("sessionReducer", () => {
     expect(state).toMatchObject({ connection: "ended", deleted: true, workspaceFiles: [{ path: "f" }] });
   });
 });
+
+function bash(id: string, status: ToolStatus): ToolUseBlock {
+  return { type: "tool_use", id, timestamp, toolName: "Bash", toolUseId: `tu-${id}`, input: { command: "ls" }, status };
+}
+
+function approval(approvalId: string) {
+  return { approvalId, turnId: "t1", conversationId: "main", blockId: "u", toolUseId: "tu-u", toolName: "Bash", input: { command: "ls" }, options: [] };
+}
 
 function usage(inputTokens: number, outputTokens: number) {
   return { inputTokens, outputTokens, cacheCreationInputTokens: 0, cacheReadInputTokens: 0 };

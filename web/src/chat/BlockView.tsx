@@ -1,4 +1,4 @@
-import type { ConversationBlock, SubagentView, ToolResultBlock } from "@agent-runtime/react";
+import type { ConversationBlock, MessageImage, SubagentView, ToolResultBlock } from "@agent-runtime/react";
 import { Markdown } from "./Markdown";
 import { SubagentCard } from "./SubagentCard";
 import { ToolCard } from "./ToolCard";
@@ -17,7 +17,23 @@ export function BlockView({ block, result, subagents, streaming, depth }: BlockV
     case "user_message":
       return (
         <div className="msg msg-user" data-testid="user-message">
-          <div className="bubble">{block.content}</div>
+          <div className="bubble">
+            {block.images && block.images.length > 0 && (
+              <div className="message-images">
+                {block.images.map((image, index) => {
+                  const src = imageSource(image);
+                  return src ? (
+                    <img key={index} src={src} alt={`Image ${index + 1} sent with the message`} data-testid="message-image" />
+                  ) : (
+                    <span key={index} className="muted small">
+                      (image {index + 1} in a format this page does not show)
+                    </span>
+                  );
+                })}
+              </div>
+            )}
+            {block.content}
+          </div>
         </div>
       );
     case "assistant_text":
@@ -67,6 +83,14 @@ export function BlockView({ block, result, subagents, streaming, depth }: BlockV
     default:
       return null;
   }
+}
+
+const SHOWN_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+/** A data URL for an image the server stored, only for image types and base64 text: nothing else becomes a URL. */
+function imageSource(image: MessageImage): string | undefined {
+  if (!SHOWN_IMAGE_TYPES.has(image.mediaType) || typeof image.data !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(image.data)) return undefined;
+  return `data:${image.mediaType};base64,${image.data}`;
 }
 
 function firstLine(text: string): string {

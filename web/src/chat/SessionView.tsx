@@ -1,11 +1,14 @@
 import { useAgentSession, useEvents, useMessages, useSubagents, type ConversationBlock } from "@agent-runtime/react";
-import { useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { architectureLabel, sessionTitle } from "../app/format";
 import { navigate } from "../app/router";
 import { FilePanel } from "../files/FilePanel";
 import { StatusChips } from "../sessions/StatusChips";
+import { ApprovalCard } from "./ApprovalCard";
+import { ApprovalsContext, placeApprovals } from "./approvals";
 import { BlockList, currentProgress } from "./BlockList";
 import { Composer } from "./Composer";
+import { SessionSettings } from "./SessionSettings";
 import { UsageBar } from "./UsageBar";
 
 /** Whether the conversation already shows the error inline, as an error block does for a failed turn. */
@@ -15,8 +18,9 @@ function shownInline(blocks: ConversationBlock[], error: string): boolean {
 
 /** A session: its conversation streaming in, the message box, usage, and the workspace beside it. */
 export function SessionView({ sessionId }: { sessionId: string }) {
-  const { session, status, error: sessionError, destroySession } = useAgentSession(sessionId);
-  const { blocks, metadata, isStreaming, error, sendMessage } = useMessages(sessionId);
+  const { session, status, error: sessionError, destroySession, interrupt, approvals, answerApproval, options, updateSessionOptions } =
+    useAgentSession(sessionId);
+  const { blocks, metadata, isStreaming, stopReason, error, sendMessage } = useMessages(sessionId);
   const { subagents } = useSubagents(sessionId);
   const { connection, connectionError } = useEvents(sessionId);
   const [tab, setTab] = useState<"chat" | "files">("chat");
@@ -29,6 +33,26 @@ export function SessionView({ sessionId }: { sessionId: string }) {
     const element = scroller.current;
     if (element && stick.current) element.scrollTop = element.scrollHeight;
   }, [blocks, isStreaming]);
+  const placed = useMemo(() => placeApprovals(approvals, blocks), [approvals, blocks]);
+  const approvalsContext = useMemo(() => ({ byBlock: placed.byBlock, answer: answerApproval }), [placed.byBlock, answerApproval]);
+
+  // Esc stops the running turn from anywhere in the page, except where Esc means something of its own: a field being
+  // edited (the model name, an approval's input) or an open dialog.
+  const stopRef = useRef(interrupt);
+  stopRef.current = interrupt;
+  useEffect(() => {
+    if (!isStreaming) return;
+    const onKeyDown = (event: KeyboardEvent) => {
+      if (event.key !== "Escape" || event.defaultPrevented || event.isComposing) return;
+      const target = event.target instanceof Element ? event.target : null;
+      if (target?.closest("[data-approval], input, select, dialog")) return;
+      event.preventDefault();
+      stopRef.current().catch(() => undefined);
+    };
+    window.addEventListener("keydown", onKeyDown);
+    return () => window.removeEventListener("keydown", onKeyDown);
+  }, [isStreaming]);
+
   const onScroll = () => {
     const element = scroller.current;
     if (element) stick.current = element.scrollHeight - element.scrollTop - element.clientHeight < 80;
@@ -71,6 +95,7 @@ export function SessionView({ sessionId }: { sessionId: string }) {
             {session && <StatusChips session={session} />}
           </div>
         </div>
+        <SessionSettings options={options} busy={isStreaming} onChange={updateSessionOptions} />
         <div className="session-actions">
           <UsageBar metadata={metadata} />
           <button type="button" className="button small ghost danger" onClick={remove} title="Delete this session">
@@ -106,7 +131,16 @@ export function SessionView({ sessionId }: { sessionId: string }) {
                 <p className="muted small">The agent's sandbox starts with the first message; its files appear on the right.</p>
               </div>
             ) : (
-              <BlockList blocks={blocks} subagents={subagentMap} streaming={isStreaming} />
+              <ApprovalsContext.Provider value={approvalsContext}>
+                <BlockList blocks={blocks} subagents={subagentMap} streaming={isStreaming} />
+              </ApprovalsContext.Provider>
+            )}
+            {placed.loose.length > 0 && (
+              <div className="loose-approvals" data-testid="loose-approvals">
+                {placed.loose.map((approval) => (
+                  <ApprovalCard key={approval.approvalId} approval={approval} onAnswer={answerApproval} />
+                ))}
+              </div>
             )}
             {sandboxStarting && (
               <div className="progress-note" data-testid="sandbox-starting" role="status">
@@ -123,8 +157,17 @@ export function SessionView({ sessionId }: { sessionId: string }) {
                   <span />
                   <span />
                 </span>
-                Working{progress ? <span className="working-detail"> · {progress}</span> : null}
+                {approvals.length > 0 ? (
+                  "Waiting for your answer"
+                ) : (
+                  <>Working{progress ? <span className="working-detail"> · {progress}</span> : null}</>
+                )}
               </div>
+            )}
+            {!isStreaming && stopReason === "interrupted" && (
+              <p className="notice stopped-note" data-testid="turn-stopped">
+                Stopped.
+              </p>
             )}
             {error && !isStreaming && !shownInline(blocks, error) && (
               <p className="notice notice-error" data-testid="turn-error">
@@ -132,7 +175,7 @@ export function SessionView({ sessionId }: { sessionId: string }) {
               </p>
             )}
           </div>
-          <Composer busy={isStreaming} onSend={sendMessage} />
+          <Composer busy={isStreaming} onSend={sendMessage} onStop={interrupt} />
         </div>
         <aside className="side">
           <FilePanel sessionId={sessionId} />

@@ -1,5 +1,7 @@
 import type { SubagentBlock, SubagentView } from "@agent-runtime/react";
 import { useState } from "react";
+import { ApprovalCard } from "./ApprovalCard";
+import { useApprovals } from "./approvals";
 import { BlockList } from "./BlockList";
 import { Markdown } from "./Markdown";
 import { StatusBadge, toolSummary } from "./ToolCard";
@@ -18,7 +20,9 @@ export function SubagentCard({
 }) {
   const [open, setOpen] = useState(false);
   const blocks = view?.blocks ?? [];
-  const running = block.status === "running" || block.status === "pending";
+  const running = block.status === "running" || block.status === "pending" || block.status === "awaiting_approval";
+  const { byBlock, answer } = useApprovals();
+  const approval = byBlock.get(block.id);
   return (
     <div className={`card subagent-card tool-${block.status}`} data-testid="subagent-card" data-status={block.status}>
       <button type="button" className="card-header" onClick={() => setOpen(!open)} aria-expanded={open}>
@@ -39,6 +43,7 @@ export function SubagentCard({
           )}
         </div>
       )}
+      {approval && <ApprovalCard key={approval.approvalId} approval={approval} onAnswer={answer} />}
       {block.output && (
         <div className="card-body subagent-output">
           <div className="io-label">Result</div>

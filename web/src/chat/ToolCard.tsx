@@ -1,8 +1,16 @@
 import type { JsonValue, ToolResultBlock, ToolStatus, ToolUseBlock } from "@agent-runtime/react";
 import { useState } from "react";
 import { formatDuration } from "../app/format";
+import { ApprovalCard } from "./ApprovalCard";
+import { useApprovals } from "./approvals";
 
-const statusLabels: Record<ToolStatus, string> = { pending: "Pending", running: "Running", success: "Done", error: "Failed" };
+const statusLabels: Record<ToolStatus, string> = {
+  pending: "Pending",
+  awaiting_approval: "Needs approval",
+  running: "Running",
+  success: "Done",
+  error: "Failed",
+};
 
 /** The one line that says what a call does: the command, the file, the pattern. */
 export function toolSummary(toolName: string, input: JsonValue): string {
@@ -38,9 +46,10 @@ export function StatusBadge({ status }: { status: ToolStatus }) {
   return (
     <span className={`status status-${status}`} data-testid="tool-status" data-status={status}>
       {status === "running" || status === "pending" ? <span className="spinner" aria-hidden="true" /> : null}
+      {status === "awaiting_approval" && <span aria-hidden="true">?</span>}
       {status === "success" && <span aria-hidden="true">✓</span>}
       {status === "error" && <span aria-hidden="true">✕</span>}
-      {statusLabels[status]}
+      {statusLabels[status] ?? status}
     </span>
   );
 }
@@ -51,6 +60,8 @@ export function ToolCard({ block, result }: { block: ToolUseBlock; result: ToolR
   const [open, setOpen] = useState(failed);
   const summary = toolSummary(block.toolName, block.input);
   const status: ToolStatus = result?.isError && block.status === "success" ? "error" : block.status;
+  const { byBlock, answer } = useApprovals();
+  const approval = byBlock.get(block.id);
   return (
     <div className={`card tool-card tool-${status}`} data-testid="tool-card" data-tool={block.toolName} data-status={status}>
       <button type="button" className="card-header" onClick={() => setOpen(!open)} aria-expanded={open}>
@@ -74,6 +85,7 @@ export function ToolCard({ block, result }: { block: ToolUseBlock; result: ToolR
           )}
         </div>
       )}
+      {approval && <ApprovalCard key={approval.approvalId} approval={approval} onAnswer={answer} />}
     </div>
   );
 }

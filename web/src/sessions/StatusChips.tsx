@@ -17,6 +17,10 @@ export function StatusChips({ session }: { session: Pick<SessionListItem, "turnS
           <>
             <span className="spinner" aria-hidden="true" /> Working
           </>
+        ) : session.turnState === "awaiting_approval" ? (
+          <>
+            <span aria-hidden="true">?</span> Needs approval
+          </>
         ) : (
           "Idle"
         )}

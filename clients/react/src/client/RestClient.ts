@@ -5,11 +5,14 @@ import type {
   CreateSessionRequest,
   FileWritten,
   HealthReport,
+  MessageContent,
   ModelBudget,
   TurnAccepted,
+  TurnInterrupted,
 } from "../types/api.js";
+import type { ApprovalAnswer, SessionOptions, SessionOptionsUpdate } from "../types/approvals.js";
 import type { ApiKeyInfo, CallerInfo, CreateApiKeyRequest, CreatedApiKey } from "../types/auth.js";
-import type { SessionEvent } from "../types/events.js";
+import type { ApprovalResolvedEvent, SessionEvent } from "../types/events.js";
 import type {
   SessionDetail,
   SessionListItem,
@@ -124,10 +127,32 @@ export class RestClient {
     return this.request("PATCH", `/api/sessions/${encodeURIComponent(sessionId)}`, { budget }, signal);
   }
 
-  /** Sends the user's message; resolves to the id of the turn that answers it. */
-  async sendMessage(sessionId: string, content: string, signal?: AbortSignal): Promise<string> {
+  /** Sends the user's message (text, or text and images as parts); resolves to the id of the turn that answers it. */
+  async sendMessage(sessionId: string, content: MessageContent, signal?: AbortSignal): Promise<string> {
     const accepted = await this.request<TurnAccepted>("POST", `/api/sessions/${encodeURIComponent(sessionId)}/messages`, { content }, signal);
     return accepted.turnId;
+  }
+
+  /**
+   * Stops the session's running turn; resolves to its id. The turn ends with `session:turn:completed`
+   * (`stopReason: "interrupted"`) and its pending approvals are denied. A 409 means no turn was running.
+   */
+  async interrupt(sessionId: string, signal?: AbortSignal): Promise<string> {
+    const stopped = await this.request<TurnInterrupted>("POST", `/api/sessions/${encodeURIComponent(sessionId)}/interrupt`, undefined, signal);
+    return stopped.turnId;
+  }
+
+  /**
+   * Answers a pending approval; resolves to the `session:approval:resolved` event the server logged. A 404 means the
+   * session has no such approval; a 409 that it was already answered (by another client, its timeout, an interrupt).
+   */
+  answerApproval(sessionId: string, approvalId: string, answer: ApprovalAnswer, signal?: AbortSignal): Promise<ApprovalResolvedEvent> {
+    return this.request("POST", `/api/sessions/${encodeURIComponent(sessionId)}/approvals/${encodeURIComponent(approvalId)}`, answer, signal);
+  }
+
+  /** Sets the session's model or permission mode (`null`: its profile's again); they apply from its next turn. */
+  updateOptions(sessionId: string, options: SessionOptionsUpdate, signal?: AbortSignal): Promise<SessionOptions> {
+    return this.request("PATCH", `/api/sessions/${encodeURIComponent(sessionId)}/options`, options, signal);
   }
 
   /** The session's logged events after `afterSeq`. */

@@ -12,7 +12,8 @@ import {
   type IHttpConnectionOptions,
   type ISubscription,
 } from "@microsoft/signalr";
-import type { SessionEvent } from "../types/events.js";
+import type { ApprovalAnswer } from "../types/approvals.js";
+import type { ApprovalResolvedEvent, SessionEvent } from "../types/events.js";
 import type { SessionListChange } from "../types/sessions.js";
 import { AgentRuntimeApiError } from "./AgentRuntimeApiError.js";
 import type { HubTransport, StreamHandle, StreamObserver } from "./HubTransport.js";
@@ -102,6 +103,18 @@ export class SignalRTransport implements HubTransport {
 
   subscribeSessionList(observer: StreamObserver<SessionListChange>): StreamHandle {
     return this.stream(() => this.connection.stream<SessionListChange>("SubscribeSessionList"), observer);
+  }
+
+  /** The hub's `Interrupt(sessionId)`: stops the session's running turn and resolves to its id (as `RestClient.interrupt`). */
+  async interrupt(sessionId: string): Promise<string> {
+    await this.connected();
+    return this.connection.invoke<string>("Interrupt", sessionId);
+  }
+
+  /** The hub's `AnswerApproval`: answers a pending approval and resolves to the logged event (as `RestClient.answerApproval`). */
+  async answerApproval(sessionId: string, approvalId: string, answer: ApprovalAnswer): Promise<ApprovalResolvedEvent> {
+    await this.connected();
+    return this.connection.invoke<ApprovalResolvedEvent>("AnswerApproval", sessionId, approvalId, answer);
   }
 
   async stop(): Promise<void> {

@@ -1,3 +1,5 @@
+import { useCallback } from "react";
+import { useAgentService } from "../context/AgentServiceProvider.js";
 import type { SessionEvent } from "../types/events.js";
 import type { ConnectionState } from "../state/sessionState.js";
 import { useSessionState } from "./useSessionState.js";
@@ -11,15 +13,22 @@ export interface UseEventsResult {
   /** Where the live subscription stands. */
   connection: ConnectionState;
   connectionError: string | undefined;
+  /** Forgets the raw events kept so far (not the cursor, nor anything they built): a debugging view's "clear". */
+  clearEvents: () => void;
 }
 
 /** A session's raw events and its subscription's state, for debugging views. */
 export function useEvents(sessionId: string | undefined): UseEventsResult {
+  const service = useAgentService();
   const state = useSessionState(sessionId);
+  const clearEvents = useCallback(() => {
+    if (sessionId) service.sessionStore(sessionId).dispatch({ type: "clearEvents" });
+  }, [service, sessionId]);
   return {
     events: state?.events ?? [],
     lastSeq: state?.lastSeq ?? 0,
     connection: state?.connection ?? "idle",
     connectionError: state?.connectionError,
+    clearEvents,
   };
 }

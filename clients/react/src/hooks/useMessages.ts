@@ -1,11 +1,13 @@
 import { useCallback, useMemo, useState } from "react";
 import { useAgentService } from "../context/AgentServiceProvider.js";
+import type { MessageContent } from "../types/api.js";
 import type { BlockOfType, BlockType, ConversationBlock } from "../types/blocks.js";
 import { MAIN_CONVERSATION } from "../types/events.js";
 import type { SessionMetadata } from "../types/sessions.js";
 import { useSessionState } from "./useSessionState.js";
 
 const NO_BLOCKS: ConversationBlock[] = [];
+const NO_IDS: ReadonlySet<string> = new Set();
 
 /** What {@link useMessages} returns. */
 export interface UseMessagesResult {
@@ -13,12 +15,16 @@ export interface UseMessagesResult {
   blocks: ConversationBlock[];
   /** The main conversation's totals (tokens, cost, model). */
   metadata: SessionMetadata | undefined;
-  /** Whether a turn is under way. */
+  /** Whether a turn is under way (also while it waits for an approval). */
   isStreaming: boolean;
+  /** The main conversation's text and thinking blocks that are still growing: for a cursor or a typing indicator. */
+  streamingBlockIds: ReadonlySet<string>;
+  /** Why the last turn ended early: `interrupted` when a client stopped it; undefined while running or when it finished. */
+  stopReason: string | undefined;
   /** The last failure: of a send, of the turn, or an `error` event. */
   error: string | undefined;
-  /** Sends the user's message; resolves to the turn id. */
-  sendMessage: (content: string) => Promise<string>;
+  /** Sends the user's message — text, or parts of text and images — and resolves to the turn id. */
+  sendMessage: (content: MessageContent) => Promise<string>;
   /** A block by id, from any thread. */
   getBlock: (blockId: string) => ConversationBlock | undefined;
   /** The main conversation's blocks of one type. */
@@ -33,7 +39,7 @@ export function useMessages(sessionId: string | undefined): UseMessagesResult {
   const blocks = state?.threads[MAIN_CONVERSATION] ?? NO_BLOCKS;
 
   const sendMessage = useCallback(
-    async (content: string) => {
+    async (content: MessageContent) => {
       if (!sessionId) throw new Error("useMessages: there is no session to send to.");
       setSendError(undefined);
       try {
@@ -59,17 +65,28 @@ export function useMessages(sessionId: string | undefined): UseMessagesResult {
     [blocks],
   );
 
+  const streaming = state?.streamingBlocks;
+  const streamingBlockIds = useMemo(() => {
+    if (!streaming) return NO_IDS;
+    const ids = Object.keys(streaming).filter((id) => streaming[id] === MAIN_CONVERSATION);
+    return ids.length === 0 ? NO_IDS : new Set(ids);
+  }, [streaming]);
+
   const error = sendError ?? state?.turn.error ?? state?.lastError?.message;
+  const turnState = state?.turn.state;
+  const stopReason = state?.turn.stopReason;
   return useMemo(
     () => ({
       blocks,
       metadata: state?.metadata,
-      isStreaming: state?.turn.state === "running",
+      isStreaming: turnState !== undefined && turnState !== "idle",
+      streamingBlockIds,
+      stopReason: turnState === "idle" ? stopReason : undefined,
       error,
       sendMessage,
       getBlock,
       getBlocksByType,
     }),
-    [blocks, state?.metadata, state?.turn.state, error, sendMessage, getBlock, getBlocksByType],
+    [blocks, state?.metadata, turnState, streamingBlockIds, stopReason, error, sendMessage, getBlock, getBlocksByType],
   );
 }

@@ -16,6 +16,8 @@ export interface UseSessionListResult {
   loadMore: () => Promise<void>;
   /** Reads the list again. */
   refresh: () => Promise<void>;
+  /** A session of the list by id; undefined when it is not among the sessions read (or does not exist). */
+  getSession: (sessionId: string) => SessionListItem | undefined;
 }
 
 /**
@@ -29,6 +31,8 @@ export function useSessionList(): UseSessionListResult {
   const state = useSyncExternalStore(list.subscribe, list.snapshot, list.snapshot);
   const refresh = useCallback(() => list.refresh(), [list]);
   const loadMore = useCallback(() => list.loadMore(), [list]);
+  const sessions = state.sessions;
+  const getSession = useCallback((sessionId: string) => sessions.find((s) => s.sessionId === sessionId), [sessions]);
   return {
     sessions: state.sessions,
     isLoading: state.isLoading,
@@ -37,5 +41,6 @@ export function useSessionList(): UseSessionListResult {
     isLoadingMore: state.isLoadingMore,
     loadMore,
     refresh,
+    getSession,
   };
 }

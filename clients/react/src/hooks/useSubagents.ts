@@ -21,10 +21,18 @@ export interface SubagentView {
 export interface UseSubagentsResult {
   /** The subagents in the order they started. */
   subagents: SubagentView[];
-  /** Whether any subagent is still pending or running. */
+  /** How many subagents there are. */
+  count: number;
+  /** Whether any subagent is still under way: pending, waiting for an approval, or running. */
   hasRunningSubagents: boolean;
   getSubagent: (subagentId: string) => SubagentView | undefined;
+  /** A subagent's own blocks; empty when there is no such subagent. */
+  getSubagentBlocks: (subagentId: string) => ConversationBlock[];
+  /** The subagents whose block has that status. */
+  getSubagentsByStatus: (status: ToolStatus) => SubagentView[];
 }
+
+const NO_BLOCKS: ConversationBlock[] = [];
 
 /** A session's subagents and their threads, streaming in like the main conversation. */
 export function useSubagents(sessionId: string | undefined): UseSubagentsResult {
@@ -47,10 +55,14 @@ export function useSubagents(sessionId: string | undefined): UseSubagentsResult 
           metadata: state?.threadMetadata[id],
         };
       });
+    const getSubagent = (subagentId: string) => subagents.find((s) => s.id === subagentId);
     return {
       subagents,
-      hasRunningSubagents: subagents.some((s) => s.status === "pending" || s.status === "running"),
-      getSubagent: (subagentId: string) => subagents.find((s) => s.id === subagentId),
+      count: subagents.length,
+      hasRunningSubagents: subagents.some((s) => s.status === "pending" || s.status === "awaiting_approval" || s.status === "running"),
+      getSubagent,
+      getSubagentBlocks: (subagentId: string) => getSubagent(subagentId)?.blocks ?? NO_BLOCKS,
+      getSubagentsByStatus: (status: ToolStatus) => subagents.filter((s) => s.status === status),
     };
   }, [state?.threads, state?.threadOrder, state?.threadMetadata]);
 }

@@ -14,6 +14,10 @@ export interface UseWorkspaceFilesResult {
   /** Reads the list again. */
   refresh: () => Promise<void>;
   getFile: (path: string) => WorkspaceFileInfo | undefined;
+  /** The files whose path matches: a regular expression, or a glob (`*` within a folder, `**` across folders, `?`). */
+  getFilesByPattern: (pattern: RegExp | string) => WorkspaceFileInfo[];
+  /** The files with that extension, with or without its dot (`".py"` or `"py"`), in any case. */
+  getFilesByExtension: (extension: string) => WorkspaceFileInfo[];
   /** A file's text as its last file event carried it (small UTF-8 files), without a request. */
   getContent: (path: string) => string | undefined;
   /** A file's text: the carried content when there is one, else read from the server. */
@@ -45,11 +49,11 @@ export function useWorkspaceFiles(sessionId: string | undefined): UseWorkspaceFi
     }
   }, [service, sessionId, store]);
 
-  // Read again when a turn ends (running → idle), which is when the server has stored the turn's files.
+  // Read again when a turn ends (running or awaiting an approval → idle), which is when the server has stored its files.
   const turnState = state?.turn.state;
   const previous = useRef(turnState);
   useEffect(() => {
-    if (previous.current === "running" && turnState === "idle") void refresh();
+    if (previous.current !== undefined && previous.current !== "idle" && turnState === "idle") void refresh();
     previous.current = turnState;
   }, [turnState, refresh]);
   useEffect(() => {
@@ -60,6 +64,22 @@ export function useWorkspaceFiles(sessionId: string | undefined): UseWorkspaceFi
   const contents = state?.fileContents;
   const getFile = useCallback((path: string) => files.find((f) => f.path === path), [files]);
   const getContent = useCallback((path: string) => contents?.[path], [contents]);
+  const getFilesByPattern = useCallback(
+    (pattern: RegExp | string) => {
+      const regex = typeof pattern === "string" ? globToRegExp(pattern) : pattern;
+      // A global or sticky regex keeps its place between tests; a fresh copy without those flags does not.
+      const test = regex.global || regex.sticky ? new RegExp(regex.source, regex.flags.replace(/[gy]/g, "")) : regex;
+      return files.filter((f) => test.test(f.path));
+    },
+    [files],
+  );
+  const getFilesByExtension = useCallback(
+    (extension: string) => {
+      const suffix = `.${extension.replace(/^\./, "").toLowerCase()}`;
+      return files.filter((f) => f.path.toLowerCase().endsWith(suffix));
+    },
+    [files],
+  );
   const readFile = useCallback(
     async (path: string) => {
       const inline = contents?.[path];
@@ -69,5 +89,26 @@ export function useWorkspaceFiles(sessionId: string | undefined): UseWorkspaceFi
     },
     [contents, service, sessionId],
   );
-  return { files, isLoading, error, refresh, getFile, getContent, readFile };
+  return { files, isLoading, error, refresh, getFile, getFilesByPattern, getFilesByExtension, getContent, readFile };
+}
+
+/** A glob over whole paths: `**` any run of characters, `*` any within one folder, `?` one character. */
+export function globToRegExp(glob: string): RegExp {
+  let source = "";
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === "*" && glob[i + 1] === "*") {
+      // `**/` also matches no folder at all, so `src/**/*.ts` finds `src/a.ts`.
+      if (glob[i + 2] === "/") {
+        source += "(?:.*/)?";
+        i += 2;
+      } else {
+        source += ".*";
+        i++;
+      }
+    } else if (c === "*") source += "[^/]*";
+    else if (c === "?") source += "[^/]";
+    else source += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${source}$`);
 }

@@ -1,5 +1,6 @@
 import type { HubTransport } from "../client/HubTransport.js";
 import type { RestClient } from "../client/RestClient.js";
+import type { MessageContent } from "../types/api.js";
 import { DEFAULT_RECONNECT, type ReconnectPolicy } from "./reconnect.js";
 import { SessionFeed } from "./SessionFeed.js";
 import { SessionListStore } from "./SessionListStore.js";
@@ -76,9 +77,20 @@ export class AgentService {
   }
 
   /** Sends a message, bringing the session's subscription back first if it had ended. */
-  async sendMessage(sessionId: string, content: string): Promise<string> {
+  async sendMessage(sessionId: string, content: MessageContent): Promise<string> {
     this.sessions.get(sessionId)?.feed.revive();
     return this.rest.sendMessage(sessionId, content);
+  }
+
+  /**
+   * Reads the session's detail again and seeds its store with it when it is newer than what the events built, bringing
+   * the subscription back if it had ended: for a view that suspects it fell behind, or after the app was asleep.
+   */
+  async syncSession(sessionId: string): Promise<void> {
+    const entry = this.entry(sessionId);
+    entry.feed.revive();
+    const detail = await this.rest.getSession(sessionId);
+    entry.store.dispatch({ type: "hydrate", detail });
   }
 
   /** Stops every subscription and closes the hub connection. */

@@ -9,7 +9,8 @@ export type SessionAction =
   | { type: "hydrate"; detail: SessionDetail }
   | { type: "resubscribe" }
   | { type: "connection"; connection: ConnectionState; error?: string; deleted?: boolean }
-  | { type: "files"; files: WorkspaceFileInfo[] };
+  | { type: "files"; files: WorkspaceFileInfo[] }
+  | { type: "clearEvents" };
 
 /** How an event relates to the cursor: the next one, one already applied, or one past a gap. */
 export type EventOrder = "next" | "duplicate" | "gap";
@@ -38,6 +39,8 @@ export function sessionReducer(state: SessionState, action: SessionAction): Sess
       return { ...state, connection: action.connection, connectionError: action.error, deleted: action.deleted ?? state.deleted };
     case "files":
       return { ...state, workspaceFiles: action.files };
+    case "clearEvents":
+      return state.events.length === 0 ? state : { ...state, events: [] };
   }
 }
 
@@ -57,9 +60,18 @@ function applyEvent(state: SessionState, event: SessionEvent): SessionState {
     session: state.session ? { ...state.session, lastActivity: event.timestamp } : undefined,
   };
   switch (event.type) {
-    case "session:block:start":
-    case "session:block:complete":
-      return upsert(base, event.conversationId, event.block);
+    case "session:block:start": {
+      const started = upsert(base, event.conversationId, event.block);
+      return event.block.type === "assistant_text" || event.block.type === "thinking"
+        ? { ...started, streamingBlocks: { ...started.streamingBlocks, [event.block.id]: event.conversationId } }
+        : started;
+    }
+    case "session:block:complete": {
+      const completed = upsert(base, event.conversationId, event.block);
+      if (!(event.blockId in completed.streamingBlocks) && !(event.block.id in completed.streamingBlocks)) return completed;
+      const { [event.blockId]: _done, [event.block.id]: _same, ...streamingBlocks } = completed.streamingBlocks;
+      return { ...completed, streamingBlocks };
+    }
     case "session:block:delta":
       return updateBlock(base, event.blockId, (block) =>
         block.type === "assistant_text" || block.type === "thinking" ? { ...block, content: block.content + event.delta } : block,
@@ -76,11 +88,25 @@ function applyEvent(state: SessionState, event: SessionEvent): SessionState {
     case "session:status":
       return { ...base, runtime: event.runtime, session: base.session ? { ...base.session, runtime: event.runtime } : undefined };
     case "session:turn:started":
-      return withTurn(base, { state: "running", turnId: event.turnId });
+      return withTurn(base, { state: base.approvals.length > 0 ? "awaiting_approval" : "running", turnId: event.turnId });
     case "session:turn:completed":
-      return withTurn(base, { state: "idle", turnId: event.turnId });
+      return withTurn(
+        { ...base, streamingBlocks: {} },
+        event.stopReason === undefined ? { state: "idle", turnId: event.turnId } : { state: "idle", turnId: event.turnId, stopReason: event.stopReason },
+      );
     case "session:turn:failed":
-      return withTurn(base, { state: "idle", turnId: event.turnId, error: event.error });
+      return withTurn({ ...base, streamingBlocks: {} }, { state: "idle", turnId: event.turnId, error: event.error });
+    case "session:approval:requested": {
+      // A request logged again (it cannot be, but a replay must not show it twice) replaces the first.
+      const approvals = [...base.approvals.filter((a) => a.approvalId !== event.approvalId), event];
+      return withApprovals(base, approvals);
+    }
+    case "session:approval:resolved": {
+      const approvals = base.approvals.filter((a) => a.approvalId !== event.approvalId);
+      return approvals.length === base.approvals.length ? base : withApprovals(base, approvals);
+    }
+    case "session:options:update":
+      return { ...base, options: event.options };
     case "session:file:created":
     case "session:file:modified": {
       const file = { path: event.path, size: event.size, hash: event.hash, modifiedAt: event.timestamp };
@@ -102,6 +128,15 @@ function applyEvent(state: SessionState, event: SessionEvent): SessionState {
       // An event type newer than this package: its seq still counts, and useEvents shows it.
       return base;
   }
+}
+
+/** The pending approvals, and the turn state they imply: a running turn with one pending waits for a person. */
+function withApprovals(state: SessionState, approvals: SessionState["approvals"]): SessionState {
+  const next = { ...state, approvals };
+  const { turn } = state;
+  if (turn.state === "idle") return next;
+  const turnState = approvals.length > 0 ? "awaiting_approval" : "running";
+  return turnState === turn.state ? next : withTurn(next, { ...turn, state: turnState });
 }
 
 function withTurn(state: SessionState, turn: SessionState["turn"]): SessionState {
@@ -149,7 +184,11 @@ function hydrate(state: SessionState, detail: SessionDetail): SessionState {
   // A detail older than what the events already built would take the state back; the events win.
   if (detail.lastSeq < state.lastSeq) return { ...state, hydrated: true, workspaceFiles: detail.workspaceFiles };
 
-  const { blocks, subagents, workspaceFiles, metadata, lastSeq, ...session } = detail;
+  const { blocks, subagents, workspaceFiles, metadata, lastSeq, pendingApprovals, options, ...listed } = detail;
+  const approvals = pendingApprovals ?? [];
+  // The same rule as the events': a running turn with an approval pending waits for a person.
+  const turnState = listed.turnState === "running" && approvals.length > 0 ? "awaiting_approval" : listed.turnState;
+  const session = { ...listed, turnState };
   const threads: SessionState["threads"] = { main: blocks };
   const positions: SessionState["positions"] = {};
   blocks.forEach((block, index) => (positions[block.id] = { conversationId: MAIN_CONVERSATION, index }));
@@ -167,7 +206,11 @@ function hydrate(state: SessionState, detail: SessionDetail): SessionState {
     positions,
     metadata,
     runtime: detail.runtime,
-    turn: { state: detail.turnState },
+    turn: { state: turnState },
+    approvals,
+    options: options ?? state.options,
+    // Which blocks were still growing at the detail's seq is not in it; the turn's end or their completion says.
+    streamingBlocks: turnState === "idle" ? {} : state.streamingBlocks,
     workspaceFiles,
     gap: null,
   };

@@ -1,5 +1,6 @@
 import type { ConversationBlock } from "../types/blocks.js";
-import type { SessionEvent } from "../types/events.js";
+import type { SessionOptions } from "../types/approvals.js";
+import type { ApprovalRequestedEvent, SessionEvent } from "../types/events.js";
 import type { SessionListItem, SessionMetadata, SessionRuntime, TurnState, WorkspaceFileInfo } from "../types/sessions.js";
 
 /** Where a session's live subscription stands. */
@@ -25,7 +26,17 @@ export interface SessionState {
   /** Each subagent conversation's totals. */
   threadMetadata: Record<string, SessionMetadata>;
   runtime?: SessionRuntime;
-  turn: { state: TurnState; turnId?: string; error?: string };
+  /** The current or last turn: `stopReason` is `interrupted` when a client stopped it. */
+  turn: { state: TurnState; turnId?: string; error?: string; stopReason?: string };
+  /** The approvals that wait for an answer, in the order they were asked. */
+  approvals: ApprovalRequestedEvent[];
+  /** What the session sets for itself over its profile; undefined until the detail or an event says. */
+  options?: SessionOptions;
+  /**
+   * Text and thinking blocks that started and are still growing, by block id → conversation id: started by an event
+   * this client applied and neither completed nor ended with their turn.
+   */
+  streamingBlocks: Record<string, string>;
   /** The last `error` event. */
   lastError?: { message: string; code?: string };
   workspaceFiles: WorkspaceFileInfo[];
@@ -56,6 +67,8 @@ export function initialSessionState(sessionId: string): SessionState {
     positions: {},
     threadMetadata: {},
     turn: { state: "idle" },
+    approvals: [],
+    streamingBlocks: {},
     workspaceFiles: [],
     fileContents: {},
     events: [],

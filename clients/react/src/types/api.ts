@@ -1,4 +1,5 @@
 // The REST API's own bodies (docs/protocol.md, "REST").
+import type { ImageMediaType } from "./blocks.js";
 import type { Architecture } from "./sessions.js";
 
 /** `GET /api/health`. */
@@ -78,6 +79,30 @@ export interface FileWritten {
   created: boolean;
   /** Whether the content changed (false when the same bytes were there). */
   changed: boolean;
+}
+
+/** Text in a message of several parts. */
+export interface TextPart {
+  type: "text";
+  text: string;
+}
+
+/** An image in a message of several parts: its type and its bytes in base64 (no `data:` prefix). */
+export interface ImagePart {
+  type: "image";
+  mediaType: ImageMediaType;
+  data: string;
+}
+
+/** One part of a message. */
+export type MessageContentPart = TextPart | ImagePart;
+
+/** What a user sends: text, or parts (text and images) in order. */
+export type MessageContent = string | MessageContentPart[];
+
+/** `POST /api/sessions/{id}/interrupt` answers `202` with the stopped turn's id. */
+export interface TurnInterrupted {
+  turnId: string;
 }
 
 /** `POST /api/sessions/{id}/messages` answers `202` with the turn's id. */

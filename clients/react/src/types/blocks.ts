@@ -1,7 +1,10 @@
 // Blocks as docs/protocol.md ("Blocks") defines them. Every block has `type`, `id` and `timestamp` (ISO-8601).
 
-/** Where a tool call or a subagent stands. */
-export type ToolStatus = "pending" | "running" | "success" | "error";
+/**
+ * Where a tool call or a subagent stands. `awaiting_approval`: the agent asked to run it and a person has to allow or
+ * deny it (see `session:approval:requested`).
+ */
+export type ToolStatus = "pending" | "awaiting_approval" | "running" | "success" | "error";
 
 /** Any JSON value, as a tool's `input` or a system block's `metadata` holds. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -16,10 +19,22 @@ interface BlockBase {
   timestamp: string;
 }
 
-/** A message the user sent. */
+/** An image in a user's message: its type and its bytes in base64. */
+export interface MessageImage {
+  mediaType: ImageMediaType;
+  /** The image's bytes, base64-encoded (no `data:` prefix). */
+  data: string;
+}
+
+/** The image types the server accepts in a message. */
+export type ImageMediaType = "image/png" | "image/jpeg" | "image/gif" | "image/webp";
+
+/** A message the user sent: its text, and the images sent with it. */
 export interface UserMessageBlock extends BlockBase {
   type: "user_message";
   content: string;
+  /** Absent when the message had none. */
+  images?: MessageImage[];
 }
 
 /** Text the assistant wrote; grows through `session:block:delta` events while streaming. */

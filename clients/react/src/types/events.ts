@@ -1,5 +1,6 @@
 // Events as docs/protocol.md ("Events and the durable log") defines them.
-import type { ConversationBlock, JsonObject } from "./blocks.js";
+import type { ApprovalDecision, ApprovalOption, SessionOptions } from "./approvals.js";
+import type { ConversationBlock, JsonObject, JsonValue } from "./blocks.js";
 import type { SessionMetadata, SessionRuntime } from "./sessions.js";
 
 interface EventBase {
@@ -60,10 +61,12 @@ export interface TurnStartedEvent extends EventBase {
   turnId: string;
 }
 
-/** A turn ended normally. */
+/** A turn ended normally, or because a client stopped it. */
 export interface TurnCompletedEvent extends EventBase {
   type: "session:turn:completed";
   turnId: string;
+  /** `interrupted` when a client stopped the turn; absent when the agent finished its answer. */
+  stopReason?: "interrupted" | (string & {});
 }
 
 /** A turn ended with an error. */
@@ -71,6 +74,51 @@ export interface TurnFailedEvent extends EventBase {
   type: "session:turn:failed";
   turnId: string;
   error: string;
+}
+
+/**
+ * A tool call waits for a person's decision. It stays pending, for every client, until a `session:approval:resolved`
+ * with the same `approvalId`; the session's detail lists the pending ones.
+ */
+export interface ApprovalRequestedEvent extends EventBase {
+  type: "session:approval:requested";
+  /** What `POST /api/sessions/{id}/approvals/{approvalId}` answers. */
+  approvalId: string;
+  turnId: string;
+  /** `"main"` or the subagent whose thread the tool call is in. */
+  conversationId: string;
+  /** The tool call's block, when the agent announced it before asking. */
+  blockId?: string;
+  toolUseId?: string;
+  toolName: string;
+  /** The tool's input, which an answer may change. */
+  input: JsonValue;
+  /** The answers the agent offers, when it offers a choice; empty for a plain allow or deny. */
+  options: ApprovalOption[];
+  /** When the request is denied if nobody answers it. */
+  expiresAt?: string;
+}
+
+/** An approval was decided, once: by a person, by its timeout, or by the runtime (an interrupt, a restart). */
+export interface ApprovalResolvedEvent extends EventBase {
+  type: "session:approval:resolved";
+  approvalId: string;
+  decision: ApprovalDecision;
+  /** Who decided: the answering caller's key id or user, or `timeout`, `interrupt`, `restart`. */
+  by: string;
+  /** The message the agent is given with a denial. */
+  message?: string;
+  /** The input the tool runs with, when the answer changed it. */
+  updatedInput?: JsonValue;
+  /** Whether the answer stands for the rest of the session. */
+  remember: boolean;
+}
+
+/** The session's options changed; they apply from its next turn. */
+export interface OptionsUpdateEvent extends EventBase {
+  type: "session:options:update";
+  /** The options as they are now. */
+  options: SessionOptions;
 }
 
 /** A workspace file changed: the agent wrote or deleted it, or a client uploaded or deleted it. */
@@ -118,6 +166,9 @@ export type SessionEvent =
   | TurnStartedEvent
   | TurnCompletedEvent
   | TurnFailedEvent
+  | ApprovalRequestedEvent
+  | ApprovalResolvedEvent
+  | OptionsUpdateEvent
   | FileCreatedEvent
   | FileModifiedEvent
   | FileDeletedEvent

@@ -1,12 +1,14 @@
 // Sessions as docs/protocol.md ("REST") defines them. Absent optional values are omitted on the wire, not null.
 import type { ModelBudget } from "./api.js";
+import type { SessionOptions } from "./approvals.js";
 import type { ConversationBlock } from "./blocks.js";
+import type { ApprovalRequestedEvent } from "./events.js";
 
 /** The agent architectures. */
 export type Architecture = "claude-agent-sdk" | "gemini-cli";
 
-/** Whether a session is answering a message. */
-export type TurnState = "idle" | "running";
+/** Whether a session is answering a message; `awaiting_approval` while its turn waits for a person to answer an approval. */
+export type TurnState = "idle" | "running" | "awaiting_approval";
 
 /** Where a sandbox stands. `starting` has an empty `sandboxId` until the provider assigns it. */
 export type SandboxStatus = "starting" | "ready" | "unhealthy" | "terminated";
@@ -94,6 +96,10 @@ export interface SessionDetail extends SessionListItem {
   subagents: SubagentThread[];
   workspaceFiles: WorkspaceFileInfo[];
   metadata?: SessionMetadata;
+  /** The approvals that wait for an answer, in the order they were asked (absent from servers older than approvals). */
+  pendingApprovals?: ApprovalRequestedEvent[];
+  /** What the session sets for itself over its profile (absent from servers older than session options). */
+  options?: SessionOptions;
   /** The seq of the last logged event; subscribe after it to follow the session. */
   lastSeq: number;
 }
