@@ -264,12 +264,10 @@ internal sealed class StreamJsonMapper(TimeProvider? time, SessionMetadata total
 
         if (ClaudeContent.UserText(line) is { } text)
         {
-            Whole(events, conversation, new UserMessageBlock
-            {
-                Id = line.Uuid ?? $"user-{Guid.NewGuid():N}",
-                Timestamp = timestamp,
-                Content = text,
-            });
+            // The CLI records an interrupt as a user message of its own; nobody wrote it, so it is shown as a notice.
+            Whole(events, conversation, text.StartsWith("[Request interrupted by user", StringComparison.Ordinal)
+                ? new SystemBlock { Id = line.Uuid ?? $"interrupted-{Guid.NewGuid():N}", Timestamp = timestamp, Subtype = "interrupted", Message = "Interrupted by the user." }
+                : new UserMessageBlock { Id = line.Uuid ?? $"user-{Guid.NewGuid():N}", Timestamp = timestamp, Content = text });
         }
 
         if (line.ContentBlocks is not { } blocks)

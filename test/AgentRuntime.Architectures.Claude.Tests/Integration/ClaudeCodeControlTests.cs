@@ -39,6 +39,8 @@ public sealed class ClaudeCodeControlTests
 
         var stopped = stopping.Elapsed;
         Assert.True(stopped < TimeSpan.FromSeconds(10), $"the turn took {stopped} to stop");
+        Assert.DoesNotContain(events, e => e is BlockStartEvent { Block: UserMessageBlock });
+        Assert.Contains(events, e => e is BlockCompleteEvent { Block: SystemBlock { Subtype: "interrupted" } });
         Assert.False(connection.Exited.IsCompleted);
         var next = await ClaudeSession.RunTurnAsync(connection, "Are you there?");
         Assert.Equal("Still here.", next.OfType<BlockCompleteEvent>().Select(e => e.Block).OfType<AssistantTextBlock>().Last().Content);
