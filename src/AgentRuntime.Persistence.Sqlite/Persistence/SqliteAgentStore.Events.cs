@@ -111,14 +111,16 @@ internal sealed partial class SqliteAgentStore
         return numbered;
     }
 
+    // The payload is bound as the serializer's UTF-8 bytes and cast to the column's text (the database is UTF-8, so
+    // the bytes are kept as they are): no UTF-16 string in between, and no second encoding of it for the binding.
     private const string InsertEvent =
-        "INSERT INTO events (session_id, seq, type, timestamp, payload) VALUES ($id, $seq, $type, $timestamp, $payload);";
+        "INSERT INTO events (session_id, seq, type, timestamp, payload) VALUES ($id, $seq, $type, $timestamp, CAST($payload AS TEXT));";
 
     // The first event numbered from a remembered last seq goes in only after the event before it: a log deleted (and
     // perhaps made again) since then has no such event, and nothing is inserted.
     private const string InsertEventAfterItsPredecessor = """
         INSERT INTO events (session_id, seq, type, timestamp, payload)
-        SELECT $id, $seq, $type, $timestamp, $payload
+        SELECT $id, $seq, $type, $timestamp, CAST($payload AS TEXT)
         WHERE EXISTS (SELECT 1 FROM events WHERE session_id = $id AND seq = $seq - 1);
         """;
 
@@ -170,7 +172,7 @@ internal sealed partial class SqliteAgentStore
             _seq = command.Parameters.Add("$seq", SqliteType.Integer);
             _type = command.Parameters.Add("$type", SqliteType.Text);
             _timestamp = command.Parameters.Add("$timestamp", SqliteType.Text);
-            _payload = command.Parameters.Add("$payload", SqliteType.Text);
+            _payload = command.Parameters.Add("$payload", SqliteType.Blob);
         }
 
         public SqliteCommand Command { get; }
@@ -181,7 +183,7 @@ internal sealed partial class SqliteAgentStore
             _seq.Value = e.Seq;
             _type.Value = type;
             _timestamp.Value = FormatTimestamp(e.Timestamp);
-            _payload.Value = JsonSerializer.Serialize(e, AgentRuntimeJsonContext.Default.SessionEvent);
+            _payload.Value = JsonSerializer.SerializeToUtf8Bytes(e, AgentRuntimeJsonContext.Default.SessionEvent);
         }
     }
 

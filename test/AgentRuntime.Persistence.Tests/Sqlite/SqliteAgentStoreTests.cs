@@ -327,6 +327,22 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
         Assert.Equal("turn-3", ((TurnStartedEvent)log[2]).TurnId);
     }
 
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_Payload_IsTheEventsJsonAsText()
+    {
+        var session = await CreateSessionAsync();
+        var appended = await Store.AppendEventsAsync(session.SessionId, [new ErrorEvent { Message = "é 🚀 \"q\" <x>", Code = "c", Timestamp = Epoch }], CancellationToken);
+
+        await using var connection = await ConnectAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT typeof(payload), payload FROM events WHERE session_id = $id;";
+        command.Parameters.AddWithValue("$id", session.SessionId);
+        await using var reader = await command.ExecuteReaderAsync(CancellationToken);
+        Assert.True(await reader.ReadAsync(CancellationToken));
+        Assert.Equal("text", reader.GetString(0));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(appended[0], AgentRuntime.Serialization.AgentRuntimeJsonContext.Default.SessionEvent), reader.GetString(1));
+    }
+
     private async Task<IAgentStore> OpenAsync(CancellationToken cancellationToken)
     {
         var store = new SqliteAgentStore(
