@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using AgentRuntime.Events;
 using AgentRuntime.Serialization;
@@ -53,10 +55,10 @@ internal sealed partial class SqliteAgentStore
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using var last = CreateCommand(connection, transaction, "SELECT MAX(seq) FROM events WHERE session_id = $id;");
         var lastId = last.Parameters.Add("$id", SqliteType.Text);
-        await using var insert = CreateCommand(connection, transaction, InsertEvent);
-        var row = new EventRowParameters(insert);
-        await using var insertAfter = CreateCommand(connection, transaction, InsertEventAfterItsPredecessor);
-        var rowAfter = new EventRowParameters(insertAfter);
+        using var insert = new EventInsert(connection, InsertEvent);
+        using var insertAfter = new EventInsert(connection, InsertEventAfterItsPredecessor);
+        var payload = new ArrayBufferWriter<byte>(1024);
+        await using var payloadWriter = new Utf8JsonWriter(payload, PayloadWriterOptions);
 
         var lastSeqs = new Dictionary<string, long>(StringComparer.Ordinal);
         var numbered = new IReadOnlyList<SessionEvent>[batches.Count];
@@ -81,22 +83,30 @@ internal sealed partial class SqliteAgentStore
                 }
             }
 
+            cancellationToken.ThrowIfCancellationRequested();
+            var sessionIdUtf8 = events.Count > 0 ? Encoding.UTF8.GetBytes(sessionId) : [];
             var stamped = new SessionEvent[events.Count];
             for (var i = 0; i < events.Count; i++)
             {
                 var e = events[i] with { Seq = ++seq, SessionId = sessionId };
-                var command = guarded && i == 0 ? rowAfter : row;
-                command.Set(e, typeNames[b][i]);
+                payload.ResetWrittenCount();
+                payloadWriter.Reset(payload);
+                JsonSerializer.Serialize(payloadWriter, e, AgentRuntimeJsonContext.Default.SessionEvent);
+                payloadWriter.Flush();
+                var command = guarded && i == 0 ? insertAfter : insert;
+                bool inserted;
                 try
                 {
-                    if (await command.Command.ExecuteNonQueryAsync(cancellationToken) == 0)
-                    {
-                        throw new StaleLastSeqException(); // No predecessor: the log was deleted or is shorter.
-                    }
+                    inserted = command.Run(sessionIdUtf8, e.Seq, typeNames[b][i], e.Timestamp, payload.WrittenSpan);
                 }
                 catch (SqliteException ex) when (guarded && i == 0 && ex.SqliteErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT)
                 {
                     throw new StaleLastSeqException(); // The seq is taken: another writer appended meanwhile.
+                }
+
+                if (!inserted)
+                {
+                    throw new StaleLastSeqException(); // No predecessor: the log was deleted or is shorter.
                 }
 
                 stamped[i] = e;
@@ -111,16 +121,23 @@ internal sealed partial class SqliteAgentStore
         return numbered;
     }
 
-    // The payload is bound as the serializer's UTF-8 bytes and cast to the column's text (the database is UTF-8, so
-    // the bytes are kept as they are): no UTF-16 string in between, and no second encoding of it for the binding.
+    // What JsonSerializer.Serialize(e, context) writes with, so the payload is the JSON it always was.
+    private static readonly JsonWriterOptions PayloadWriterOptions = new()
+    {
+        Encoder = AgentRuntimeJsonContext.Default.Options.Encoder,
+        Indented = AgentRuntimeJsonContext.Default.Options.WriteIndented,
+        MaxDepth = AgentRuntimeJsonContext.Default.Options.MaxDepth,
+        SkipValidation = true,
+    };
+
     private const string InsertEvent =
-        "INSERT INTO events (session_id, seq, type, timestamp, payload) VALUES ($id, $seq, $type, $timestamp, CAST($payload AS TEXT));";
+        "INSERT INTO events (session_id, seq, type, timestamp, payload) VALUES ($id, $seq, $type, $timestamp, $payload);";
 
     // The first event numbered from a remembered last seq goes in only after the event before it: a log deleted (and
     // perhaps made again) since then has no such event, and nothing is inserted.
     private const string InsertEventAfterItsPredecessor = """
         INSERT INTO events (session_id, seq, type, timestamp, payload)
-        SELECT $id, $seq, $type, $timestamp, CAST($payload AS TEXT)
+        SELECT $id, $seq, $type, $timestamp, $payload
         WHERE EXISTS (SELECT 1 FROM events WHERE session_id = $id AND seq = $seq - 1);
         """;
 
@@ -154,37 +171,6 @@ internal sealed partial class SqliteAgentStore
         await using var command = CreateCommand(connection, null, "SELECT COALESCE(MAX(seq), 0) FROM events WHERE session_id = $id;");
         command.Parameters.AddWithValue("$id", sessionId);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    /// <summary>The parameters of one event's row, bound once per command and set per event.</summary>
-    private sealed class EventRowParameters
-    {
-        private readonly SqliteParameter _id;
-        private readonly SqliteParameter _seq;
-        private readonly SqliteParameter _type;
-        private readonly SqliteParameter _timestamp;
-        private readonly SqliteParameter _payload;
-
-        public EventRowParameters(SqliteCommand command)
-        {
-            Command = command;
-            _id = command.Parameters.Add("$id", SqliteType.Text);
-            _seq = command.Parameters.Add("$seq", SqliteType.Integer);
-            _type = command.Parameters.Add("$type", SqliteType.Text);
-            _timestamp = command.Parameters.Add("$timestamp", SqliteType.Text);
-            _payload = command.Parameters.Add("$payload", SqliteType.Blob);
-        }
-
-        public SqliteCommand Command { get; }
-
-        public void Set(SessionEvent e, string type)
-        {
-            _id.Value = e.SessionId;
-            _seq.Value = e.Seq;
-            _type.Value = type;
-            _timestamp.Value = FormatTimestamp(e.Timestamp);
-            _payload.Value = JsonSerializer.SerializeToUtf8Bytes(e, AgentRuntimeJsonContext.Default.SessionEvent);
-        }
     }
 
     /// <summary>A remembered last seq no longer matched the file; the append is made again from the file.</summary>
