@@ -78,7 +78,13 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
         lock (_queueing)
         {
             var now = time.GetUtcNow();
-            appended = committer.AppendAsync(sessionId, [.. events.Select(e => e with { Timestamp = now })], Publish);
+            var stamped = new SessionEvent[events.Count];
+            for (var i = 0; i < stamped.Length; i++)
+            {
+                stamped[i] = events[i] with { Timestamp = now };
+            }
+
+            appended = committer.AppendAsync(sessionId, stamped, Publish);
         }
 
         return await appended.WaitAsync(cancellationToken).ConfigureAwait(false);
