@@ -67,7 +67,13 @@ internal sealed class EventCommitter : IAsyncDisposable
         IReadOnlyList<IReadOnlyList<SessionEvent>> numbered;
         try
         {
-            numbered = await _store.AppendEventBatchesAsync([.. batch.Select(p => p.Batch)], CancellationToken.None).ConfigureAwait(false);
+            var batches = new EventBatch[batch.Count];
+            for (var i = 0; i < batches.Length; i++)
+            {
+                batches[i] = batch[i].Batch;
+            }
+
+            numbered = await _store.AppendEventBatchesAsync(batches, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception) when (batch.Count > 1)
         {

@@ -78,7 +78,13 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
         lock (_queueing)
         {
             var now = time.GetUtcNow();
-            appended = committer.AppendAsync(sessionId, [.. events.Select(e => e with { Timestamp = now })], Publish);
+            var stamped = new SessionEvent[events.Count];
+            for (var i = 0; i < stamped.Length; i++)
+            {
+                stamped[i] = events[i] with { Timestamp = now };
+            }
+
+            appended = committer.AppendAsync(sessionId, stamped, Publish);
         }
 
         return await appended.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -132,12 +138,30 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
                 }
             }
 
-            await foreach (var e in ReadLiveAsync(channel, delivered, cancellationToken).ConfigureAwait(false))
+            // The live events, read here rather than through a nested iterator: this loop runs once per event per
+            // subscriber, and each layer of iterator costs a move of its own.
+            var reader = channel.Reader;
+            while (true)
             {
-                if (e.Seq > delivered)
+                try
                 {
-                    delivered = e.Seq;
-                    yield return e;
+                    if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        yield break;
+                    }
+                }
+                catch (SubscriberLaggedException)
+                {
+                    throw new SubscriberLaggedException(delivered);
+                }
+
+                while (reader.TryRead(out var e))
+                {
+                    if (e.Seq > delivered)
+                    {
+                        delivered = e.Seq;
+                        yield return e;
+                    }
                 }
             }
         }
@@ -165,54 +189,31 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
         }
     }
 
-    private static async IAsyncEnumerable<SessionEvent> ReadLiveAsync(
-        Channel<SessionEvent> channel, long delivered, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var reader = channel.Reader;
-        while (true)
-        {
-            try
-            {
-                if (!await reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    yield break;
-                }
-            }
-            catch (SubscriberLaggedException)
-            {
-                throw new SubscriberLaggedException(delivered);
-            }
-
-            while (reader.TryRead(out var e))
-            {
-                delivered = Math.Max(delivered, e.Seq);
-                yield return e;
-            }
-        }
-    }
-
     // Called by the committer, in order, once a batch is durable.
     private void Publish(IReadOnlyList<SessionEvent> numbered)
     {
         lock (_sync)
         {
-            foreach (var e in numbered)
+            for (var e = 0; e < numbered.Count; e++)
             {
-                _projection.Apply(e);
-                PublishLocked(e);
+                _projection.Apply(numbered[e]);
             }
-        }
-    }
 
-    private void PublishLocked(SessionEvent e)
-    {
-        for (var i = _subscribers.Count - 1; i >= 0; i--)
-        {
-            if (!_subscribers[i].Writer.TryWrite(e))
+            // The whole batch into one subscriber's channel before the next: a subscriber woken by the first event
+            // then finds the rest there too, and sends them in one go.
+            for (var i = _subscribers.Count - 1; i >= 0; i--)
             {
-                // A full channel means the reader fell behind; dropping it beats holding every event for it forever.
-                _subscribers[i].Writer.TryComplete(new SubscriberLaggedException(0));
-                _subscribers.RemoveAt(i);
+                var writer = _subscribers[i].Writer;
+                for (var e = 0; e < numbered.Count; e++)
+                {
+                    if (!writer.TryWrite(numbered[e]))
+                    {
+                        // A full channel means the reader fell behind; dropping it beats holding every event for it forever.
+                        writer.TryComplete(new SubscriberLaggedException(0));
+                        _subscribers.RemoveAt(i);
+                        break;
+                    }
+                }
             }
         }
     }

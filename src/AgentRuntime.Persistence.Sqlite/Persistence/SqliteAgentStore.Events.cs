@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using AgentRuntime.Events;
 using AgentRuntime.Serialization;
@@ -9,6 +11,8 @@ namespace AgentRuntime.Persistence.Sqlite;
 
 internal sealed partial class SqliteAgentStore
 {
+    private readonly LastSeqCache _lastSeqs = new();
+
     public async Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken) =>
         (await AppendEventBatchesAsync([new EventBatch(sessionId, events)], cancellationToken))[0];
 
@@ -23,6 +27,26 @@ internal sealed partial class SqliteAgentStore
             typeNames[b] = StoredEventTypes.NamesOf(batches[b].Events);
         }
 
+        try
+        {
+            return await AppendEventBatchesCoreAsync(batches, typeNames, trustLastSeqs: true, cancellationToken);
+        }
+        catch (StaleLastSeqException)
+        {
+            // Another writer (a second store on the file, a delete) moved a log on: number these from the file itself.
+            _lastSeqs.Forget(batches);
+            return await AppendEventBatchesCoreAsync(batches, typeNames, trustLastSeqs: false, cancellationToken);
+        }
+        catch
+        {
+            _lastSeqs.Forget(batches);
+            throw;
+        }
+    }
+
+    private async Task<IReadOnlyList<IReadOnlyList<SessionEvent>>> AppendEventBatchesCoreAsync(
+        IReadOnlyList<EventBatch> batches, string[][] typeNames, bool trustLastSeqs, CancellationToken cancellationToken)
+    {
         await using var connection = await OpenAsync(cancellationToken);
 
         // BEGIN IMMEDIATE holds the write lock from the MAX(seq) reads to the commit, so two appends cannot both
@@ -31,36 +55,60 @@ internal sealed partial class SqliteAgentStore
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using var last = CreateCommand(connection, transaction, "SELECT MAX(seq) FROM events WHERE session_id = $id;");
         var lastId = last.Parameters.Add("$id", SqliteType.Text);
-        await using var insert = CreateCommand(connection, transaction,
-            "INSERT INTO events (session_id, seq, type, timestamp, payload) VALUES ($id, $seq, $type, $timestamp, $payload);");
-        var idParameter = insert.Parameters.Add("$id", SqliteType.Text);
-        var seqParameter = insert.Parameters.Add("$seq", SqliteType.Integer);
-        var typeParameter = insert.Parameters.Add("$type", SqliteType.Text);
-        var timestampParameter = insert.Parameters.Add("$timestamp", SqliteType.Text);
-        var payloadParameter = insert.Parameters.Add("$payload", SqliteType.Text);
+        using var insert = new EventInsert(connection, InsertEvent);
+        using var insertAfter = new EventInsert(connection, InsertEventAfterItsPredecessor);
+        var payload = new ArrayBufferWriter<byte>(1024);
+        await using var payloadWriter = new Utf8JsonWriter(payload, PayloadWriterOptions);
 
         var lastSeqs = new Dictionary<string, long>(StringComparer.Ordinal);
         var numbered = new IReadOnlyList<SessionEvent>[batches.Count];
         for (var b = 0; b < batches.Count; b++)
         {
             var (sessionId, events) = (batches[b].SessionId, batches[b].Events);
+            // A log this store numbered last needs neither the session's check nor its MAX(seq): the first insert
+            // checks both at once (its predecessor is there, so the session is), and the primary key refuses a seq
+            // that is taken. An empty batch has no insert to check anything, so it asks.
+            var guarded = false;
             if (!lastSeqs.TryGetValue(sessionId, out var seq))
             {
-                await EnsureSessionExistsAsync(connection, transaction, sessionId, cancellationToken);
-                lastId.Value = sessionId;
-                seq = await last.ExecuteScalarAsync(cancellationToken) is long stored ? stored : 0;
+                if (trustLastSeqs && events.Count > 0 && _lastSeqs.TryGet(sessionId, out seq))
+                {
+                    guarded = true;
+                }
+                else
+                {
+                    await EnsureSessionExistsAsync(connection, transaction, sessionId, cancellationToken);
+                    lastId.Value = sessionId;
+                    seq = await last.ExecuteScalarAsync(cancellationToken) is long stored ? stored : 0;
+                }
             }
 
-            idParameter.Value = sessionId;
+            cancellationToken.ThrowIfCancellationRequested();
+            var sessionIdUtf8 = events.Count > 0 ? Encoding.UTF8.GetBytes(sessionId) : [];
             var stamped = new SessionEvent[events.Count];
             for (var i = 0; i < events.Count; i++)
             {
                 var e = events[i] with { Seq = ++seq, SessionId = sessionId };
-                seqParameter.Value = e.Seq;
-                typeParameter.Value = typeNames[b][i];
-                timestampParameter.Value = FormatTimestamp(e.Timestamp);
-                payloadParameter.Value = JsonSerializer.Serialize(e, AgentRuntimeJsonContext.Default.SessionEvent);
-                await insert.ExecuteNonQueryAsync(cancellationToken);
+                payload.ResetWrittenCount();
+                payloadWriter.Reset(payload);
+                JsonSerializer.Serialize(payloadWriter, e, AgentRuntimeJsonContext.Default.SessionEvent);
+                payloadWriter.Flush();
+                var command = guarded && i == 0 ? insertAfter : insert;
+                bool inserted;
+                try
+                {
+                    inserted = command.Run(sessionIdUtf8, e.Seq, typeNames[b][i], e.Timestamp, payload.WrittenSpan);
+                }
+                catch (SqliteException ex) when (guarded && i == 0 && ex.SqliteErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT)
+                {
+                    throw new StaleLastSeqException(); // The seq is taken: another writer appended meanwhile.
+                }
+
+                if (!inserted)
+                {
+                    throw new StaleLastSeqException(); // No predecessor: the log was deleted or is shorter.
+                }
+
                 stamped[i] = e;
             }
 
@@ -69,8 +117,29 @@ internal sealed partial class SqliteAgentStore
         }
 
         await transaction.CommitAsync(cancellationToken);
+        _lastSeqs.Remember(lastSeqs);
         return numbered;
     }
+
+    // What JsonSerializer.Serialize(e, context) writes with, so the payload is the JSON it always was.
+    private static readonly JsonWriterOptions PayloadWriterOptions = new()
+    {
+        Encoder = AgentRuntimeJsonContext.Default.Options.Encoder,
+        Indented = AgentRuntimeJsonContext.Default.Options.WriteIndented,
+        MaxDepth = AgentRuntimeJsonContext.Default.Options.MaxDepth,
+        SkipValidation = true,
+    };
+
+    private const string InsertEvent =
+        "INSERT INTO events (session_id, seq, type, timestamp, payload) VALUES ($id, $seq, $type, $timestamp, $payload);";
+
+    // The first event numbered from a remembered last seq goes in only after the event before it: a log deleted (and
+    // perhaps made again) since then has no such event, and nothing is inserted.
+    private const string InsertEventAfterItsPredecessor = """
+        INSERT INTO events (session_id, seq, type, timestamp, payload)
+        SELECT $id, $seq, $type, $timestamp, $payload
+        WHERE EXISTS (SELECT 1 FROM events WHERE session_id = $id AND seq = $seq - 1);
+        """;
 
     public IAsyncEnumerable<SessionEvent> ReadEventsAsync(string sessionId, long afterSeq, CancellationToken cancellationToken)
     {
@@ -103,4 +172,7 @@ internal sealed partial class SqliteAgentStore
         command.Parameters.AddWithValue("$id", sessionId);
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
+
+    /// <summary>A remembered last seq no longer matched the file; the append is made again from the file.</summary>
+    private sealed class StaleLastSeqException : Exception;
 }

@@ -253,6 +253,7 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         deleteSession.Parameters.AddWithValue("$id", sessionId);
         var existed = await deleteSession.ExecuteNonQueryAsync(cancellationToken) > 0;
         await transaction.CommitAsync(cancellationToken);
+        _lastSeqs.Forget(sessionId);
 
         // Hand the freed pages back, so deleting a session with large files shrinks the database (at the next
         // checkpoint, which moves the truncation out of the write-ahead log).

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AgentRuntime.Hosting;
 
@@ -29,7 +30,10 @@ public static class AgentRuntimeServerExtensions
         {
             options.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, AgentRuntimeJsonContext.Default);
             options.PayloadSerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+            // The hub streams events as their JSON made once for every connection (HubEvent), not serialized per connection.
+            options.PayloadSerializerOptions.TypeInfoResolverChain.Add(HubEventJsonContext.Default);
         });
+        services.TryAddSingleton<LiveEventEncodings>();
         // Every server keeps model keys out of its sandboxes: the gateway is part of the runtime, not an option.
         var runtime = services.AddAgentRuntimeCore(configure).AddSandboxGateway();
         // After the core, whose hosted service prepares the store that the first-start admin key goes into.

@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
-using System.Text;
-using System.Text.Json;
 using AgentRuntime.Api;
-using AgentRuntime.Events;
 using AgentRuntime.Persistence;
 using AgentRuntime.Profiles;
 using AgentRuntime.Security;
@@ -20,8 +17,6 @@ namespace AgentRuntime.Transport;
 /// <summary>The REST API and the SSE event stream (<c>docs/protocol.md</c> describes both).</summary>
 internal static class SessionEndpoints
 {
-    private static readonly TimeSpan SseHeartbeat = TimeSpan.FromSeconds(15);
-
     // The largest page of GET /api/sessions: past it a client wants the whole list, which it gets without a limit.
     private const int MaxSessionPage = 1000;
 
@@ -172,51 +167,6 @@ internal static class SessionEndpoints
 
         // A stream opened with an API key ends when the key is revoked.
         var revoked = Caller.From(context.User).KeyId is { } keyId ? await keys.WatchAsync(keyId, ct) : CancellationToken.None;
-        return new SseResult(id, afterSeq, sessions, revoked);
-    }
-
-    /// <summary>Writes events as server-sent events: <c>id</c> is the event's seq, <c>data</c> its JSON.</summary>
-    private sealed class SseResult(string sessionId, long afterSeq, IAgentSessionManager sessions, CancellationToken revoked) : IResult
-    {
-        public async Task ExecuteAsync(HttpContext context)
-        {
-            var response = context.Response;
-            using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, revoked);
-            var ct = ended.Token;
-            response.Headers.ContentType = "text/event-stream";
-            response.Headers.CacheControl = "no-cache";
-            response.Headers["X-Accel-Buffering"] = "no";
-            await response.Body.FlushAsync(ct);
-            try
-            {
-                await foreach (var item in LiveStream.RelayAsync(token => sessions.SubscribeAsync(sessionId, afterSeq, token), SseHeartbeat, translate: null, ct))
-                {
-                    if (item.IsKeepAlive)
-                    {
-                        await response.WriteAsync(": keep-alive\n\n", ct);
-                        await response.Body.FlushAsync(ct);
-                    }
-                    else
-                    {
-                        await WriteEventAsync(response, item.Value, ct);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                // The client went away (or its key was revoked) while an event was being written.
-            }
-            catch (SubscriberLaggedException ex)
-            {
-                await response.WriteAsync($"event: lagged\ndata: {ex.LastDeliveredSeq}\n\n", ct);
-            }
-        }
-
-        private static async Task WriteEventAsync(HttpResponse response, SessionEvent e, CancellationToken ct)
-        {
-            var json = JsonSerializer.Serialize(e, AgentRuntimeJsonContext.Default.SessionEvent);
-            await response.WriteAsync($"id: {e.Seq}\ndata: {json}\n\n", Encoding.UTF8, ct);
-            await response.Body.FlushAsync(ct);
-        }
+        return new SseEventStream(id, afterSeq, sessions, context.RequestServices.GetRequiredService<LiveEventEncodings>(), revoked);
     }
 }

@@ -12,7 +12,7 @@ namespace AgentRuntime.Transport;
 /// The SignalR hub at <c>/hubs/sessions</c>: streams a session's log and then its live events, and the session-list
 /// changes. Both are server-to-client streams, so a dropped connection simply subscribes again from its last seq.
 /// </summary>
-internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, IHostApplicationLifetime lifetime) : Hub
+internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, LiveEventEncodings encodings, IHostApplicationLifetime lifetime) : Hub
 {
     private const string RevocationItem = "agent-runtime:revocation";
 
@@ -39,8 +39,11 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, I
         return base.OnDisconnectedAsync(exception);
     }
 
-    /// <summary>The events after <paramref name="afterSeq"/>, then live ones; no gap and no duplicate at the seam.</summary>
-    public async IAsyncEnumerable<SessionEvent> SubscribeSession(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The events after <paramref name="afterSeq"/>, then live ones; no gap and no duplicate at the seam. Each is a
+    /// <see cref="SessionEvent"/> on the wire, its JSON made once for every connection that streams it.
+    /// </summary>
+    public async IAsyncEnumerable<HubEvent> SubscribeSession(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (afterSeq < 0)
         {
@@ -55,9 +58,9 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, I
 
         // Streams end when the server stops, so shutdown does not wait out its timeout on open subscriptions.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        await foreach (var item in LiveStream.RelayAsync(token => sessions.SubscribeAsync(sessionId, afterSeq, token), idle: null, ToHubException, stopping.Token))
+        await foreach (var item in LiveStream.RelayAsync(token => sessions.SubscribeAsync(sessionId, afterSeq, token), idle: null, ToHubException, reportCaughtUp: false, stopping.Token))
         {
-            yield return item.Value;
+            yield return encodings.GetHubEvent(item.Value);
         }
     }
 
@@ -88,7 +91,7 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, I
     {
         var caller = Caller.From(Context.User!);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lifetime.ApplicationStopping);
-        await foreach (var item in LiveStream.RelayAsync(sessions.SubscribeSessionListAsync, idle: null, ToHubException, stopping.Token))
+        await foreach (var item in LiveStream.RelayAsync(sessions.SubscribeSessionListAsync, idle: null, ToHubException, reportCaughtUp: false, stopping.Token))
         {
             if (caller.CanSee(item.Value.TenantId))
             {

@@ -96,6 +96,48 @@ public abstract partial class AgentStoreConformanceTests
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_SessionDeletedAndMadeAgainWithTheSameId_NumbersFromOne()
+    {
+        var session = await CreateSessionAsync();
+        await Store.AppendEventsAsync(session.SessionId, [Turn(1), Turn(2), Turn(3)], CancellationToken);
+        Assert.True(await Store.DeleteSessionAsync(session.SessionId, CancellationToken));
+
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.AppendEventsAsync(session.SessionId, [Turn(4)], CancellationToken));
+        await Store.CreateSessionAsync(session, CancellationToken);
+        var appended = await Store.AppendEventBatchesAsync([new EventBatch(session.SessionId, [Turn(5), Turn(6)])], CancellationToken);
+
+        Assert.Equal([1L, 2L], appended[0].Select(e => e.Seq));
+        var log = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
+        Assert.Equal(["turn-5", "turn-6"], log.Cast<TurnStartedEvent>().Select(e => e.TurnId));
+        Assert.Equal(2, await Store.GetLastSeqAsync(session.SessionId, CancellationToken));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEventBatches_ManyCommitsOfSeveralSessions_EachLogGapFreeInOrder()
+    {
+        var sessions = new[] { await CreateSessionAsync(), await CreateSessionAsync(), await CreateSessionAsync() };
+        var next = new int[sessions.Length];
+
+        for (var commit = 0; commit < 20; commit++)
+        {
+            // Each commit carries a different mix: some sessions twice, some not at all.
+            var batches = Enumerable.Range(0, 1 + commit % 4)
+                .Select(i => (commit + i) % sessions.Length)
+                .Select(s => new EventBatch(sessions[s].SessionId, [.. Enumerable.Range(0, 1 + (commit + s) % 3).Select(_ => Turn(++next[s]))]))
+                .ToList();
+            var numbered = await Store.AppendEventBatchesAsync(batches, CancellationToken);
+            Assert.All(numbered.Zip(batches), pair => Assert.Equal(pair.Second.Events.Select(e => ((TurnStartedEvent)e).TurnId), pair.First.Cast<TurnStartedEvent>().Select(e => e.TurnId)));
+        }
+
+        for (var s = 0; s < sessions.Length; s++)
+        {
+            var log = await Store.ReadEventsAsync(sessions[s].SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
+            Assert.Equal(Enumerable.Range(1, next[s]).Select(i => (long)i), log.Select(e => e.Seq));
+            Assert.Equal(Enumerable.Range(1, next[s]).Select(i => $"turn-{i}"), log.Cast<TurnStartedEvent>().Select(e => e.TurnId));
+        }
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task AppendEvents_EmptyBatch_ReturnsEmptyAndLeavesLog()
     {
         var session = await CreateSessionAsync();

@@ -253,6 +253,96 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
         Assert.Equal(Path.GetFullPath("rel/x.db"), store.DatabasePath);
     }
 
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_AnotherStoreOnTheFileAppendedMeanwhile_NumbersAfterIt()
+    {
+        var session = await CreateSessionAsync();
+        await Store.AppendEventsAsync(session.SessionId, [Turn(1), Turn(2)], CancellationToken);
+        var other = await OpenAsync(CancellationToken);
+        await other.AppendEventsAsync(session.SessionId, [Turn(3)], CancellationToken);
+
+        // This store numbered the log last at 2; the file is at 3.
+        var appended = await Store.AppendEventsAsync(session.SessionId, [Turn(4), Turn(5)], CancellationToken);
+
+        Assert.Equal([4L, 5L], appended.Select(e => e.Seq));
+        var log = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
+        Assert.Equal(["turn-1", "turn-2", "turn-3", "turn-4", "turn-5"], log.Cast<TurnStartedEvent>().Select(e => e.TurnId));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_AnotherStoreDeletedAndRemadeTheSession_NumbersFromTheNewLog()
+    {
+        var session = await CreateSessionAsync();
+        await Store.AppendEventsAsync(session.SessionId, [Turn(1), Turn(2), Turn(3)], CancellationToken);
+        var other = await OpenAsync(CancellationToken);
+        await other.DeleteSessionAsync(session.SessionId, CancellationToken);
+        await other.CreateSessionAsync(session, CancellationToken);
+        await other.AppendEventsAsync(session.SessionId, [Turn(10)], CancellationToken);
+
+        // This store numbered the log last at 3; the new log is at 1, so 4 would leave a gap.
+        var appended = await Store.AppendEventBatchesAsync([new EventBatch(session.SessionId, [Turn(11)])], CancellationToken);
+
+        Assert.Equal(2, Assert.Single(appended[0]).Seq);
+        var log = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
+        Assert.Equal([1L, 2L], log.Select(e => e.Seq));
+        Assert.Equal(["turn-10", "turn-11"], log.Cast<TurnStartedEvent>().Select(e => e.TurnId));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEventBatches_AnotherStoreDeletedOneSession_FailsWholeAndTheOtherLogNumbersOn()
+    {
+        var kept = await CreateSessionAsync();
+        var deleted = await CreateSessionAsync();
+        await Store.AppendEventBatchesAsync([new EventBatch(kept.SessionId, [Turn(1)]), new EventBatch(deleted.SessionId, [Turn(2)])], CancellationToken);
+        var other = await OpenAsync(CancellationToken);
+        await other.DeleteSessionAsync(deleted.SessionId, CancellationToken);
+
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.AppendEventBatchesAsync(
+            [new EventBatch(kept.SessionId, [Turn(3)]), new EventBatch(deleted.SessionId, [Turn(4)])], CancellationToken));
+
+        Assert.Equal(1, await Store.GetLastSeqAsync(kept.SessionId, CancellationToken));
+        Assert.Equal(2, Assert.Single(await Store.AppendEventsAsync(kept.SessionId, [Turn(5)], CancellationToken)).Seq);
+        Assert.Equal(0, await Store.GetLastSeqAsync(deleted.SessionId, CancellationToken));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_ARowAlreadyHoldsTheNextSeq_IsRefusedNotOverwritten()
+    {
+        var session = await CreateSessionAsync();
+        await Store.AppendEventsAsync(session.SessionId, [Turn(1)], CancellationToken);
+        await using (var connection = await ConnectAsync())
+        {
+            // A row written behind the store's back, as a second writer of another make would.
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO events (session_id, seq, type, timestamp, payload) SELECT session_id, 2, type, timestamp, json_set(payload, '$.seq', 2) FROM events WHERE session_id = $id;";
+            command.Parameters.AddWithValue("$id", session.SessionId);
+            await command.ExecuteNonQueryAsync(CancellationToken);
+        }
+
+        var appended = await Store.AppendEventsAsync(session.SessionId, [Turn(3)], CancellationToken);
+
+        Assert.Equal(3, Assert.Single(appended).Seq);
+        var log = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
+        Assert.Equal([1L, 2L, 3L], log.Select(e => e.Seq));
+        Assert.Equal("turn-3", ((TurnStartedEvent)log[2]).TurnId);
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_Payload_IsTheEventsJsonAsText()
+    {
+        var session = await CreateSessionAsync();
+        var appended = await Store.AppendEventsAsync(session.SessionId, [new ErrorEvent { Message = "é 🚀 \"q\" <x>", Code = "c", Timestamp = Epoch }], CancellationToken);
+
+        await using var connection = await ConnectAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT typeof(payload), payload FROM events WHERE session_id = $id;";
+        command.Parameters.AddWithValue("$id", session.SessionId);
+        await using var reader = await command.ExecuteReaderAsync(CancellationToken);
+        Assert.True(await reader.ReadAsync(CancellationToken));
+        Assert.Equal("text", reader.GetString(0));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(appended[0], AgentRuntime.Serialization.AgentRuntimeJsonContext.Default.SessionEvent), reader.GetString(1));
+    }
+
     private async Task<IAgentStore> OpenAsync(CancellationToken cancellationToken)
     {
         var store = new SqliteAgentStore(

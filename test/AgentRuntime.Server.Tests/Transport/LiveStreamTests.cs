@@ -15,7 +15,7 @@ public sealed class LiveStreamTests
         var ct = TestContext.Current.CancellationToken;
         var items = Channel.CreateUnbounded<int>();
         var seen = new List<LiveItem<int>>();
-        await foreach (var item in LiveStream.RelayAsync(token => items.Reader.ReadAllAsync(token), Idle, translate: null, ct))
+        await foreach (var item in LiveStream.RelayAsync(token => items.Reader.ReadAllAsync(token), Idle, translate: null, reportCaughtUp: false, ct))
         {
             seen.Add(item);
             if (seen.Count(i => i.IsKeepAlive) == 2 && seen.All(i => i.IsKeepAlive))
@@ -30,11 +30,34 @@ public sealed class LiveStreamTests
     }
 
     [Fact]
+    public async Task ItemsAlreadyThere_AreRelayedThenOneCaughtUp_AndAgainAfterTheNextBurst()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var items = Channel.CreateUnbounded<int>();
+        items.Writer.TryWrite(1);
+        items.Writer.TryWrite(2);
+        items.Writer.TryWrite(3);
+        var seen = new List<string>();
+        await foreach (var item in LiveStream.RelayAsync(token => items.Reader.ReadAllAsync(token), idle: null, translate: null, reportCaughtUp: true, ct))
+        {
+            seen.Add(item.IsCaughtUp ? "caught up" : item.Value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (seen.Count == 4)
+            {
+                items.Writer.TryWrite(4);
+                items.Writer.TryWrite(5);
+                items.Writer.TryComplete();
+            }
+        }
+
+        Assert.Equal(["1", "2", "3", "caught up", "4", "5"], seen.Take(6));
+    }
+
+    [Fact]
     public async Task AConsumerThatStopsAfterAKeepAlive_EndsTheSubscriptionsMoveBeforeDisposingIt()
     {
         var ct = TestContext.Current.CancellationToken;
         var subscription = new WatchedSubscription();
-        await foreach (var item in LiveStream.RelayAsync(subscription.ReadAsync, Idle, translate: null, ct))
+        await foreach (var item in LiveStream.RelayAsync(subscription.ReadAsync, Idle, translate: null, reportCaughtUp: false, ct))
         {
             Assert.True(item.IsKeepAlive);
             break; // As an SSE writer does when the client has gone.
@@ -50,7 +73,7 @@ public sealed class LiveStreamTests
         var ct = TestContext.Current.CancellationToken;
         using var stop = new CancellationTokenSource(Idle);
         var items = Channel.CreateUnbounded<int>();
-        await foreach (var item in LiveStream.RelayAsync(token => items.Reader.ReadAllAsync(token), idle: null, translate: null, stop.Token))
+        await foreach (var item in LiveStream.RelayAsync(token => items.Reader.ReadAllAsync(token), idle: null, translate: null, reportCaughtUp: false, stop.Token))
         {
             Assert.Fail($"nothing was written, yet {item} came");
         }
@@ -59,7 +82,7 @@ public sealed class LiveStreamTests
         failing.Writer.TryComplete(new InvalidOperationException("lagged"));
         var error = await Assert.ThrowsAsync<ArgumentException>(async () =>
         {
-            await foreach (var _ in LiveStream.RelayAsync(token => failing.Reader.ReadAllAsync(token), idle: null, e => new ArgumentException($"as the transport says it: {e.Message}"), ct))
+            await foreach (var _ in LiveStream.RelayAsync(token => failing.Reader.ReadAllAsync(token), idle: null, e => new ArgumentException($"as the transport says it: {e.Message}"), reportCaughtUp: false, ct))
             {
             }
         });
