@@ -12,7 +12,10 @@ public static class RuntimeHost
     /// <summary>Builds the application; <paramref name="configure"/> may adjust the builder before it is built.</summary>
     public static WebApplication CreateApp(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Reloading appsettings on change watches the content root, and the data directory (.data) lies under it by
+        // default: every store write woke the watcher, about an eighth of the CPU of a server streaming events. The
+        // runtime reads its settings at start, so the watch buys nothing; a later argument turns it back on.
+        var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
         configure?.Invoke(builder);
 
         var runtime = builder.Services.AddAgentRuntime();
