@@ -28,6 +28,13 @@ public interface IAgentArchitecture
 
     /// <summary>Rebuilds the conversation's blocks from its native transcript files.</summary>
     ParsedTranscript ParseTranscript(IReadOnlyList<NativeTranscriptFile> files, SessionRecord session);
+
+    /// <summary>
+    /// The profile fields (by their JSON names, such as <c>subagents</c>) this architecture cannot apply. A session whose
+    /// profile sets one gets a <c>system</c> block <c>profile_not_applied</c> saying so, and
+    /// <c>GET /api/architectures</c> lists them.
+    /// </summary>
+    IReadOnlyList<string> UnsupportedProfileFields => [];
 }
 
 /// <summary>What an agent is started with.</summary>
@@ -57,13 +64,24 @@ public sealed record AgentConnectContext
     /// <see langword="null"/> when the sandbox has no way to a model; the agent then gets no key at all.
     /// </summary>
     public Gateway.IModelAccess? ModelAccess { get; init; }
+
+    /// <summary>
+    /// The values of the secrets the profile refers to (<c>{"secretRef": "NAME"}</c>), by name, from the runtime's
+    /// configuration (<c>AgentRuntime:Secrets:NAME</c>). A reference to a secret the runtime does not hold fails the
+    /// start before the agent is asked to connect.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Whether an architecture can run here.</summary>
 /// <param name="Name">The architecture's name.</param>
 /// <param name="Available">Whether it can run now.</param>
 /// <param name="Reason">Why not, when it cannot.</param>
-public sealed record ArchitectureAvailability(string Name, bool Available, string? Reason);
+public sealed record ArchitectureAvailability(string Name, bool Available, string? Reason)
+{
+    /// <summary>The profile fields the architecture cannot apply (see <see cref="IAgentArchitecture.UnsupportedProfileFields"/>).</summary>
+    public IReadOnlyList<string> UnsupportedProfileFields { get; init; } = [];
+}
 
 /// <summary>A file of an agent's native transcript, relative to the sandbox home.</summary>
 /// <param name="RelativePath">Path under the home directory, with forward slashes.</param>

@@ -52,7 +52,8 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             sp.GetRequiredService<SessionListFeed>(),
             sp.GetRequiredService<TenantQuotas>(),
             sp.GetRequiredService<Events.EventCommitter>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            new Profiles.ProfileSecrets(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>())));
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<IAgentSessionManager>(sp => sp.GetRequiredService<SessionManager>());
         services.AddHostedService<AgentRuntimeHostedService>();

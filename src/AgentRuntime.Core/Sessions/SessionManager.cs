@@ -270,7 +270,8 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
     private static bool IsVisible(AgentProfile profile, string? tenantId) => tenantId is null || profile.TenantId is null || profile.TenantId == tenantId;
 
     public IReadOnlyList<ArchitectureAvailability> GetArchitectures() =>
-        services.Architectures.Values.Select(a => a.GetAvailability()).OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
+        services.Architectures.Values.Select(a => a.GetAvailability() with { UnsupportedProfileFields = a.UnsupportedProfileFields })
+            .OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
 
     /// <summary>Unloads sessions idle for longer than the configured timeout. Called periodically.</summary>
     public async Task UnloadIdleSessionsAsync()

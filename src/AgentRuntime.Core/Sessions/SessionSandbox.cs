@@ -1,6 +1,7 @@
-using AgentRuntime.Approvals;
 using System.Threading.RateLimiting;
+using AgentRuntime.Approvals;
 using AgentRuntime.Architectures;
+using AgentRuntime.Blocks;
 using AgentRuntime.Events;
 using AgentRuntime.Profiles;
 using AgentRuntime.Sandboxes;
@@ -158,12 +159,39 @@ internal sealed partial class SessionSandbox
             Session = _host.Record,
             Profile = profile,
             PermissionMode = settings.Mode,
+            Secrets = _services.Secrets?.Resolve(profile) ?? new Dictionary<string, string>(),
             Resume = _transcripts.HasFiles,
             ModelAccess = sandbox.ModelProxyUrl is null ? null : _lease,
         }, cancellationToken).ConfigureAwait(false);
         _connection = connection;
         _connectedWith = settings;
+        await NoteProfileFieldsNotAppliedAsync(profile, cancellationToken).ConfigureAwait(false);
         return connection;
+    }
+
+    // A profile field the architecture cannot apply is said once in the session, never passed over in silence.
+    private async Task NoteProfileFieldsNotAppliedAsync(AgentProfile profile, CancellationToken cancellationToken)
+    {
+        var fields = ProfileFields.Set(profile).Intersect(_architecture.UnsupportedProfileFields, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var message = $"The profile's {string.Join(", ", fields)} {(fields.Count == 1 ? "is" : "are")} not applied: {_architecture.Name} has no notion of {(fields.Count == 1 ? "it" : "them")}.";
+        if (fields.Count == 0 || _log.Read(p => p.Blocks.Any(b => b is SystemBlock { Subtype: "profile_not_applied" } notice && notice.Message == message)))
+        {
+            return;
+        }
+
+        var block = new SystemBlock
+        {
+            Id = $"profile-not-applied-{Guid.NewGuid():N}",
+            Timestamp = _services.Time.GetUtcNow(),
+            Subtype = "profile_not_applied",
+            Message = message,
+            Metadata = new System.Text.Json.Nodes.JsonObject { ["fields"] = new System.Text.Json.Nodes.JsonArray([.. fields.Select(f => System.Text.Json.Nodes.JsonValue.Create(f))]) },
+        };
+        await _log.AppendAsync(
+        [
+            new BlockStartEvent { ConversationId = Conversations.Main, Block = block },
+            new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = block.Id, Block = block },
+        ], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Asks the agent to stop its running turn (see <see cref="IAgentConnection.InterruptAsync"/>).</summary>

@@ -17,4 +17,5 @@ internal sealed record SessionServices(
     SessionListFeed ListFeed,
     TenantQuotas Limits,
     Events.EventCommitter Committer,
-    ILoggerFactory LoggerFactory);
+    ILoggerFactory LoggerFactory,
+    Profiles.ProfileSecrets? Secrets = null);
