@@ -47,7 +47,12 @@ internal sealed class FanOutServer : IAsyncDisposable
         var profiles = Directory.CreateDirectory(Path.Combine(dataDirectory, "profiles")).FullName;
         await File.WriteAllTextAsync(Path.Combine(profiles, "bench.json"), $$"""{"id":"{{Profile}}","name":"Bench","network":"none"}""", cancellationToken);
 
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ["--urls", "http://127.0.0.1:0"], ContentRootPath = dataDirectory });
+        // As RuntimeHost does: no watch on the settings files, which would see every write under the content root.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false", "--urls", "http://127.0.0.1:0"],
+            ContentRootPath = dataDirectory,
+        });
         const string Many = "1000000";
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
