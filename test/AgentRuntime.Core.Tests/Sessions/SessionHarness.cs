@@ -4,6 +4,7 @@ using AgentRuntime.Events;
 using AgentRuntime.Hosting;
 using AgentRuntime.Persistence;
 using AgentRuntime.Profiles;
+using AgentRuntime.Sandboxes;
 using AgentRuntime.Sandboxes.Local;
 using AgentRuntime.Sessions;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,7 +23,17 @@ internal sealed class SessionHarness : IAsyncDisposable
 
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("agent-runtime-core-tests-").FullName;
 
-    public SessionHarness(Action<AgentRuntimeOptions>? configure = null, InMemoryAgentStore? store = null, FakeTimeProvider? time = null)
+    /// <param name="configure">Changes the options.</param>
+    /// <param name="store">A store shared with another harness (a second server on the same data), else a new one.</param>
+    /// <param name="time">A clock shared with another harness, else a new one that only the test advances.</param>
+    /// <param name="limits">The tenants' limits; they may be changed until a tenant first takes a turn or a sandbox.</param>
+    /// <param name="sandboxes">Wraps the local sandbox provider (to hold or observe sandboxes).</param>
+    public SessionHarness(
+        Action<AgentRuntimeOptions>? configure = null,
+        InMemoryAgentStore? store = null,
+        FakeTimeProvider? time = null,
+        TenantLimitOptions? limits = null,
+        Func<ISandboxProvider, ISandboxProvider>? sandboxes = null)
     {
         Store = store ?? new InMemoryAgentStore();
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
@@ -34,11 +45,14 @@ internal sealed class SessionHarness : IAsyncDisposable
             HealthCheckInterval = TimeSpan.FromMinutes(1),
         };
         configure?.Invoke(Options);
-        var sandboxes = new LocalSandboxProvider(Microsoft.Extensions.Options.Options.Create(new LocalSandboxOptions()), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LocalSandboxProvider>.Instance);
+        var local = new LocalSandboxProvider(Microsoft.Extensions.Options.Options.Create(new LocalSandboxOptions()), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LocalSandboxProvider>.Instance);
         Manager = new SessionManager(new SessionServices(
-            Store, sandboxes, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = Architecture }, Time, Options, new SessionListFeed(),
-            new TenantQuotas(new TenantLimitOptions(), Store), new EventCommitter(Store), NullLoggerFactory.Instance));
+            Store, sandboxes?.Invoke(local) ?? local, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = Architecture }, Time, Options, new SessionListFeed(),
+            new TenantQuotas(limits ?? new TenantLimitOptions(), Store), new EventCommitter(Store), NullLoggerFactory.Instance));
     }
+
+    /// <summary>The runtime's data directory (a private temporary one), where local sandboxes live.</summary>
+    public string DataDirectory => _dataDirectory;
 
     public InMemoryAgentStore Store { get; }
 
@@ -91,6 +105,9 @@ internal sealed class SessionHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Manager.DisposeAsync();
-        Directory.Delete(_dataDirectory, recursive: true);
+        if (Directory.Exists(_dataDirectory))
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
     }
 }

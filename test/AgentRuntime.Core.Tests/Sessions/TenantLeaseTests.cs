@@ -1,13 +1,7 @@
-using AgentRuntime.Architectures;
 using AgentRuntime.Events;
 using AgentRuntime.Hosting;
-using AgentRuntime.Persistence;
 using AgentRuntime.Profiles;
-using AgentRuntime.Sandboxes.Local;
 using AgentRuntime.Sessions;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
 
 namespace AgentRuntime.Core.Tests.Sessions;
 
@@ -19,29 +13,17 @@ namespace AgentRuntime.Core.Tests.Sessions;
 public sealed class TenantLeaseTests : IAsyncDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("agent-runtime-core-tests-").FullName;
-    private readonly InMemoryAgentStore _store = new();
-    // Each test sets its limit first thing: the quotas read a tenant's limits when it first takes a turn or a sandbox.
-    private readonly TenantLimitOptions _limits = new();
-    private readonly HoldingSandboxProvider _sandboxes;
-    private readonly SessionManager _manager;
 
-    public TenantLeaseTests()
-    {
-        var options = new AgentRuntimeOptions
-        {
-            DataDirectory = _dataDirectory,
-            SandboxIdleTimeout = TimeSpan.FromMinutes(5),
-            SessionIdleTimeout = TimeSpan.FromMinutes(30),
-            HealthCheckInterval = TimeSpan.FromMinutes(1),
-        };
-        _sandboxes = new HoldingSandboxProvider(new LocalSandboxProvider(Options.Create(new LocalSandboxOptions()), Options.Create(options), NullLogger<LocalSandboxProvider>.Instance));
-        // A fake clock that the tests never advance: no idle timer closes a sandbox or unloads a session behind their back.
-        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
-        _manager = new SessionManager(new SessionServices(
-            _store, _sandboxes, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = new EchoArchitecture() }, time, options, new SessionListFeed(),
-            new TenantQuotas(_limits, _store), new EventCommitter(_store), NullLoggerFactory.Instance));
-    }
+    // Each test sets its limit first thing: the quotas read a tenant's limits when it first takes a turn or a sandbox.
+    // The harness's fake clock is never advanced: no idle timer closes a sandbox or unloads a session behind their back.
+    private readonly TenantLimitOptions _limits = new();
+    private readonly SessionHarness _harness;
+    private HoldingSandboxProvider _sandboxes = null!;
+
+    public TenantLeaseTests() =>
+        _harness = new SessionHarness(limits: _limits, sandboxes: local => _sandboxes = new HoldingSandboxProvider(local));
+
+    private SessionManager Manager => _harness.Manager;
 
     [Theory]
     [InlineData(TurnHold.SandboxStart)]
@@ -52,7 +34,7 @@ public sealed class TenantLeaseTests : IAsyncDisposable
         _limits.MaxRunningTurns = 1;
         var (held, other) = await HoldATurnAsync(hold, nameof(TenantLimitOptions.MaxRunningTurns), ct);
 
-        Assert.True(await _manager.DeleteSessionAsync(held, ct).WaitAsync(Timeout, ct));
+        Assert.True(await Manager.DeleteSessionAsync(held, ct).WaitAsync(Timeout, ct));
 
         await RunATurnAsync(other, ct);
     }
@@ -66,7 +48,7 @@ public sealed class TenantLeaseTests : IAsyncDisposable
         _limits.MaxLiveSandboxes = 1;
         var (held, other) = await HoldATurnAsync(hold, nameof(TenantLimitOptions.MaxLiveSandboxes), ct);
 
-        Assert.True(await _manager.DeleteSessionAsync(held, ct).WaitAsync(Timeout, ct));
+        Assert.True(await Manager.DeleteSessionAsync(held, ct).WaitAsync(Timeout, ct));
 
         await RunATurnAsync(other, ct);
     }
@@ -82,7 +64,7 @@ public sealed class TenantLeaseTests : IAsyncDisposable
 
         await UnloadAllAsync(ct);
 
-        Assert.True(await _manager.SessionExistsAsync(held, ct).WaitAsync(Timeout, ct));
+        Assert.True(await Manager.SessionExistsAsync(held, ct).WaitAsync(Timeout, ct));
         await RunATurnAsync(other, ct);
     }
 
@@ -97,18 +79,11 @@ public sealed class TenantLeaseTests : IAsyncDisposable
 
         await UnloadAllAsync(ct);
 
-        Assert.True(await _manager.SessionExistsAsync(held, ct).WaitAsync(Timeout, ct));
+        Assert.True(await Manager.SessionExistsAsync(held, ct).WaitAsync(Timeout, ct));
         await RunATurnAsync(other, ct);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _manager.DisposeAsync();
-        if (Directory.Exists(_dataDirectory))
-        {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-    }
+    public ValueTask DisposeAsync() => _harness.DisposeAsync();
 
     /// <summary>
     /// Creates two sessions of the default tenant and starts a turn in the first that waits at <paramref name="hold"/>;
@@ -119,10 +94,10 @@ public sealed class TenantLeaseTests : IAsyncDisposable
         var held = await CreateSessionAsync(ct);
         var other = await CreateSessionAsync(ct);
         _sandboxes.Hold(held, hold);
-        await _manager.SendMessageAsync(held, "hold on", ct).WaitAsync(Timeout, ct);
+        await Manager.SendMessageAsync(held, "hold on", ct).WaitAsync(Timeout, ct);
         await _sandboxes.Reached.WaitAsync(Timeout, ct);
 
-        var refused = await Assert.ThrowsAsync<LimitExceededException>(() => _manager.SendMessageAsync(other, "too many", ct).WaitAsync(Timeout, ct));
+        var refused = await Assert.ThrowsAsync<LimitExceededException>(() => Manager.SendMessageAsync(other, "too many", ct).WaitAsync(Timeout, ct));
         Assert.Equal(limit, refused.Limit);
         return (held, other);
     }
@@ -131,16 +106,16 @@ public sealed class TenantLeaseTests : IAsyncDisposable
     /// Unloads the sessions as the server does at shutdown. The periodic unload passes a session with a running turn by
     /// (it is not idle), so unloading every session is the way a turn gets cut off by an unload; the manager stays usable.
     /// </summary>
-    private async Task UnloadAllAsync(CancellationToken ct) => await _manager.DisposeAsync().AsTask().WaitAsync(Timeout, ct);
+    private async Task UnloadAllAsync(CancellationToken ct) => await Manager.DisposeAsync().AsTask().WaitAsync(Timeout, ct);
 
     /// <summary>Runs a whole turn in <paramref name="sessionId"/>: its message accepted, a sandbox started, the answer logged.</summary>
     private async Task RunATurnAsync(string sessionId, CancellationToken ct)
     {
-        var turnId = await _manager.SendMessageAsync(sessionId, "my turn", ct).WaitAsync(Timeout, ct);
+        var turnId = await Manager.SendMessageAsync(sessionId, "my turn", ct).WaitAsync(Timeout, ct);
         var deadline = DateTime.UtcNow + Timeout;
         while (true)
         {
-            var events = await _manager.ReadEventsAsync(sessionId, 0, ct).WaitAsync(Timeout, ct);
+            var events = await Manager.ReadEventsAsync(sessionId, 0, ct).WaitAsync(Timeout, ct);
             Assert.DoesNotContain(events, e => e is TurnFailedEvent failed && failed.TurnId == turnId);
             if (events.Any(e => e is TurnCompletedEvent completed && completed.TurnId == turnId))
             {
@@ -155,7 +130,7 @@ public sealed class TenantLeaseTests : IAsyncDisposable
     private async Task<string> CreateSessionAsync(CancellationToken ct)
     {
         // The echo agent answers by itself: its sandbox needs no model, so no gateway and no network.
-        await _store.SaveProfileAsync(new AgentProfile { Id = "default", Name = "Default", Network = Sandboxes.SandboxNetworkPolicy.None }, ct);
-        return (await _manager.CreateSessionAsync(new CreateSessionRequest { AgentProfileRef = "default", Architecture = "echo" }, ct).WaitAsync(Timeout, ct)).SessionId;
+        await _harness.Store.SaveProfileAsync(new AgentProfile { Id = "default", Name = "Default", Network = Sandboxes.SandboxNetworkPolicy.None }, ct);
+        return (await Manager.CreateSessionAsync(new CreateSessionRequest { AgentProfileRef = "default", Architecture = "echo" }, ct).WaitAsync(Timeout, ct)).SessionId;
     }
 }
