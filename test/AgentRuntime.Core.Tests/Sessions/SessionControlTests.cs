@@ -50,11 +50,7 @@ public sealed class SessionControlTests : IAsyncDisposable
     [Fact]
     public async Task Approval_InAskMode_WaitsInTheLogAndRunsTheToolWithTheAnswersInput()
     {
-        var session = await _harness.CreateSessionAsync(Token);
-        var events = _harness.Collect(session.SessionId, Token);
-        await Manager.UpdateOptionsAsync(session.SessionId, new SessionOptionsUpdate { PermissionMode = PermissionMode.Ask }, Token);
-        await Manager.SendMessageAsync(session.SessionId, "ask Bash rm -rf /", Token);
-        var requested = await WaitForAsync<ApprovalRequestedEvent>(events);
+        var (session, events, requested) = await AskAsync("ask Bash rm -rf /");
 
         var waiting = await Manager.GetSessionAsync(session.SessionId, Token);
         Assert.Equal(TurnState.AwaitingApproval, waiting.TurnState);
@@ -81,11 +77,7 @@ public sealed class SessionControlTests : IAsyncDisposable
     [Fact]
     public async Task Approval_Denied_TellsTheAgentWhy()
     {
-        var session = await _harness.CreateSessionAsync(Token);
-        var events = _harness.Collect(session.SessionId, Token);
-        await Manager.UpdateOptionsAsync(session.SessionId, new SessionOptionsUpdate { PermissionMode = PermissionMode.Ask }, Token);
-        await Manager.SendMessageAsync(session.SessionId, "ask Write notes.md", Token);
-        var requested = await WaitForAsync<ApprovalRequestedEvent>(events);
+        var (session, events, requested) = await AskAsync("ask Write notes.md");
 
         await Manager.AnswerApprovalAsync(session.SessionId, requested.ApprovalId, new ApprovalAnswer { Decision = ApprovalDecisionKind.Deny, Message = "not today" }, "key-1", Token);
 
@@ -96,11 +88,7 @@ public sealed class SessionControlTests : IAsyncDisposable
     [Fact]
     public async Task Approval_NobodyAnswers_IsDeniedAtItsTimeout()
     {
-        var session = await _harness.CreateSessionAsync(Token);
-        var events = _harness.Collect(session.SessionId, Token);
-        await Manager.UpdateOptionsAsync(session.SessionId, new SessionOptionsUpdate { PermissionMode = PermissionMode.Ask }, Token);
-        await Manager.SendMessageAsync(session.SessionId, "ask Bash make", Token);
-        var requested = await WaitForAsync<ApprovalRequestedEvent>(events);
+        var (session, events, requested) = await AskAsync("ask Bash make");
         Assert.Equal(_harness.Time.GetUtcNow() + TimeSpan.FromMinutes(2), requested.ExpiresAt);
 
         _harness.Time.Advance(TimeSpan.FromMinutes(2));
@@ -114,11 +102,7 @@ public sealed class SessionControlTests : IAsyncDisposable
     [Fact]
     public async Task Approval_AllowedForTheSession_IsNotAskedAgain()
     {
-        var session = await _harness.CreateSessionAsync(Token);
-        var events = _harness.Collect(session.SessionId, Token);
-        await Manager.UpdateOptionsAsync(session.SessionId, new SessionOptionsUpdate { PermissionMode = PermissionMode.Ask }, Token);
-        await Manager.SendMessageAsync(session.SessionId, "ask Bash one", Token);
-        var requested = await WaitForAsync<ApprovalRequestedEvent>(events);
+        var (session, events, requested) = await AskAsync("ask Bash one");
         await Manager.AnswerApprovalAsync(session.SessionId, requested.ApprovalId, new ApprovalAnswer { Decision = ApprovalDecisionKind.Allow, Remember = true }, "key-1", Token);
         await SessionHarness.WaitUntilAsync(() => events.Any(e => e is TurnCompletedEvent), Token);
 
@@ -171,11 +155,7 @@ public sealed class SessionControlTests : IAsyncDisposable
     [Fact]
     public async Task Interrupt_WhileAnApprovalWaits_DeniesItAndEndsTheTurnInterrupted()
     {
-        var session = await _harness.CreateSessionAsync(Token);
-        var events = _harness.Collect(session.SessionId, Token);
-        await Manager.UpdateOptionsAsync(session.SessionId, new SessionOptionsUpdate { PermissionMode = PermissionMode.Ask }, Token);
-        await Manager.SendMessageAsync(session.SessionId, "ask Bash deploy", Token);
-        var requested = await WaitForAsync<ApprovalRequestedEvent>(events);
+        var (session, events, requested) = await AskAsync("ask Bash deploy");
 
         await Manager.InterruptAsync(session.SessionId, Token);
 
@@ -188,11 +168,7 @@ public sealed class SessionControlTests : IAsyncDisposable
     [Fact]
     public async Task Load_AfterTheServerStoppedWhileAnApprovalWaited_ExpiresItAndFailsTheTurn()
     {
-        var session = await _harness.CreateSessionAsync(Token);
-        var events = _harness.Collect(session.SessionId, Token);
-        await Manager.UpdateOptionsAsync(session.SessionId, new SessionOptionsUpdate { PermissionMode = PermissionMode.Ask }, Token);
-        await Manager.SendMessageAsync(session.SessionId, "ask Bash deploy", Token);
-        var requested = await WaitForAsync<ApprovalRequestedEvent>(events);
+        var (session, events, requested) = await AskAsync("ask Bash deploy");
 
         // A second server on the same store, as after a kill: the first never ends its turn.
         await using var restarted = new SessionHarness(store: _harness.Store);
@@ -230,6 +206,16 @@ public sealed class SessionControlTests : IAsyncDisposable
 
         var reset = await Manager.UpdateOptionsAsync(session.SessionId, new SessionOptionsUpdate { Model = "", ClearPermissionMode = true }, Token);
         Assert.Equal(new SessionOptions(), reset with { AllowedTools = [] });
+    }
+
+    // A session in ask mode whose agent asks (the echo agent's "ask TOOL ARGUMENT"): the approval it waits on.
+    private async Task<(SessionListItem Session, System.Collections.Concurrent.ConcurrentQueue<SessionEvent> Events, ApprovalRequestedEvent Requested)> AskAsync(string message)
+    {
+        var session = await _harness.CreateSessionAsync(Token);
+        var events = _harness.Collect(session.SessionId, Token);
+        await Manager.UpdateOptionsAsync(session.SessionId, new SessionOptionsUpdate { PermissionMode = PermissionMode.Ask }, Token);
+        await Manager.SendMessageAsync(session.SessionId, message, Token);
+        return (session, events, await WaitForAsync<ApprovalRequestedEvent>(events));
     }
 
     private async Task<T> WaitForAsync<T>(IEnumerable<SessionEvent> events)
