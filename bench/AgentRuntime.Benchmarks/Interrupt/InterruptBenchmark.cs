@@ -29,7 +29,7 @@ namespace AgentRuntime.Benchmarks.Interrupt;
 /// </summary>
 internal static class InterruptBenchmark
 {
-    public const int Turns = 8;
+    public const int Turns = 10;
 
     /// <summary>The pause between the tool call's block completing and the interrupt, so the command is running.</summary>
     public static readonly TimeSpan ToolSettle = TimeSpan.FromMilliseconds(300);
@@ -113,7 +113,8 @@ internal static class InterruptBenchmark
         {
             Console.Error.WriteLine($"Interrupt {name}: {(i == 0 ? "warm-up" : $"{i} of {Turns}")}...");
             var sample = await bench.InterruptAsync(prompt, untilRunning, cancellationToken);
-            Console.Error.WriteLine($"  stopped after {sample.StoppedMs:0} ms ({sample.StopReason}); 202 after {sample.AcceptedMs:0.0} ms; next turn {(sample.NextCompleted ? "completed" : "did not complete")}");
+            Console.Error.WriteLine($"  stopped after {sample.StoppedMs:0} ms ({sample.StopReason}); 202 after {sample.AcceptedMs:0.0} ms; the CLI's result: " +
+                $"{sample.CliResult ?? "not read"}; next turn {(sample.NextCompleted ? "completed" : "did not complete")}");
             if (i > 0)
             {
                 samples.Add(sample);
@@ -123,11 +124,17 @@ internal static class InterruptBenchmark
         return new InterruptScenario(name, samples);
     }
 
-    // The tool call is whole (its block complete) and its command has had a moment to start.
+    // The tool call is whole (its block complete) and its command has had a moment to start; it must still be running,
+    // or the interrupt would not be one during a tool.
     private static async Task WaitForToolAsync(Bench bench, int from, CancellationToken cancellationToken)
     {
-        await bench.Events.WaitForAsync(from, e => e is BlockCompleteEvent { Block: ToolUseBlock { ToolName: "Bash" } }, "Bash tool call", TurnTimeout, cancellationToken);
+        var call = await bench.Events.WaitForAsync(from, e => e is BlockCompleteEvent { Block: ToolUseBlock { ToolName: "Bash" } }, "Bash tool call", TurnTimeout, cancellationToken);
         await Task.Delay(ToolSettle, cancellationToken);
+        var toolUseId = ((ToolUseBlock)((BlockCompleteEvent)call.Event).Block).ToolUseId;
+        if (bench.Events.Since(from).Any(r => r.Event is BlockCompleteEvent { Block: ToolResultBlock result } && result.ToolUseId == toolUseId))
+        {
+            throw new InvalidOperationException($"The Bash call {toolUseId} finished before the interrupt; the sandbox did not run it as expected.");
+        }
     }
 
     private static Task WaitForDeltasAsync(Bench bench, int from, CancellationToken cancellationToken) =>
@@ -224,7 +231,8 @@ internal static class InterruptBenchmark
                     stopReason,
                     HardStop: marks.First(InterruptLogMarks.Forced, start, ended.Timestamp) is not null || stopped >= grace.TotalMilliseconds,
                     NextCompleted: next.Event is TurnCompletedEvent { StopReason: null or "end_turn" },
-                    CliRestarted: marks.First(InterruptLogMarks.CliStarting, start, nextEnd) is not null);
+                    CliRestarted: marks.First(InterruptLogMarks.CliStarting, start, nextEnd) is not null,
+                    CliResult: marks.First(InterruptLogMarks.ResultRead, start, ended.Timestamp)?.Message);
 
                 double? At((string, string) kind) => marks.First(kind, start, ended.Timestamp) is { } mark ? Ms(start, mark.Timestamp) : null;
             }

@@ -10,6 +10,7 @@ namespace AgentRuntime.Benchmarks.Interrupt;
 /// <param name="HardStop">The session stopped the turn the hard way (logged, or the grace passed).</param>
 /// <param name="NextCompleted">The next message's turn completed normally afterwards.</param>
 /// <param name="CliRestarted">Claude Code was started again between the interrupt and the next turn's end.</param>
+/// <param name="CliResult">The runtime's log entry for the CLI's result line, when it was read.</param>
 internal sealed record InterruptSample(
     double AcceptedMs,
     double StoppedMs,
@@ -19,7 +20,8 @@ internal sealed record InterruptSample(
     string StopReason,
     bool HardStop,
     bool NextCompleted,
-    bool CliRestarted);
+    bool CliRestarted,
+    string? CliResult);
 
 /// <summary>The measured interrupts of one scenario.</summary>
 internal sealed record InterruptScenario(string Name, IReadOnlyList<InterruptSample> Samples)

@@ -33,6 +33,15 @@ internal sealed class SessionEventStream : IAsyncDisposable
         }
     }
 
+    /// <summary>The events received from index <paramref name="from"/> on.</summary>
+    public IReadOnlyList<Received> Since(int from)
+    {
+        lock (_events)
+        {
+            return [.. _events.Skip(from)];
+        }
+    }
+
     /// <summary>Subscribes; returns once the server has answered with the stream's headers.</summary>
     public static async Task<SessionEventStream> OpenAsync(HttpClient http, string sessionId, CancellationToken cancellationToken)
     {
