@@ -15,7 +15,7 @@
 // --idle-sessions measures only the memory of 1,000 idle loaded sessions, opened through the real host in a process of
 // their own (about 20 s, no PostgreSQL needed).
 // --interrupt measures only how long a turn takes to stop after POST /interrupt: the real host, the real Claude Code CLI in
-// its bubblewrap sandbox and a scripted model, during a long tool and while text streams (about 50 s).
+// its bubblewrap sandbox and a scripted model, during a long tool and while text streams (about 25 s).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
@@ -157,8 +157,8 @@ try
     transcriptSync = await RunTranscriptSyncAsync(directory, cancellationToken);
     fanOut = await FanOutBenchmark.RunAsync(directory, fanOutTurn, cancellationToken);
     sessionList = await RunSessionListAsync(directory, cancellationToken);
-    idleSessions = await IdleSessionsBenchmark.RunAsync(directory, cancellationToken);
     interrupt = await InterruptBenchmark.RunAsync(directory, cancellationToken);
+    idleSessions = await IdleSessionsBenchmark.RunAsync(directory, cancellationToken);
 }
 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
 {
