@@ -14,11 +14,14 @@
 // --transcript-parse measures only the Claude transcript parser on a generated 50,000-line transcript (seconds).
 // --idle-sessions measures only the memory of 1,000 idle loaded sessions, opened through the real host in a process of
 // their own (about 20 s, no PostgreSQL needed).
+// --interrupt measures only how long a turn takes to stop after POST /interrupt: the real host, the real Claude Code CLI in
+// its bubblewrap sandbox and a scripted model, during a long tool and while text streams (about 25 s).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
 using AgentRuntime.Benchmarks.FanOut;
 using AgentRuntime.Benchmarks.IdleSessions;
+using AgentRuntime.Benchmarks.Interrupt;
 using AgentRuntime.Hosting;
 using AgentRuntime.Persistence;
 using AgentRuntime.Persistence.Postgres;
@@ -45,6 +48,7 @@ var fanOutTurn = TimeSpan.FromSeconds(args.Contains("--quick") ? 2 : 5);
 var sessionListOnly = args.Contains("--session-list");
 var transcriptParseOnly = args.Contains("--transcript-parse");
 var idleSessionsOnly = args.Contains("--idle-sessions");
+var interruptOnly = args.Contains("--interrupt");
 
 Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
@@ -59,6 +63,7 @@ List<FanOutResult> fanOut;
 SessionListResult sessionList;
 TranscriptParseResult transcriptParse;
 IdleSessionsResult idleSessions;
+InterruptResult interrupt;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
@@ -71,6 +76,12 @@ try
     if (idleSessionsOnly)
     {
         PrintIdleSessions(await IdleSessionsBenchmark.RunAsync(directory, cancellationToken));
+        return 0;
+    }
+
+    if (interruptOnly)
+    {
+        PrintInterrupt(await InterruptBenchmark.RunAsync(directory, cancellationToken));
         return 0;
     }
 
@@ -146,6 +157,7 @@ try
     transcriptSync = await RunTranscriptSyncAsync(directory, cancellationToken);
     fanOut = await FanOutBenchmark.RunAsync(directory, fanOutTurn, cancellationToken);
     sessionList = await RunSessionListAsync(directory, cancellationToken);
+    interrupt = await InterruptBenchmark.RunAsync(directory, cancellationToken);
     idleSessions = await IdleSessionsBenchmark.RunAsync(directory, cancellationToken);
 }
 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -200,6 +212,7 @@ PrintFanOut(fanOut, fanOutTurn);
 PrintSessionList(sessionList);
 PrintTranscriptParse(transcriptParse);
 PrintIdleSessions(idleSessions);
+PrintInterrupt(interrupt);
 return 0;
 
 static async Task<(string, TranscriptSyncCost[])> RunTranscriptSyncAsync(string directory, CancellationToken cancellationToken)
@@ -352,6 +365,43 @@ static void PrintIdleSessions(IdleSessionsResult r)
         $"p50 / p99 each; RSS peaked at {r.RssPeak:0} MB. Figures after a full compacting GC, in a host process of their own " +
         $"({(r.ServerGc ? "server" : "workstation")} GC and tiered compilation, as the host runs); held by the GC: the memory it has committed, " +
         "the heap and the free space it keeps for the next allocations.");
+}
+
+static void PrintInterrupt(InterruptResult r)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Interrupt: `POST /interrupt` to `session:turn:completed` received over SSE, Claude Code {r.CliVersion} in its bubblewrap sandbox, " +
+        $"{InterruptBenchmark.Turns} turns per scenario after one warm-up");
+    Console.WriteLine();
+    Console.WriteLine("| interrupted | stopped p50 / p90 / max | `202` p50 / max | `interrupted` | hard stops | next turn completed (CLI restarted) |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+    foreach (var s in new[] { r.DuringTool, r.WhileStreaming })
+    {
+        Console.WriteLine($"| {s.Name} | {s.Stopped.P50:0} / {s.Stopped.P90:0} / {s.Stopped.Max:0} ms | {s.Accepted.P50:0.0} / {s.Accepted.Max:0.0} ms " +
+            $"| {s.Interrupted} of {s.Samples.Count} | {s.HardStops} | {s.NextCompleted} of {s.Samples.Count} ({s.CliRestarts}) |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("Where the time goes (medians of each step, ms; each step from the runtime's own log entries, stamped as they were written):");
+    Console.WriteLine();
+    Console.WriteLine("| interrupted | POST → the session takes it | → `interrupt` written to the CLI | → the CLI's `result` read | → `turn:completed` received |");
+    Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+    foreach (var s in new[] { r.DuringTool, r.WhileStreaming })
+    {
+        Console.WriteLine($"| {s.Name} | {Step(s.MedianStep(_ => 0, x => x.TakenMs))} | {Step(s.MedianStep(x => x.TakenMs, x => x.SentMs))} " +
+            $"| {Step(s.MedianStep(x => x.SentMs, x => x.ResultMs))} | {Step(s.MedianStep(x => x.ResultMs, x => x.StoppedMs))} |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"The real host (SQLite, the local sandbox, auth `none` on loopback) with one session and one SSE subscriber; the scripted model " +
+        $"answers a tool call `sleep 30` (interrupted {InterruptBenchmark.ToolSettle.TotalMilliseconds:0} ms after the call's block completed) or a text " +
+        $"streamed in {InterruptBenchmark.StreamPieces} deltas {InterruptBenchmark.StreamChunkDelay.TotalMilliseconds:0} ms apart (interrupted at the " +
+        $"{InterruptBenchmark.DeltasBeforeInterrupt}rd delta received). After each interrupt the next message is sent and must complete. Hard stop: the " +
+        $"grace ({r.Grace.TotalSeconds:0} s) passed and the session cancelled the turn. The session's first turn (the sandbox and the CLI starting) took " +
+        $"{r.FirstTurnMs:0} ms. Target: the turn ends < 1 s after the request: **{(Math.Max(r.DuringTool.Stopped.Max, r.WhileStreaming.Stopped.Max) < 1000 ? "met" : "not met")}** " +
+        $"(slowest {Math.Max(r.DuringTool.Stopped.Max, r.WhileStreaming.Stopped.Max):0} ms).");
+
+    static string Step(double? ms) => ms is { } value ? $"{value:0}" : "—";
 }
 
 static void PrintModelProxy(ModelProxyResult r)
