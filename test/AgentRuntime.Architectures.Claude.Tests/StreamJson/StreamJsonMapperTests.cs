@@ -186,7 +186,8 @@ public sealed class StreamJsonMapperTests
         var projection = RecordedOutput.Project(mapped.SelectMany(m => m.Events));
         Assert.Equal(ToolStatus.Error, Assert.IsType<ToolUseBlock>(projection.GetBlock("toolu_sleep")).Status);
         Assert.True(Assert.IsType<ToolResultBlock>(projection.GetBlock("toolu_sleep:result")).IsError);
-        Assert.Contains(projection.Blocks, b => b is UserMessageBlock { Content: "[Request interrupted by user for tool use]" });
+        Assert.Contains(projection.Blocks, b => b is SystemBlock { Subtype: "interrupted" });
+        Assert.DoesNotContain(projection.Blocks, b => b is UserMessageBlock { Content: "[Request interrupted by user for tool use]" });
         Assert.Equal("after interrupt", Assert.IsType<AssistantTextBlock>(projection.Blocks.Last(b => b is AssistantTextBlock)).Content);
     }
 
