@@ -146,6 +146,21 @@ public sealed class ClaudeCodeMaterializationTests
     }
 
     [Fact]
+    public async Task ConnectAsync_ProfileTools_AreTheOnlyBuiltInToolsOffered()
+    {
+        await using var claude = await ClaudeSession.StartAsync();
+        claude.Model.Enqueue(Reply.Text("ok"));
+        await using var connection = await claude.ConnectAsync(profile: ClaudeSession.Profile with { Tools = ["Read", "Skill"] });
+
+        await ClaudeSession.RunTurnAsync(connection, "hello");
+
+        var offered = claude.Model.ConversationRequests.Single().ToolNames;
+        Assert.Contains("Read", offered);
+        Assert.DoesNotContain("Bash", offered);
+        Assert.DoesNotContain("Write", offered);
+    }
+
+    [Fact]
     public async Task ConnectAsync_AgainWithAnotherProfile_LeavesNothingOfTheFirst()
     {
         await using var claude = await ClaudeSession.StartAsync();
