@@ -1,6 +1,7 @@
 using AgentRuntime.Architectures;
 using AgentRuntime.Architectures.Claude.Cli;
 using AgentRuntime.Architectures.Claude.Hosting;
+using AgentRuntime.Architectures.Claude.Profiles;
 using AgentRuntime.Architectures.Claude.StreamJson;
 using AgentRuntime.Architectures.Claude.Transcripts;
 using AgentRuntime.Sandboxes;
@@ -22,6 +23,10 @@ internal sealed partial class ClaudeCodeArchitecture(IOptions<ClaudeCodeOptions>
     private const string MissingApiKey = "No Anthropic API key is configured. Set AgentRuntime:Claude:ApiKey or ANTHROPIC_API_KEY.";
 
     public string Name => ArchitectureName;
+
+    // Everything else in a profile reaches Claude Code (see ClaudeHome). Packages are installed by no one yet; a skill's
+    // own npm and pip dependencies are not installed either, but are part of "skills", which is otherwise applied.
+    public IReadOnlyList<string> UnsupportedProfileFields { get; } = ["npmDependencies", "pipDependencies"];
 
     public ArchitectureAvailability GetAvailability()
     {
@@ -59,6 +64,7 @@ internal sealed partial class ClaudeCodeArchitecture(IOptions<ClaudeCodeOptions>
         }
 
         var resume = await ShouldResumeAsync(context, cancellationToken).ConfigureAwait(false);
+        await ClaudeProfileMaterializer.WriteAsync(context.Sandbox, context.Profile, context.Secrets, cancellationToken).ConfigureAwait(false);
         var spec = ClaudeProcessSpec.Build(settings, context, resume);
         LogStarting(logger, context.Session.SessionId, spec.Command, resume);
         ISandboxProcess process;

@@ -1,3 +1,4 @@
+using AgentRuntime.Architectures.Claude.Profiles;
 using AgentRuntime.Gateway;
 using AgentRuntime.Sandboxes;
 
@@ -57,6 +58,16 @@ internal static class ClaudeProcessSpec
             arguments.AddRange(["--append-system-prompt", prompt]);
         }
 
+        if (context.Profile.Tools is { } builtIn)
+        {
+            // One comma-separated value ("" for none): the option takes several, and would take a following argument too.
+            arguments.AddRange(["--tools", string.Join(",", builtIn)]);
+        }
+
+        // The profile's MCP servers and no others: not the ones the agent may have added to ~/.claude.json, which
+        // would otherwise outlast the turn that added them; not a workspace's .mcp.json, which is the user's project.
+        arguments.AddRange(["--mcp-config", $"{context.Sandbox.HomePath.TrimEnd('/')}/{ClaudeHome.McpConfigFile}", "--strict-mcp-config"]);
+
         var environment = new Dictionary<string, string>
         {
             ["HOME"] = context.Sandbox.HomePath,
@@ -71,6 +82,17 @@ internal static class ClaudeProcessSpec
         };
         // The real key never enters the sandbox: the CLI talks to the runtime's model proxy with a token of this sandbox's.
         environment.AddModelAccess(context, new ModelUpstream(ModelApiKind.Anthropic, new Uri(options.BaseUrl ?? DefaultBaseUrl), options.ApiKey ?? ""), "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL");
+
+
+        // The profile's variables come after the runtime's and never replace one (the validator already refuses the
+        // names it reserves); CLAUDE_CONFIG_DIR would move ~/.claude away from the transcripts and the profile's files.
+        foreach (var (name, value) in ProfileValues.Resolve(context.Profile.EnvironmentVariables, context.Secrets, "environmentVariables"))
+        {
+            if (name != "CLAUDE_CONFIG_DIR")
+            {
+                environment.TryAdd(name, value);
+            }
+        }
 
         var command = options.CliPath ?? "claude";
         return new SandboxProcessSpec

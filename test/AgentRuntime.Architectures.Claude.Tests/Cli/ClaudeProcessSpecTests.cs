@@ -19,7 +19,8 @@ public sealed class ClaudeProcessSpecTests
         Assert.Equal("/sandbox/workspace", spec.WorkingDirectory);
         Assert.Equal(
             ["-p", "--output-format", "stream-json", "--input-format", "stream-json", "--verbose", "--include-partial-messages",
-             "--forward-subagent-text", "--session-id", RecordedOutput.ConversationSessionId, "--dangerously-skip-permissions", "--model", "claude-configured"],
+             "--forward-subagent-text", "--session-id", RecordedOutput.ConversationSessionId, "--dangerously-skip-permissions", "--model", "claude-configured",
+             "--mcp-config", "/sandbox/home/.agent-runtime/claude/mcp.json", "--strict-mcp-config"],
             spec.Arguments);
     }
 
@@ -84,6 +85,51 @@ public sealed class ClaudeProcessSpecTests
 
         Assert.DoesNotContain("sk-1", environment.Values);
         Assert.Equal("no-model-access", environment["ANTHROPIC_API_KEY"]);
+    }
+
+    [Fact]
+    public void Build_ProfileTools_NameTheBuiltInToolSetAsOneValue()
+    {
+        var arguments = ClaudeProcessSpec.Build(Options, Context(Profile with { Tools = ["Read", "Bash"] }), resume: false).Arguments.ToList();
+        var none = ClaudeProcessSpec.Build(Options, Context(Profile with { Tools = [] }), resume: false).Arguments.ToList();
+
+        Assert.Equal("Read,Bash", arguments[arguments.IndexOf("--tools") + 1]);
+        Assert.Equal("", none[none.IndexOf("--tools") + 1]);
+        Assert.DoesNotContain("--tools", ClaudeProcessSpec.Build(Options, Context(Profile), resume: false).Arguments);
+    }
+
+    [Fact]
+    public void Build_ProfileVariables_AreAddedWithSecretsResolvedAndNeverReplaceTheRuntimes()
+    {
+        var profile = Profile with
+        {
+            EnvironmentVariables = new Dictionary<string, ProfileEnvironmentValue>
+            {
+                ["TEAM"] = "platform",
+                ["TOKEN"] = new() { SecretRef = "DEPLOY" },
+                ["DISABLE_TELEMETRY"] = "0",
+                ["CLAUDE_CONFIG_DIR"] = "/elsewhere",
+            },
+        };
+
+        var environment = ClaudeProcessSpec.Build(Options, Context(profile) with { Secrets = new Dictionary<string, string> { ["DEPLOY"] = "s3cret" } }, resume: false).Environment;
+
+        Assert.Equal("platform", environment["TEAM"]);
+        Assert.Equal("s3cret", environment["TOKEN"]);
+        Assert.Equal("1", environment["DISABLE_TELEMETRY"]);
+        Assert.False(environment.ContainsKey("CLAUDE_CONFIG_DIR"));
+    }
+
+    [Fact]
+    public void Build_SecretTheRuntimeDoesNotHold_FailsNamingIt()
+    {
+        var profile = Profile with { EnvironmentVariables = new Dictionary<string, ProfileEnvironmentValue> { ["TOKEN"] = new() { SecretRef = "MISSING" } } };
+
+        var error = Assert.Throws<AgentException>(() => ClaudeProcessSpec.Build(Options, Context(profile), resume: false));
+
+        Assert.Equal("missing_secret", error.Code);
+        Assert.Contains("environmentVariables.TOKEN", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'MISSING'", error.Message, StringComparison.Ordinal);
     }
 
     private sealed class RecordingModelAccess : IModelAccess

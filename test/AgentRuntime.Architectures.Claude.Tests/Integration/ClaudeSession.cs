@@ -73,9 +73,27 @@ internal sealed class ClaudeSession : IAsyncDisposable
         return new ClaudeSession(model, provider, root, sandbox, session, lease);
     }
 
-    public Task<IAgentConnection> ConnectAsync(bool resume = false, AgentProfile? profile = null, Approvals.PermissionMode permissionMode = Approvals.PermissionMode.Bypass) =>
-        Architecture.ConnectAsync(new AgentConnectContext { Sandbox = Sandbox, Session = Session, Profile = profile ?? Profile, Resume = resume, ModelAccess = _lease, PermissionMode = permissionMode }, Token)
+    public Task<IAgentConnection> ConnectAsync(bool resume = false, AgentProfile? profile = null, Approvals.PermissionMode permissionMode = Approvals.PermissionMode.Bypass, IReadOnlyDictionary<string, string>? secrets = null) =>
+        Architecture.ConnectAsync(
+                new AgentConnectContext
+                {
+                    Sandbox = Sandbox, Session = Session, Profile = profile ?? Profile, Resume = resume, ModelAccess = _lease, PermissionMode = permissionMode,
+                    Secrets = secrets ?? new Dictionary<string, string>(),
+                },
+                Token)
             .WaitAsync(StepTimeout, Token);
+
+    /// <summary>Runs a shell command in the sandbox, with the home as its working directory, and returns its exit code.</summary>
+    public async Task<int> RunInSandboxAsync(string script)
+    {
+        await using var process = await Sandbox.StartProcessAsync(
+            new SandboxProcessSpec { Command = "/bin/sh", Arguments = ["-c", script], WorkingDirectory = Sandbox.HomePath }, Token).WaitAsync(StepTimeout, Token);
+        process.StandardInput.Close();
+        var drain = Task.WhenAll(process.StandardOutput.CopyToAsync(Stream.Null, Token), process.StandardError.CopyToAsync(Stream.Null, Token));
+        var exitCode = await process.Exited.WaitAsync(StepTimeout, Token);
+        await drain.WaitAsync(StepTimeout, Token);
+        return exitCode;
+    }
 
     /// <summary>Runs a turn to its end and returns its events.</summary>
     public static async Task<List<SessionEvent>> RunTurnAsync(IAgentConnection connection, string content)
