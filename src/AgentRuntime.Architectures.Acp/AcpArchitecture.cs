@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentRuntime.Architectures.Acp.Connection;
+using AgentRuntime.Architectures.Acp.Materialization;
 using AgentRuntime.Sandboxes;
 using AgentRuntime.Sessions;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,10 @@ namespace AgentRuntime.Architectures.Acp;
 /// The <c>acp</c> architecture: any agent that speaks the Agent Client Protocol over stdio, started in the sandbox
 /// with the configured command, kept alive between turns with one ACP session. The agent's session id is kept in
 /// <c>.agent-runtime/acp/session.json</c> under the sandbox home (persisted like a transcript), so a new sandbox
-/// resumes with <c>session/load</c> when the agent can.
+/// resumes with <c>session/load</c> when the agent can. Of the profile it applies what ACP and the agent's conventions
+/// allow: the MCP servers in <c>session/new</c>, the instructions as the workspace's <c>AGENTS.md</c>
+/// (<see cref="WorkspaceAgentsMd"/>), the environment variables, the slash commands (expanded by the runtime), the
+/// allowed tools (as answers to the agent's permission requests).
 /// </summary>
 internal sealed partial class AcpArchitecture(IOptions<AcpAgentOptions> options, TimeProvider time, ILogger<AcpArchitecture> logger) : IAgentArchitecture
 {
@@ -25,7 +29,16 @@ internal sealed partial class AcpArchitecture(IOptions<AcpAgentOptions> options,
 
     private const string StateFile = StateDirectory + "/session.json";
 
+    // Persisted with the state directory, so the AGENTS.md the runtime wrote is still known as its own in a new sandbox.
+    private const string AgentsMdRecord = StateDirectory + "/agents-md.json";
+
     public string Name => ArchitectureName;
+
+    /// <summary>
+    /// ACP has no system prompt, tool list, skills or subagents, and a generic agent has no known place for them; nor
+    /// does the runtime install packages yet.
+    /// </summary>
+    public IReadOnlyList<string> UnsupportedProfileFields { get; } = ["systemPrompt", "tools", "skills", "subagents", "npmDependencies", "pipDependencies"];
 
     public ArchitectureAvailability GetAvailability()
     {
@@ -60,13 +73,23 @@ internal sealed partial class AcpArchitecture(IOptions<AcpAgentOptions> options,
             LogNothingToResume(logger, context.Session.SessionId, StateFile);
         }
 
-        if (context.Profile.SystemPrompt is { Length: > 0 })
+        var profile = context.Profile;
+        await BundledMcpFiles.WriteAsync(context.Sandbox, profile, cancellationToken).ConfigureAwait(false);
+        var notices = new List<string>();
+        if (await WorkspaceAgentsMd.ApplyAsync(context.Sandbox, profile.AgentMdFile, AgentsMdRecord, cancellationToken).ConfigureAwait(false) is { } notWritten)
         {
-            // ACP has no system prompt; an agent takes one through its own configuration (Env, Args).
-            LogSystemPromptIgnored(logger, context.Session.SessionId);
+            LogAgentsMdKept(logger, context.Session.SessionId);
+            notices.Add(notWritten);
         }
 
-        var environment = new Dictionary<string, string>(settings.Env) { ["HOME"] = context.Sandbox.HomePath };
+        // The profile's variables over the configured ones, and the runtime's own (HOME, the model's) over both.
+        var environment = new Dictionary<string, string>(settings.Env);
+        foreach (var (name, value) in ProfileValues.Resolve(profile.EnvironmentVariables, context.Secrets))
+        {
+            environment[name] = value;
+        }
+
+        environment["HOME"] = context.Sandbox.HomePath;
         if (settings.Model is { } model)
         {
             environment.AddModelAccess(context, new Gateway.ModelUpstream(model.Api, new Uri(model.BaseUrl), model.ApiKey), model.KeyVariable, model.BaseUrlVariable);
@@ -95,6 +118,9 @@ internal sealed partial class AcpArchitecture(IOptions<AcpAgentOptions> options,
             PermissionMode = context.PermissionMode,
             Model = context.Profile.Model,
             SetModel = true,
+            McpServers = AcpMcpServers.FromProfile(profile, context.Secrets, context.Sandbox.HomePath),
+            Commands = profile.Commands,
+            Notices = notices,
             OnSessionStarted = (id, token) => context.Sandbox.WriteFileAsync(
                 SandboxRoot.Home, StateFile, Encoding.UTF8.GetBytes(new JsonObject { ["acpSessionId"] = id }.ToJsonString()), token),
         };
@@ -127,6 +153,6 @@ internal sealed partial class AcpArchitecture(IOptions<AcpAgentOptions> options,
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: asked to resume but {StateFile} is not in the sandbox home; starting a new ACP session")]
     private static partial void LogNothingToResume(ILogger logger, string sessionId, string stateFile);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: the profile's system prompt is not passed to a generic ACP agent")]
-    private static partial void LogSystemPromptIgnored(ILogger logger, string sessionId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: the workspace has an AGENTS.md the runtime did not write; the profile's agentMDFile is not written over it")]
+    private static partial void LogAgentsMdKept(ILogger logger, string sessionId);
 }

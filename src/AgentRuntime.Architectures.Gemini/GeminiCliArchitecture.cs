@@ -1,6 +1,6 @@
 using AgentRuntime.Architectures;
-using System.Text;
 using AgentRuntime.Architectures.Acp.Connection;
+using AgentRuntime.Architectures.Acp.Materialization;
 using AgentRuntime.Architectures.Gemini.Cli;
 using AgentRuntime.Architectures.Gemini.Hosting;
 using AgentRuntime.Architectures.Gemini.Sessions;
@@ -27,6 +27,12 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
     private const string MissingApiKey = "No Gemini API key is configured. Set AgentRuntime:Gemini:ApiKey or GEMINI_API_KEY.";
 
     public string Name => ArchitectureName;
+
+    /// <summary>
+    /// Subagents: the CLI has its own (<c>~/.gemini/agents/*.md</c>), but the runtime does not write or show them yet.
+    /// Packages: the runtime does not install any yet.
+    /// </summary>
+    public IReadOnlyList<string> UnsupportedProfileFields { get; } = ["subagents", "npmDependencies", "pipDependencies"];
 
     public ArchitectureAvailability GetAvailability()
     {
@@ -64,7 +70,15 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
         }
 
         var sandbox = context.Sandbox;
-        await PrepareHomeAsync(sandbox, context.Profile.SystemPrompt, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await GeminiHome.PrepareAsync(sandbox, context.Profile, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            // The sandbox's file API refuses a path through a link: something in the home was replaced by one.
+            throw new AgentException($"The sandbox home could not be prepared for {AgentName}: {ex.Message}", "sandbox_home_tampered", ex);
+        }
         var chats = GeminiProjectPaths.ChatsDirectory(sandbox.WorkspacePath);
         var latest = GeminiSessionFiles.LatestWithFile(await GeminiSessionFiles.ReadAsync(sandbox, chats, null, cancellationToken).ConfigureAwait(false));
         var resume = latest?.Conversation.SessionId;
@@ -99,31 +113,15 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
             Model = model,
             SetModel = false,
             ToolDetails = acpSessionId => new GeminiToolDetailsSource(sandbox, chats, acpSessionId),
+            // The CLI takes MCP servers from session/new as from its settings (0.61.0, merged over them); bundled ones
+            // get their folder as working directory through the launch command.
+            McpServers = AcpMcpServers.FromProfile(context.Profile, context.Secrets, sandbox.HomePath),
+            Commands = context.Profile.Commands,
         }, time, logger, cancellationToken).ConfigureAwait(false);
     }
 
     public ParsedTranscript ParseTranscript(IReadOnlyList<NativeTranscriptFile> files, SessionRecord session) =>
         GeminiTranscriptParser.Parse(files, session);
-
-    // The settings the CLI needs to run unattended, the profile's system prompt as the user's context file, and the
-    // markers that keep the project's directory (and so its sessions) where the runtime persists and restores it.
-    private static async Task PrepareHomeAsync(ISandbox sandbox, string? systemPrompt, CancellationToken cancellationToken)
-    {
-        await sandbox.WriteFileAsync(SandboxRoot.Home, GeminiProcessSpec.SettingsPath, Encoding.UTF8.GetBytes(GeminiProcessSpec.Settings()), cancellationToken).ConfigureAwait(false);
-        if (systemPrompt is { Length: > 0 })
-        {
-            await sandbox.WriteFileAsync(SandboxRoot.Home, GeminiProcessSpec.ContextPath, Encoding.UTF8.GetBytes(systemPrompt), cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await sandbox.DeleteFileAsync(SandboxRoot.Home, GeminiProcessSpec.ContextPath, cancellationToken).ConfigureAwait(false);
-        }
-
-        foreach (var marker in GeminiProjectPaths.ProjectRootMarkers(sandbox.WorkspacePath))
-        {
-            await sandbox.WriteFileAsync(SandboxRoot.Home, marker, Encoding.UTF8.GetBytes(sandbox.WorkspacePath), cancellationToken).ConfigureAwait(false);
-        }
-    }
 
     // On session/load the CLI first starts a fresh file for the session, named session-<minute>-<id>.jsonl, and if the
     // conversation's own file has that name (it was created in the same minute) it appends a reset to it, wiping the

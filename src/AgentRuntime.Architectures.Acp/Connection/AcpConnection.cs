@@ -81,7 +81,7 @@ internal sealed partial class AcpConnection : IAgentConnection
                 throw new AgentException($"{_settings.AgentName} does not take images in a message (its promptCapabilities do not include image).", "images_not_supported");
             }
 
-            prompt = _client.PromptAsync(AcpSessionId, turn.Content, turn.Images, _stopping.Token);
+            prompt = _client.PromptAsync(AcpSessionId, Materialization.ProfileSlashCommands.Expand(turn.Content, _settings.Commands), turn.Images, _stopping.Token);
             while (true)
             {
                 // What the agent has said so far is one batch (a bounded one: an agent that talks faster than it is
@@ -377,4 +377,5 @@ internal sealed partial class AcpConnection : IAgentConnection
 /// <param name="SessionId">The runtime's session id, for logs.</param>
 /// <param name="AgentName">The agent as messages name it.</param>
 /// <param name="TurnTimeout">How long one turn may run.</param>
-internal sealed record AcpConnectionSettings(string SessionId, string AgentName, TimeSpan TurnTimeout);
+/// <param name="Commands">The profile's slash commands, expanded in the messages sent.</param>
+internal sealed record AcpConnectionSettings(string SessionId, string AgentName, TimeSpan TurnTimeout, IReadOnlyList<Profiles.ProfileCommand>? Commands = null);

@@ -62,6 +62,18 @@ internal sealed record AcpLaunch
     /// <summary>Where finished tool calls' real input and output are found, given the agent's session id.</summary>
     public Func<string, IAcpToolDetailsSource>? ToolDetails { get; init; }
 
+    /// <summary>
+    /// The profile's MCP servers, offered in <c>session/new</c> and <c>session/load</c>; those whose transport the agent's
+    /// <c>mcpCapabilities</c> do not include are left out and named in a <c>profile_not_applied</c> notice.
+    /// </summary>
+    public IReadOnlyList<Materialization.AcpMcpServer> McpServers { get; init; } = [];
+
+    /// <summary>The profile's slash commands, expanded by the runtime in the messages sent (see <see cref="Materialization.ProfileSlashCommands"/>).</summary>
+    public IReadOnlyList<Profiles.ProfileCommand>? Commands { get; init; }
+
+    /// <summary>What the runtime could not apply of the profile, shown as <c>profile_not_applied</c> notices at the start of the first turn.</summary>
+    public IReadOnlyList<string> Notices { get; init; } = [];
+
     /// <summary>Called with the agent's id of a new session (to remember it for resuming).</summary>
     public Func<string, CancellationToken, Task>? OnSessionStarted { get; init; }
 }

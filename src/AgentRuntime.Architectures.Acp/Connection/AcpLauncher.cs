@@ -49,7 +49,9 @@ internal static partial class AcpLauncher
                 await client.AuthenticateAsync(method, launch.AuthMeta, cancellationToken).ConfigureAwait(false);
             }
 
-            var acpSessionId = await OpenSessionAsync(client, launch, logger, cancellationToken).ConfigureAwait(false);
+            var (mcpServers, refused) = Materialization.AcpMcpServers.ForAgent(launch.McpServers, client.Agent);
+            var acpSessionId = await OpenSessionAsync(client, launch, mcpServers, logger, cancellationToken).ConfigureAwait(false);
+            PostNotices(client, launch, refused);
             if (launch.Model is { } model && launch.SetModel)
             {
                 await SetModelAsync(client, acpSessionId, model, launch, logger, cancellationToken).ConfigureAwait(false);
@@ -65,7 +67,7 @@ internal static partial class AcpLauncher
             });
             return new AcpConnection(
                 process, client, acpSessionId, mapper, launch.ToolDetails?.Invoke(acpSessionId),
-                new AcpConnectionSettings(launch.SessionId, launch.AgentName, launch.TurnTimeout), time, logger);
+                new AcpConnectionSettings(launch.SessionId, launch.AgentName, launch.TurnTimeout, launch.Commands), time, logger);
         }
         catch (JsonRpcException ex)
         {
@@ -90,7 +92,25 @@ internal static partial class AcpLauncher
         await client.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static async Task<string> OpenSessionAsync(AcpClient client, AcpLaunch launch, ILogger logger, CancellationToken cancellationToken)
+    // Said after the session is open (a loaded session's replay is dropped before), so that the first turn shows them.
+    private static void PostNotices(AcpClient client, AcpLaunch launch, IReadOnlyList<Materialization.AcpMcpServer> refused)
+    {
+        foreach (var notice in launch.Notices)
+        {
+            client.Post(new AcpRuntimeNotice("profile_not_applied", notice));
+        }
+
+        if (refused.Count > 0)
+        {
+            var names = string.Join(", ", refused.Select(s => $"{s.Name} ({s.Transport})"));
+            client.Post(new AcpRuntimeNotice(
+                "profile_not_applied",
+                $"The profile's MCP servers {names} are not offered: {launch.AgentName} does not take MCP servers of that transport (its mcpCapabilities).",
+                new JsonObject { ["mcpServers"] = new JsonArray([.. refused.Select(s => JsonValue.Create(s.Name))]) }));
+        }
+    }
+
+    private static async Task<string> OpenSessionAsync(AcpClient client, AcpLaunch launch, JsonArray mcpServers, ILogger logger, CancellationToken cancellationToken)
     {
         var cwd = launch.Sandbox.WorkspacePath;
         if (launch.ResumeSessionId is { } resume)
@@ -98,7 +118,7 @@ internal static partial class AcpLauncher
             if (client.CanLoadSession)
             {
                 LogLoading(logger, launch.SessionId, resume);
-                await client.LoadSessionAsync(resume, cwd, cancellationToken).ConfigureAwait(false);
+                await client.LoadSessionAsync(resume, cwd, mcpServers, cancellationToken).ConfigureAwait(false);
                 await DropReplayAsync(client, cancellationToken).ConfigureAwait(false);
                 return resume;
             }
@@ -106,7 +126,7 @@ internal static partial class AcpLauncher
             LogCannotLoad(logger, launch.SessionId, launch.AgentName);
         }
 
-        var sessionId = await client.NewSessionAsync(cwd, cancellationToken).ConfigureAwait(false);
+        var sessionId = await client.NewSessionAsync(cwd, mcpServers, cancellationToken).ConfigureAwait(false);
         LogStarted(logger, launch.SessionId, sessionId);
         if (launch.OnSessionStarted is { } started)
         {

@@ -61,6 +61,9 @@ internal sealed partial class AcpUpdateMapper(TimeProvider? time, SessionMetadat
                 System(events, "unknown_notification", $"{options.AgentName} sent a '{other.Method}' notification that this runtime does not know.",
                     new JsonObject { ["method"] = other.Method, ["params"] = other.Parameters?.DeepClone() });
                 break;
+            case AcpRuntimeNotice notice:
+                System(events, notice.Subtype, notice.Message, notice.Metadata);
+                break;
             case AcpUnreadableLine line:
                 System(events, "non_json_output", line.Line, new JsonObject { ["line"] = line.Line });
                 break;

@@ -90,17 +90,17 @@ internal sealed partial class AcpClient : IJsonRpcHandler, IAsyncDisposable
         return _peer.RequestAsync("authenticate", parameters, cancellationToken);
     }
 
-    /// <summary>Starts a session in <paramref name="cwd"/> and returns the agent's id for it.</summary>
-    public async Task<string> NewSessionAsync(string cwd, CancellationToken cancellationToken)
+    /// <summary>Starts a session in <paramref name="cwd"/> with the given MCP servers (ACP <c>McpServer</c>s) and returns the agent's id for it.</summary>
+    public async Task<string> NewSessionAsync(string cwd, JsonArray mcpServers, CancellationToken cancellationToken)
     {
-        var result = await _peer.RequestAsync("session/new", new JsonObject { ["cwd"] = cwd, ["mcpServers"] = new JsonArray() }, cancellationToken).ConfigureAwait(false);
+        var result = await _peer.RequestAsync("session/new", new JsonObject { ["cwd"] = cwd, ["mcpServers"] = mcpServers.DeepClone() }, cancellationToken).ConfigureAwait(false);
         return TolerantJson.String(result, "sessionId")
             ?? throw new JsonRpcException(JsonRpcException.InternalError, "session/new answered without a sessionId.");
     }
 
     /// <summary>Resumes a session. The agent replays its history as updates, which land in <see cref="Inbound"/>.</summary>
-    public Task LoadSessionAsync(string sessionId, string cwd, CancellationToken cancellationToken) =>
-        _peer.RequestAsync("session/load", new JsonObject { ["sessionId"] = sessionId, ["cwd"] = cwd, ["mcpServers"] = new JsonArray() }, cancellationToken);
+    public Task LoadSessionAsync(string sessionId, string cwd, JsonArray mcpServers, CancellationToken cancellationToken) =>
+        _peer.RequestAsync("session/load", new JsonObject { ["sessionId"] = sessionId, ["cwd"] = cwd, ["mcpServers"] = mcpServers.DeepClone() }, cancellationToken);
 
     /// <summary>Sends a user message; completes with the <c>session/prompt</c> result (its <c>stopReason</c>) when the turn ends.</summary>
     public async Task<JsonObject> PromptAsync(string sessionId, string text, IReadOnlyList<Blocks.MessageImage> images, CancellationToken cancellationToken)

@@ -37,3 +37,9 @@ internal sealed record AcpOtherNotification(string Method, JsonNode? Parameters)
 /// <summary>A line on the agent's output that is not JSON-RPC.</summary>
 /// <param name="Line">The line.</param>
 internal sealed record AcpUnreadableLine(string Line) : AcpInbound;
+
+/// <summary>Something the runtime itself has to say about the session (what it could not apply of the profile), shown as a system block.</summary>
+/// <param name="Subtype">The system block's subtype.</param>
+/// <param name="Message">What to say.</param>
+/// <param name="Metadata">Details, when there are any.</param>
+internal sealed record AcpRuntimeNotice(string Subtype, string Message, JsonObject? Metadata = null) : AcpInbound;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using AgentRuntime.Architectures.Acp.Materialization;
 using AgentRuntime.Gateway;
 using AgentRuntime.Sandboxes;
 
@@ -34,7 +35,8 @@ internal static class GeminiProcessSpec
             arguments.AddRange(["--model", model]);
         }
 
-        var environment = new Dictionary<string, string>
+        // The profile's variables first: the runtime's own below are set over them (the validator refuses most anyway).
+        var environment = new Dictionary<string, string>(ProfileValues.Resolve(context.Profile.EnvironmentVariables, context.Secrets))
         {
             ["HOME"] = context.Sandbox.HomePath,
             // The sandbox is the trust boundary; without this the CLI runs an untrusted folder in a restricted mode.
@@ -62,15 +64,26 @@ internal static class GeminiProcessSpec
 
     /// <summary>
     /// The user settings: API-key authentication (the CLI asks for a method otherwise), no usage statistics, telemetry
-    /// or update checks (the sandbox may have no way out, and they are not the session's business).
+    /// or update checks (the sandbox may have no way out, and they are not the session's business), and the profile's
+    /// <c>tools</c> as <c>tools.core</c>, the built-in tools the CLI registers at all (MCP tools are not among them).
+    /// The profile's MCP servers are not here but in <c>session/new</c>, which the CLI merges over these settings.
     /// </summary>
-    public static string Settings() => new JsonObject
+    public static string Settings(Profiles.AgentProfile profile)
     {
-        ["security"] = new JsonObject { ["auth"] = new JsonObject { ["selectedType"] = "gemini-api-key" } },
-        ["privacy"] = new JsonObject { ["usageStatisticsEnabled"] = false },
-        ["telemetry"] = new JsonObject { ["enabled"] = false },
-        ["general"] = new JsonObject { ["enableAutoUpdate"] = false, ["enableAutoUpdateNotification"] = false },
-    }.ToJsonString();
+        var settings = new JsonObject
+        {
+            ["security"] = new JsonObject { ["auth"] = new JsonObject { ["selectedType"] = "gemini-api-key" } },
+            ["privacy"] = new JsonObject { ["usageStatisticsEnabled"] = false },
+            ["telemetry"] = new JsonObject { ["enabled"] = false },
+            ["general"] = new JsonObject { ["enableAutoUpdate"] = false, ["enableAutoUpdateNotification"] = false },
+        };
+        if (profile.Tools is { } tools)
+        {
+            settings["tools"] = new JsonObject { ["core"] = new JsonArray([.. tools.Select(t => JsonValue.Create(t))]) };
+        }
+
+        return settings.ToJsonString();
+    }
 
     private static string ResolveLinks(string path)
     {

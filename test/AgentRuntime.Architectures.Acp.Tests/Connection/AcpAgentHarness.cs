@@ -44,7 +44,7 @@ internal sealed class AcpAgentHarness : IAsyncDisposable
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     /// <summary>Connects while the fake agent answers initialize and session/new (or session/load when resuming).</summary>
-    public async Task<IAgentConnection> ConnectAsync(bool resume = false, AgentProfile? profile = null, Func<Task>? agentSide = null, Approvals.PermissionMode permissionMode = Approvals.PermissionMode.Bypass)
+    public async Task<IAgentConnection> ConnectAsync(bool resume = false, AgentProfile? profile = null, Func<Task>? agentSide = null, Approvals.PermissionMode permissionMode = Approvals.PermissionMode.Bypass, IReadOnlyDictionary<string, string>? secrets = null)
     {
         var connecting = Architecture.ConnectAsync(new AgentConnectContext
         {
@@ -53,6 +53,7 @@ internal sealed class AcpAgentHarness : IAsyncDisposable
             Profile = profile ?? new AgentProfile { Id = "default", Name = "Default" },
             Resume = resume,
             PermissionMode = permissionMode,
+            Secrets = secrets ?? new Dictionary<string, string>(),
         }, Token);
         await (agentSide ?? (() => HandshakeAsync()))().WaitAsync(Bound, Token);
         Connection = await connecting.WaitAsync(Bound, Token);

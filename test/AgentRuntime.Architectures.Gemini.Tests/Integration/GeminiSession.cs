@@ -82,8 +82,8 @@ internal sealed class GeminiSession : IAsyncDisposable
         LastActivity = DateTimeOffset.UnixEpoch,
     };
 
-    public Task<IAgentConnection> ConnectAsync(bool resume = false, AgentProfile? profile = null, Approvals.PermissionMode permissionMode = Approvals.PermissionMode.Bypass) =>
-        Architecture.ConnectAsync(new AgentConnectContext { Sandbox = Sandbox, Session = Session, Profile = profile ?? Profile, Resume = resume, ModelAccess = _lease, PermissionMode = permissionMode }, Token)
+    public Task<IAgentConnection> ConnectAsync(bool resume = false, AgentProfile? profile = null, Approvals.PermissionMode permissionMode = Approvals.PermissionMode.Bypass, IReadOnlyDictionary<string, string>? secrets = null) =>
+        Architecture.ConnectAsync(new AgentConnectContext { Sandbox = Sandbox, Session = Session, Profile = profile ?? Profile, Resume = resume, ModelAccess = _lease, PermissionMode = permissionMode, Secrets = secrets ?? new Dictionary<string, string>() }, Token)
             .WaitAsync(StepTimeout, Token);
 
     /// <summary>Runs a turn to its end and returns its events.</summary>
