@@ -173,7 +173,7 @@ internal sealed partial class SessionSandbox
     private async Task NoteProfileFieldsNotAppliedAsync(AgentProfile profile, CancellationToken cancellationToken)
     {
         var fields = ProfileFields.Set(profile).Intersect(_architecture.UnsupportedProfileFields, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        var message = $"The profile's {string.Join(", ", fields)} {(fields.Count == 1 ? "is" : "are")} not applied: {_architecture.Name} has no notion of {(fields.Count == 1 ? "it" : "them")}.";
+        var message = $"The profile's {string.Join(", ", fields)} {(fields.Count == 1 ? "is" : "are")} not applied: the {_architecture.Name} architecture does not apply {(fields.Count == 1 ? "it" : "them")}.";
         if (fields.Count == 0 || _log.Read(p => p.Blocks.Any(b => b is SystemBlock { Subtype: "profile_not_applied" } notice && notice.Message == message)))
         {
             return;
