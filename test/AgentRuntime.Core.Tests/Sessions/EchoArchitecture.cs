@@ -40,6 +40,9 @@ internal sealed class EchoArchitecture : IAgentArchitecture
 
     public ArchitectureAvailability GetAvailability() => new(Name, true, null);
 
+    // The echo agent runs no subagents: a profile that has them gets the core's notice.
+    public IReadOnlyList<string> UnsupportedProfileFields => ["subagents"];
+
     public IReadOnlyList<string> GetTranscriptDirectories(ISandbox sandbox, SessionRecord session) => [".echo"];
 
     public Task<IAgentConnection> ConnectAsync(AgentConnectContext context, CancellationToken cancellationToken)

@@ -4,9 +4,10 @@ using AgentRuntime.Events;
 using AgentRuntime.Hosting;
 using AgentRuntime.Persistence;
 using AgentRuntime.Profiles;
-using AgentRuntime.Sandboxes;
 using AgentRuntime.Sandboxes.Local;
+using AgentRuntime.Sandboxes;
 using AgentRuntime.Sessions;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -28,12 +29,14 @@ internal sealed class SessionHarness : IAsyncDisposable
     /// <param name="time">A clock shared with another harness, else a new one that only the test advances.</param>
     /// <param name="limits">The tenants' limits; they may be changed until a tenant first takes a turn or a sandbox.</param>
     /// <param name="sandboxes">Wraps the local sandbox provider (to hold or observe sandboxes).</param>
+    /// <param name="secrets">The runtime's secrets (<c>AgentRuntime:Secrets</c>), by name.</param>
     public SessionHarness(
         Action<AgentRuntimeOptions>? configure = null,
         InMemoryAgentStore? store = null,
         FakeTimeProvider? time = null,
         TenantLimitOptions? limits = null,
-        Func<ISandboxProvider, ISandboxProvider>? sandboxes = null)
+        Func<ISandboxProvider, ISandboxProvider>? sandboxes = null,
+        IReadOnlyDictionary<string, string>? secrets = null)
     {
         Store = store ?? new InMemoryAgentStore();
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
@@ -48,7 +51,10 @@ internal sealed class SessionHarness : IAsyncDisposable
         var local = new LocalSandboxProvider(Microsoft.Extensions.Options.Options.Create(new LocalSandboxOptions()), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LocalSandboxProvider>.Instance);
         Manager = new SessionManager(new SessionServices(
             Store, sandboxes?.Invoke(local) ?? local, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = Architecture }, Time, Options, new SessionListFeed(),
-            new TenantQuotas(limits ?? new TenantLimitOptions(), Store), new EventCommitter(Store), NullLoggerFactory.Instance));
+            new TenantQuotas(limits ?? new TenantLimitOptions(), Store), new EventCommitter(Store), NullLoggerFactory.Instance,
+            new ProfileSecrets(new ConfigurationBuilder()
+                .AddInMemoryCollection((secrets ?? new Dictionary<string, string>()).Select(s => KeyValuePair.Create($"{ProfileSecrets.SectionName}:{s.Key}", (string?)s.Value)))
+                .Build())));
     }
 
     /// <summary>The runtime's data directory (a private temporary one), where local sandboxes live.</summary>
