@@ -41,4 +41,10 @@ public sealed class AgentRuntimeApiException : Exception
     /// is reached), or <see langword="null"/> when it did not say.
     /// </summary>
     public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>
+    /// The problems one by one, when the server listed them (a profile it refused: each <c>field: message</c>, such as
+    /// <c>skills[0].name: ...</c>); empty otherwise.
+    /// </summary>
+    public IReadOnlyList<string> Errors { get; init; } = [];
 }

@@ -11,6 +11,8 @@ export { useWorkspaceFiles } from "./hooks/useWorkspaceFiles.js";
 export type { UseWorkspaceFilesResult } from "./hooks/useWorkspaceFiles.js";
 export { useSubagents } from "./hooks/useSubagents.js";
 export type { SubagentView, UseSubagentsResult } from "./hooks/useSubagents.js";
+export { useProfiles } from "./hooks/useProfiles.js";
+export type { SaveProfileResult, UseProfilesResult } from "./hooks/useProfiles.js";
 export { useEvents } from "./hooks/useEvents.js";
 export type { UseEventsResult } from "./hooks/useEvents.js";
 

@@ -39,7 +39,11 @@ public sealed record HealthReport(string Status, DateTimeOffset Time, Sandboxes.
 
 /// <summary>Body of <c>PATCH /api/sessions/{id}</c>.</summary>
 /// <param name="Budget">The session's own model budget; <see langword="null"/> to fall back to its profile's.</param>
-public sealed record UpdateSessionBody(Gateway.ModelBudget? Budget);
+/// <param name="ProfileVersion">
+/// The version of its profile the session moves to: a number, or the string <c>latest</c>. A body with this and no
+/// <c>budget</c> leaves the budget as it is.
+/// </param>
+public sealed record UpdateSessionBody(Gateway.ModelBudget? Budget, System.Text.Json.JsonElement? ProfileVersion = null);
 
 /// <summary>Body of <c>POST /api/sessions/{id}/approvals/{approvalId}</c> (and the hub's <c>AnswerApproval</c>).</summary>
 /// <param name="Decision"><c>allow</c> or <c>deny</c>.</param>

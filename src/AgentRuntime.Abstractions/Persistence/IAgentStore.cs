@@ -103,14 +103,34 @@ public interface IAgentStore
     /// <summary>Removes a stored workspace file. Returns whether it existed.</summary>
     Task<bool> DeleteWorkspaceFileAsync(string sessionId, string path, CancellationToken cancellationToken);
 
-    /// <summary>All stored agent profiles, by id.</summary>
+    /// <summary>The latest version of every stored profile that is not deleted, by id.</summary>
     Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken);
 
-    /// <summary>A stored profile, or <see langword="null"/>.</summary>
+    /// <summary>The latest version of a profile, or <see langword="null"/> when there is none or it was deleted.</summary>
     Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken);
 
-    /// <summary>Adds or replaces a profile.</summary>
-    Task SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken);
+    /// <summary>
+    /// One version of a profile with its number, or the latest when <paramref name="version"/> is null; <see langword="null"/>
+    /// when there is no such version. A numbered version stays readable after its profile is deleted (the sessions that
+    /// started with it still run on it); the latest of a deleted profile is <see langword="null"/>.
+    /// </summary>
+    Task<StoredProfile?> GetProfileVersionAsync(string profileId, int? version, CancellationToken cancellationToken);
+
+    /// <summary>The versions of a profile that is not deleted, oldest first; empty when there is none.</summary>
+    Task<IReadOnlyList<ProfileVersionInfo>> ListProfileVersionsAsync(string profileId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Saves a profile as its new latest version, numbered one after the highest it ever had (1 for a new profile, and
+    /// for one deleted and saved again the numbering goes on, so a number always names one content), and returns the
+    /// number. A profile identical to the latest version (the same JSON) adds no version: its number is returned.
+    /// </summary>
+    Task<int> SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes a profile: it is no longer listed nor the latest of anything, so no new session can use it. Its versions
+    /// are kept for the sessions that use them (<see cref="GetProfileVersionAsync"/> by number). Returns whether it existed.
+    /// </summary>
+    Task<bool> DeleteProfileAsync(string profileId, CancellationToken cancellationToken);
 
     /// <summary>Adds an API key (its hash; the store never sees the secret).</summary>
     /// <exception cref="InvalidOperationException">A key with that id exists.</exception>

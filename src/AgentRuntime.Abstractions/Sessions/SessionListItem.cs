@@ -23,6 +23,9 @@ public record SessionListItem
     /// <summary>The id of the agent profile the session was created with.</summary>
     public required string AgentProfileRef { get; init; }
 
+    /// <summary>The version of the profile the session runs on; absent for the latest (sessions made before versions).</summary>
+    public int? AgentProfileVersion { get; init; }
+
     /// <summary>An optional display name.</summary>
     public string? Name { get; init; }
 

@@ -27,6 +27,12 @@ public record SessionSummary
     /// <summary>The agent profile's id.</summary>
     public required string AgentProfileRef { get; init; }
 
+    /// <summary>
+    /// The version of the profile the session runs on; <see langword="null"/> for the latest (sessions made before
+    /// profiles had versions).
+    /// </summary>
+    public int? AgentProfileVersion { get; init; }
+
     /// <summary>An optional display name.</summary>
     public string? Name { get; init; }
 

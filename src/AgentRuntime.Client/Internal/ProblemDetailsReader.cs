@@ -9,6 +9,7 @@ internal static class ProblemDetailsReader
     {
         var title = response.ReasonPhrase ?? response.StatusCode.ToString();
         string? detail = null;
+        IReadOnlyList<string> errors = [];
         var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         if (body.Length > 0)
         {
@@ -19,6 +20,10 @@ internal static class ProblemDetailsReader
                 {
                     title = StringOf(document.RootElement, "title") ?? title;
                     detail = StringOf(document.RootElement, "detail");
+                    if (document.RootElement.TryGetProperty("errors", out var list) && list.ValueKind == JsonValueKind.Array)
+                    {
+                        errors = [.. list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!)];
+                    }
                 }
             }
             catch (JsonException)
@@ -28,7 +33,7 @@ internal static class ProblemDetailsReader
             }
         }
 
-        return new AgentRuntimeApiException(response.StatusCode, title, detail) { RetryAfter = RetryAfterOf(response) };
+        return new AgentRuntimeApiException(response.StatusCode, title, detail) { RetryAfter = RetryAfterOf(response), Errors = errors };
     }
 
     /// <summary><c>Retry-After</c> as a wait: the server sends seconds; an HTTP date (a proxy's) counts from now.</summary>

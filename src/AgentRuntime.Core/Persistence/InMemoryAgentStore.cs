@@ -1,8 +1,10 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 using AgentRuntime.Architectures;
 using AgentRuntime.Events;
 using AgentRuntime.Profiles;
 using AgentRuntime.Security;
+using AgentRuntime.Serialization;
 using AgentRuntime.Sessions;
 
 namespace AgentRuntime.Persistence;
@@ -11,7 +13,7 @@ namespace AgentRuntime.Persistence;
 /// The store used when no durable one is configured, and by tests: everything lives in this object and is gone
 /// when the process ends. One lock guards all state; the store is for development and tests, not for throughput.
 /// </summary>
-internal sealed class InMemoryAgentStore : IAgentStore
+internal sealed class InMemoryAgentStore(TimeProvider? time = null) : IAgentStore
 {
     // ReadEventsAsync copies this many events per trip through the lock, so a long read neither holds the lock
     // while the consumer awaits nor copies the whole log up front.
@@ -19,7 +21,12 @@ internal sealed class InMemoryAgentStore : IAgentStore
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, SessionState> _sessions = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, AgentProfile> _profiles = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    // Every version of every profile ever saved, oldest first (the number is the index plus one), and the ids deleted
+    // since their last save: a deleted profile's versions stay for the sessions that run on them.
+    private readonly Dictionary<string, List<(StoredProfile Stored, string Json)>> _profiles = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _deletedProfiles = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ApiKeyRecord> _apiKeys = new(StringComparer.Ordinal);
 
     public Task InitializeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -318,32 +325,81 @@ internal sealed class InMemoryAgentStore : IAgentStore
         AgentProfile[] profiles;
         lock (_lock)
         {
-            profiles = [.. _profiles.Values];
+            profiles = [.. _profiles.Where(p => !_deletedProfiles.Contains(p.Key)).Select(p => p.Value[^1].Stored.Profile)];
         }
 
         IReadOnlyList<AgentProfile> ordered = [.. profiles.OrderBy(p => p.Id, StringComparer.Ordinal)];
         return Task.FromResult(ordered);
     }
 
-    public Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken)
+    public async Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken) =>
+        (await GetProfileVersionAsync(profileId, null, cancellationToken).ConfigureAwait(false))?.Profile;
+
+    public Task<StoredProfile?> GetProfileVersionAsync(string profileId, int? version, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(profileId);
         lock (_lock)
         {
-            return Task.FromResult(_profiles.GetValueOrDefault(profileId));
+            if (!_profiles.TryGetValue(profileId, out var versions))
+            {
+                return Task.FromResult<StoredProfile?>(null);
+            }
+
+            return Task.FromResult(version switch
+            {
+                null => _deletedProfiles.Contains(profileId) ? null : versions[^1].Stored,
+                >= 1 and var v when v <= versions.Count => versions[v - 1].Stored,
+                _ => null,
+            });
         }
     }
 
-    public Task SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<ProfileVersionInfo>> ListProfileVersionsAsync(string profileId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(profileId);
+        lock (_lock)
+        {
+            IReadOnlyList<ProfileVersionInfo> versions = _profiles.TryGetValue(profileId, out var all) && !_deletedProfiles.Contains(profileId)
+                ? [.. all.Select(v => new ProfileVersionInfo(v.Stored.Version, v.Stored.CreatedAt))]
+                : [];
+            return Task.FromResult(versions);
+        }
+    }
+
+    public Task<int> SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentException.ThrowIfNullOrEmpty(profile.Id, nameof(profile));
+
+        // Kept as the JSON the database stores keep, so an identical save is told apart as they tell it, and a later
+        // change to the caller's object cannot reach the stored one.
+        var json = JsonSerializer.Serialize(profile, AgentRuntimeJsonContext.Default.AgentProfile);
+        var copy = JsonSerializer.Deserialize(json, AgentRuntimeJsonContext.Default.AgentProfile)!;
         lock (_lock)
         {
-            _profiles[profile.Id] = profile;
-        }
+            if (!_profiles.TryGetValue(profile.Id, out var versions))
+            {
+                _profiles[profile.Id] = versions = [];
+            }
 
-        return Task.CompletedTask;
+            if (versions.Count > 0 && !_deletedProfiles.Contains(profile.Id) && versions[^1].Json == json)
+            {
+                return Task.FromResult(versions.Count);
+            }
+
+            versions.Add((new StoredProfile(copy, versions.Count + 1, _time.GetUtcNow()), json));
+            _deletedProfiles.Remove(profile.Id);
+            return Task.FromResult(versions.Count);
+        }
+    }
+
+    public Task<bool> DeleteProfileAsync(string profileId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(profileId);
+        lock (_lock)
+        {
+            return Task.FromResult(_profiles.ContainsKey(profileId) && _deletedProfiles.Add(profileId));
+        }
     }
 
     public Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken)

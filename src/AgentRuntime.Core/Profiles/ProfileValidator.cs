@@ -15,7 +15,8 @@ public static partial class ProfileValidator
 {
     private const int MaxTextBytes = 256 * 1024;
     private const int MaxFileBytes = 1024 * 1024;
-    private const int MaxProfileBytes = 16 * 1024 * 1024;
+    /// <summary>The largest profile, as JSON, that <see cref="Parse"/> reads.</summary>
+    public const int MaxProfileBytes = 16 * 1024 * 1024;
 
     // Variables the runtime sets itself, or that would let a profile change what runs: a profile may not set them.
     private static readonly HashSet<string> ReservedVariables = new(StringComparer.Ordinal)

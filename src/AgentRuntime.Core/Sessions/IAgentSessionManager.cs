@@ -66,6 +66,14 @@ public interface IAgentSessionManager
     /// <summary>Whether a session with this id exists.</summary>
     Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Moves a session to a version of its profile (the latest when <paramref name="version"/> is null); its next turn runs
+    /// on it. Returns the session as it is now.
+    /// </summary>
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    /// <exception cref="ArgumentException">The profile has no such version (or no latest: it was deleted).</exception>
+    Task<SessionListItem> SetProfileVersionAsync(string sessionId, int? version, CancellationToken cancellationToken);
+
     /// <summary>The tenant that owns a session, or <see langword="null"/> when there is no such session.</summary>
     Task<string?> GetSessionTenantAsync(string sessionId, CancellationToken cancellationToken);
 
@@ -117,6 +125,12 @@ public interface IAgentSessionManager
 
     /// <summary>A profile the tenant may use (any when <paramref name="tenantId"/> is null), or <see langword="null"/>.</summary>
     Task<AgentProfile?> GetProfileAsync(string profileId, string? tenantId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A version of a profile (the latest when <paramref name="version"/> is null) if the tenant may use it (any when
+    /// <paramref name="tenantId"/> is null), or <see langword="null"/>. A numbered version of a deleted profile is found.
+    /// </summary>
+    Task<StoredProfile?> GetProfileVersionAsync(string profileId, int? version, string? tenantId, CancellationToken cancellationToken);
 
     /// <summary>The architectures this server knows and whether each can run now.</summary>
     IReadOnlyList<ArchitectureAvailability> GetArchitectures();

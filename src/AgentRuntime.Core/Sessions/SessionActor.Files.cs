@@ -35,9 +35,34 @@ internal sealed partial class SessionActor
         Touch();
         _record = _record with { Metadata = (Log.Read(p => p.Metadata) ?? _record.Metadata) with { Budget = budget } };
         await _services.Store.UpdateSessionAsync(_record, cancellationToken).ConfigureAwait(false);
-        var profile = await _services.Store.GetProfileAsync(_record.AgentProfileRef, cancellationToken).ConfigureAwait(false);
+        var profile = (await _services.Store.GetProfileVersionAsync(_record.AgentProfileRef, _record.AgentProfileVersion, cancellationToken).ConfigureAwait(false))?.Profile;
         _sandbox.SetBudget(budget ?? profile?.Budget);
         await Log.AppendAsync(new MetadataUpdateEvent { ConversationId = Conversations.Main, Metadata = _record.Metadata }, cancellationToken).ConfigureAwait(false);
         return _record.Metadata;
+    });
+
+    /// <summary>
+    /// Moves the session to a version of its profile (the latest when <paramref name="version"/> is null), recorded by its
+    /// number. The next turn runs on it: the agent is connected again when the version differs from its own.
+    /// </summary>
+    /// <exception cref="ArgumentException">The profile has no such version, or it is another tenant's.</exception>
+    public Task<SessionListItem> SetProfileVersionAsync(int? version, CancellationToken cancellationToken) => InvokeAsync(async () =>
+    {
+        var stored = await _services.Store.GetProfileVersionAsync(_record.AgentProfileRef, version, cancellationToken).ConfigureAwait(false);
+        if (stored is null || (stored.Profile.TenantId is { } owner && owner != _record.TenantId))
+        {
+            throw new ArgumentException(
+                $"Profile '{_record.AgentProfileRef}' has no {(version is { } v ? $"version {v}" : "latest version: it was deleted")}.", nameof(version));
+        }
+
+        if (stored.Version != _record.AgentProfileVersion)
+        {
+            Touch();
+            _record = _record with { AgentProfileVersion = stored.Version };
+            await _services.Store.UpdateSessionAsync(_record, cancellationToken).ConfigureAwait(false);
+            PublishListChange();
+        }
+
+        return ToListItem();
     });
 }

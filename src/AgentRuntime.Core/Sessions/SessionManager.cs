@@ -29,8 +29,10 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         }
 
         var tenantId = Security.Tenants.Validate(request.TenantId ?? Security.Tenants.Default, nameof(request));
-        var profile = await GetProfileAsync(request.AgentProfileRef, tenantId, cancellationToken).ConfigureAwait(false)
-            ?? throw new ArgumentException($"Profile '{request.AgentProfileRef}' does not exist.", nameof(request));
+        // The session runs on the profile's latest version as it is now; a later change reaches it only when asked to.
+        var stored = await services.Store.GetProfileVersionAsync(request.AgentProfileRef, null, cancellationToken).ConfigureAwait(false) is { } latest
+            && IsVisible(latest.Profile, tenantId) ? latest : null;
+        var profile = stored?.Profile ?? throw new ArgumentException($"Profile '{request.AgentProfileRef}' does not exist.", nameof(request));
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (path, content) in (profile.Files ?? new Dictionary<string, string>()).Concat(request.Files ?? new Dictionary<string, string>()))
         {
@@ -44,6 +46,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             TenantId = tenantId,
             Architecture = architecture.Name,
             AgentProfileRef = request.AgentProfileRef,
+            AgentProfileVersion = stored.Version,
             Name = request.Name,
             CreatedAt = now,
             LastActivity = now,
@@ -93,6 +96,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             TenantId = item.TenantId,
             Architecture = item.Architecture,
             AgentProfileRef = item.AgentProfileRef,
+            AgentProfileVersion = item.AgentProfileVersion,
             Name = item.Name,
             CreatedAt = item.CreatedAt,
             LastActivity = item.LastActivity,
@@ -168,6 +172,17 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
 
         var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
         return await actor.SetBudgetAsync(budget, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<SessionListItem> SetProfileVersionAsync(string sessionId, int? version, CancellationToken cancellationToken)
+    {
+        if (version is < 1)
+        {
+            throw new ArgumentException("A profile version is a number from 1, or 'latest'.", nameof(version));
+        }
+
+        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        return await actor.SetProfileVersionAsync(version, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<string?> GetSessionTenantAsync(string sessionId, CancellationToken cancellationToken) =>
@@ -265,6 +280,9 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
 
     public async Task<AgentProfile?> GetProfileAsync(string profileId, string? tenantId, CancellationToken cancellationToken) =>
         await services.Store.GetProfileAsync(profileId, cancellationToken).ConfigureAwait(false) is { } profile && IsVisible(profile, tenantId) ? profile : null;
+
+    public async Task<StoredProfile?> GetProfileVersionAsync(string profileId, int? version, string? tenantId, CancellationToken cancellationToken) =>
+        await services.Store.GetProfileVersionAsync(profileId, version, cancellationToken).ConfigureAwait(false) is { } stored && IsVisible(stored.Profile, tenantId) ? stored : null;
 
     // A global profile serves every tenant; a tenant's own, only that tenant (and admins, who pass no tenant).
     private static bool IsVisible(AgentProfile profile, string? tenantId) => tenantId is null || profile.TenantId is null || profile.TenantId == tenantId;

@@ -35,7 +35,7 @@ internal sealed partial class SessionSandbox
     // Published once restored, read by anyone; replaced only by the caller that owns the lifecycle.
     private volatile ISandbox? _sandbox;
     private volatile IAgentConnection? _connection;
-    private (string? Model, PermissionMode Mode) _connectedWith;
+    private (string? Model, PermissionMode Mode, int? ProfileVersion) _connectedWith;
     private ITimer? _healthTimer;
     private ITimer? _idleTimer;
 
@@ -144,7 +144,8 @@ internal sealed partial class SessionSandbox
         var stored = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
         var options = _host.Options;
         var profile = stored with { Model = options.Model ?? stored.Model };
-        var settings = (profile.Model, Mode: options.PermissionMode ?? stored.Permissions?.Mode ?? PermissionMode.Bypass);
+        // The version too: a session moved to another version of its profile restarts its agent with that one.
+        var settings = (profile.Model, Mode: options.PermissionMode ?? stored.Permissions?.Mode ?? PermissionMode.Bypass, ProfileVersion: _host.Record.AgentProfileVersion);
         Profile = profile;
         if (_connection is { Exited.IsCompleted: false } alive && settings == _connectedWith)
         {
@@ -281,8 +282,9 @@ internal sealed partial class SessionSandbox
         _healthTimer = _services.Time.CreateTimer(_ => _host.HealthTimerFired(), null, interval, interval);
     }
 
+    // The version the session runs on (the latest for a session made before versions).
     private async Task<AgentProfile> GetProfileAsync(CancellationToken cancellationToken) =>
-        await _services.Store.GetProfileAsync(_host.Record.AgentProfileRef, cancellationToken).ConfigureAwait(false)
+        (await _services.Store.GetProfileVersionAsync(_host.Record.AgentProfileRef, _host.Record.AgentProfileVersion, cancellationToken).ConfigureAwait(false))?.Profile
             ?? throw new AgentException($"The session's profile '{_host.Record.AgentProfileRef}' no longer exists.", "profile_not_found");
 
     private async Task DisposeConnectionAsync()

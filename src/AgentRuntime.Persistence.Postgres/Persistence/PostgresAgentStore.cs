@@ -25,20 +25,22 @@ namespace AgentRuntime.Persistence.Postgres;
 /// </remarks>
 internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable, IDisposable
 {
-    // The columns ReadRecord reads and AddRecordParameters binds ($1..$10), in that order; AddRecordParameters binds
-    // last_activity_utc_ticks as $11.
+    // The columns ReadRecord reads; AddRecordParameters binds the first ten as $1..$10 in that order, then
+    // last_activity_utc_ticks as $11 and agent_profile_version as $12.
     private const string RecordColumns =
-        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id";
+        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id, agent_profile_version";
 
     // The columns of a SessionSummary: the list reads neither the sandbox counts nor the metadata.
-    internal const string SummaryColumns = "session_id, architecture, agent_profile_ref, name, created_at, last_activity, tenant_id";
+    internal const string SummaryColumns = "session_id, architecture, agent_profile_ref, name, created_at, last_activity, tenant_id, agent_profile_version";
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    public PostgresAgentStore(IOptions<PostgresStoreOptions> options, ILoggerFactory? loggerFactory = null)
+    public PostgresAgentStore(IOptions<PostgresStoreOptions> options, ILoggerFactory? loggerFactory = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _time = time ?? TimeProvider.System;
         var connectionString = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString);
         if (string.IsNullOrEmpty(connectionString.Host))
         {
@@ -100,8 +102,8 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         ValidateRecord(session);
         await using var command = _dataSource.CreateCommand("""
             INSERT INTO sessions (session_id, architecture, agent_profile_ref, name, created_at, last_activity,
-                sandbox_restart_count, sandbox_start_count, metadata, tenant_id, last_activity_utc_ticks)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                sandbox_restart_count, sandbox_start_count, metadata, tenant_id, last_activity_utc_ticks, agent_profile_version)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             ON CONFLICT (session_id) DO NOTHING;
             """);
         AddRecordParameters(command, session);
@@ -214,7 +216,8 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         // last_seq is not among the columns: it belongs to the event log, not to the record.
         await using var command = _dataSource.CreateCommand("""
             UPDATE sessions SET architecture = $2, agent_profile_ref = $3, name = $4, created_at = $5, last_activity = $6,
-                sandbox_restart_count = $7, sandbox_start_count = $8, metadata = $9, tenant_id = $10, last_activity_utc_ticks = $11
+                sandbox_restart_count = $7, sandbox_start_count = $8, metadata = $9, tenant_id = $10, last_activity_utc_ticks = $11,
+                agent_profile_version = $12
             WHERE session_id = $1;
             """);
         AddRecordParameters(command, session);
@@ -232,40 +235,6 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         await using var command = _dataSource.CreateCommand("DELETE FROM sessions WHERE session_id = $1;");
         command.Parameters.Add(Parameter(sessionId));
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
-    }
-
-    public async Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken)
-    {
-        await using var command = _dataSource.CreateCommand("SELECT json FROM profiles;");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var profiles = new List<AgentProfile>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            profiles.Add(DeserializeProfile(reader.GetString(0)));
-        }
-
-        // Sorted here rather than by SQL: "C" compares UTF-8 bytes, the other stores compare UTF-16 ordinally.
-        profiles.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
-        return profiles;
-    }
-
-    public async Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(profileId);
-        await using var command = _dataSource.CreateCommand("SELECT json FROM profiles WHERE id = $1;");
-        command.Parameters.Add(Parameter(profileId));
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string json ? DeserializeProfile(json) : null;
-    }
-
-    public async Task SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(profile);
-        ArgumentException.ThrowIfNullOrEmpty(profile.Id, nameof(profile));
-        await using var command = _dataSource.CreateCommand(
-            "INSERT INTO profiles (id, json) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET json = excluded.json;");
-        command.Parameters.Add(Parameter(profile.Id));
-        command.Parameters.Add(Parameter(JsonSerializer.Serialize(profile, AgentRuntimeJsonContext.Default.AgentProfile)));
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Closes the pool's connections.</summary>
@@ -316,6 +285,7 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         command.Parameters.Add(Parameter(JsonSerializer.Serialize(session.Metadata, AgentRuntimeJsonContext.Default.SessionMetadata)));
         command.Parameters.Add(Parameter(session.TenantId));
         command.Parameters.Add(Parameter(session.LastActivity.UtcTicks));
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)session.AgentProfileVersion ?? DBNull.Value });
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Migrated the PostgreSQL store in database '{Database}' from schema version {From} to {To}.")]

@@ -132,6 +132,28 @@ internal static class PostgresSchema
 
         CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id, created_at_utc_ticks, key_id);
         """,
+
+        // 4: profile versions, as in the SQLite store's migration 4. Every save that changes a profile adds a row to
+        // profile_versions, which are kept (a session runs on the version it started with); profiles holds the latest of
+        // each profile that is not deleted, its JSON repeated so that listing reads one table. Deleting a profile removes
+        // its profiles row only. Existing profiles become version 1, saved at the migration (in the "O" text form of the
+        // other timestamps). A session records the version it runs on; those made before versions have none: the latest.
+        """
+        CREATE TABLE profile_versions (
+            id text COLLATE "C" NOT NULL,
+            version integer NOT NULL,
+            json text NOT NULL,
+            created_at text NOT NULL,
+            PRIMARY KEY (id, version)
+        );
+
+        INSERT INTO profile_versions (id, version, json, created_at)
+        SELECT id, 1, json, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.0000000+00:00' FROM profiles;
+
+        ALTER TABLE profiles ADD COLUMN version integer NOT NULL DEFAULT 1;
+
+        ALTER TABLE sessions ADD COLUMN agent_profile_version integer;
+        """,
     ];
 
     /// <summary>The size of a workspace file chunk; migration 2 splits existing content by the same number.</summary>

@@ -30,15 +30,17 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
 
     // The columns ReadRecord reads, in its order.
     private const string RecordColumns =
-        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id";
+        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id, agent_profile_version";
 
     // The columns of a SessionSummary: the list reads neither the sandbox counts nor the metadata.
-    internal const string SummaryColumns = "session_id, architecture, agent_profile_ref, name, created_at, last_activity, tenant_id";
+    internal const string SummaryColumns = "session_id, architecture, agent_profile_ref, name, created_at, last_activity, tenant_id, agent_profile_version";
 
     private readonly string _connectionString;
+    private readonly TimeProvider _time;
 
-    public SqliteAgentStore(IOptions<SqliteStoreOptions> options, IOptions<AgentRuntimeOptions> runtimeOptions)
+    public SqliteAgentStore(IOptions<SqliteStoreOptions> options, IOptions<AgentRuntimeOptions> runtimeOptions, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         var path = options.Value.Path ?? Path.Combine(runtimeOptions.Value.GetFullDataDirectory(), SqliteStoreOptions.DefaultFileName);
         DatabasePath = Path.GetFullPath(path);
         _connectionString = new SqliteConnectionStringBuilder
@@ -102,9 +104,9 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         ValidateRecord(session);
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = CreateCommand(connection, null, """
-            INSERT INTO sessions (session_id, tenant_id, architecture, agent_profile_ref, name, created_at, last_activity,
-                last_activity_utc_ticks, sandbox_restart_count, sandbox_start_count, metadata)
-            VALUES ($id, $tenant, $architecture, $profile, $name, $created, $activity, $activityTicks, $restarts, $starts, $metadata)
+            INSERT INTO sessions (session_id, tenant_id, architecture, agent_profile_ref, agent_profile_version, name, created_at,
+                last_activity, last_activity_utc_ticks, sandbox_restart_count, sandbox_start_count, metadata)
+            VALUES ($id, $tenant, $architecture, $profile, $profileVersion, $name, $created, $activity, $activityTicks, $restarts, $starts, $metadata)
             ON CONFLICT (session_id) DO NOTHING;
             """);
         AddRecordParameters(command, session);
@@ -216,7 +218,8 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         ValidateRecord(session);
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = CreateCommand(connection, null, """
-            UPDATE sessions SET tenant_id = $tenant, architecture = $architecture, agent_profile_ref = $profile, name = $name,
+            UPDATE sessions SET tenant_id = $tenant, architecture = $architecture, agent_profile_ref = $profile,
+                agent_profile_version = $profileVersion, name = $name,
                 created_at = $created, last_activity = $activity, last_activity_utc_ticks = $activityTicks,
                 sandbox_restart_count = $restarts, sandbox_start_count = $starts, metadata = $metadata
             WHERE session_id = $id;
@@ -260,43 +263,6 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         await ExecuteAsync(connection, null, "PRAGMA incremental_vacuum;", cancellationToken);
         await ExecuteAsync(connection, null, "PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
         return existed;
-    }
-
-    public async Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = CreateCommand(connection, null, "SELECT json FROM profiles;");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var profiles = new List<AgentProfile>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            profiles.Add(DeserializeProfile(reader.GetString(0)));
-        }
-
-        // Sorted here rather than by SQL: SQLite compares UTF-8 bytes, the other stores compare UTF-16 ordinally.
-        profiles.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
-        return profiles;
-    }
-
-    public async Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(profileId);
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = CreateCommand(connection, null, "SELECT json FROM profiles WHERE id = $id;");
-        command.Parameters.AddWithValue("$id", profileId);
-        return await command.ExecuteScalarAsync(cancellationToken) is string json ? DeserializeProfile(json) : null;
-    }
-
-    public async Task SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(profile);
-        ArgumentException.ThrowIfNullOrEmpty(profile.Id, nameof(profile));
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = CreateCommand(connection, null,
-            "INSERT INTO profiles (id, json) VALUES ($id, $json) ON CONFLICT (id) DO UPDATE SET json = excluded.json;");
-        command.Parameters.AddWithValue("$id", profile.Id);
-        command.Parameters.AddWithValue("$json", JsonSerializer.Serialize(profile, AgentRuntimeJsonContext.Default.AgentProfile));
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Closes the idle pooled connections to the file, so it is not held open after the store is gone.</summary>
@@ -356,6 +322,7 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         command.Parameters.AddWithValue("$tenant", session.TenantId);
         command.Parameters.AddWithValue("$architecture", session.Architecture);
         command.Parameters.AddWithValue("$profile", session.AgentProfileRef);
+        command.Parameters.AddWithValue("$profileVersion", (object?)session.AgentProfileVersion ?? DBNull.Value);
         command.Parameters.AddWithValue("$name", (object?)session.Name ?? DBNull.Value);
         command.Parameters.AddWithValue("$created", FormatTimestamp(session.CreatedAt));
         command.Parameters.AddWithValue("$activity", FormatTimestamp(session.LastActivity));

@@ -115,6 +115,28 @@ internal static class SqliteSchema
 
         CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id, created_at_utc_ticks, key_id);
         """,
+
+        // 4: profile versions. Every save that changes a profile adds a row to profile_versions, which are kept (a
+        // session runs on the version it started with); profiles holds the latest of each profile that is not deleted,
+        // its JSON repeated so that listing reads one table. Deleting a profile removes its profiles row only. Existing
+        // profiles become version 1, saved (as far as anyone can tell) at the migration. A session records the version
+        // it runs on; those made before versions have none, which means the latest.
+        """
+        CREATE TABLE profile_versions (
+            id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            json TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (id, version)
+        ) STRICT;
+
+        INSERT INTO profile_versions (id, version, json, created_at)
+        SELECT id, 1, json, strftime('%Y-%m-%dT%H:%M:%S', 'now') || '.0000000+00:00' FROM profiles;
+
+        ALTER TABLE profiles ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+
+        ALTER TABLE sessions ADD COLUMN agent_profile_version INTEGER;
+        """,
     ];
 
     /// <summary>The size of a workspace file chunk; migration 2 splits existing content by the same number.</summary>

@@ -41,6 +41,12 @@ internal static class ProblemMapping
         {
             return Problem(StatusCodes.Status409Conflict, "File changed while read", $"{ex.Message} Try again.");
         }
+        catch (Profiles.ProfileValidationException ex)
+        {
+            // The problems one by one, each "field: message", for a form to show next to its fields.
+            return TypedResults.Problem(detail: ex.Message, statusCode: StatusCodes.Status400BadRequest, title: "Invalid profile",
+                extensions: new Dictionary<string, object?> { ["errors"] = ex.Errors });
+        }
         catch (BadRequestException ex)
         {
             return Problem(ex.StatusCode, ex.StatusCode switch

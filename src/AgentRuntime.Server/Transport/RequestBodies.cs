@@ -18,25 +18,10 @@ internal static class RequestBodies
     public static async Task<T> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken, bool allowImages = false)
         where T : class
     {
-        // Only JSON: a form or text/plain body is what a hostile web page can send without a CORS preflight.
-        if (!request.HasJsonContentType())
-        {
-            throw new BadRequestException(
-                $"The request body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "none"}'.", StatusCodes.Status415UnsupportedMediaType);
-        }
-
         var options = request.HttpContext.RequestServices.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value;
         // Base64 takes 4 bytes for every 3; the images are checked one by one once read.
         var limit = options.MaxMessageBytes + (allowImages ? ((long)options.MaxImagesPerMessage * options.MaxImageBytes * 4 / 3) + 1024 : 0);
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = limit;
-        }
-
-        if (request.ContentLength > limit)
-        {
-            throw new BadRequestException($"The request body is larger than {limit} bytes (AgentRuntime:MaxMessageBytes{(allowImages ? ", with the images AgentRuntime:MaxImagesPerMessage and MaxImageBytes allow" : "")}).", StatusCodes.Status413PayloadTooLarge);
-        }
+        CheckJsonWithin(request, limit, $"AgentRuntime:MaxMessageBytes{(allowImages ? ", with the images AgentRuntime:MaxImagesPerMessage and MaxImageBytes allow" : "")}");
 
         try
         {
@@ -50,6 +35,46 @@ internal static class RequestBodies
         catch (BadHttpRequestException ex)
         {
             throw new BadRequestException(ex.Message, ex.StatusCode);
+        }
+    }
+
+    /// <summary>
+    /// Reads a JSON body whole, as bytes, for a reader stricter than the serializer's defaults (a profile's, which names
+    /// every problem by its field). The content type and the size are checked as in <see cref="ReadAsync"/>, against
+    /// <paramref name="limit"/>, which <paramref name="limitName"/> names in the error.
+    /// </summary>
+    public static async Task<byte[]> ReadBytesAsync(HttpRequest request, long limit, string limitName, CancellationToken cancellationToken)
+    {
+        CheckJsonWithin(request, limit, limitName);
+        try
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return buffer.Length == 0 ? throw new BadRequestException("The request body is empty; a JSON object is expected.") : buffer.ToArray();
+        }
+        catch (BadHttpRequestException ex)
+        {
+            throw new BadRequestException(ex.Message, ex.StatusCode);
+        }
+    }
+
+    private static void CheckJsonWithin(HttpRequest request, long limit, string limitName)
+    {
+        // Only JSON: a form or text/plain body is what a hostile web page can send without a CORS preflight.
+        if (!request.HasJsonContentType())
+        {
+            throw new BadRequestException(
+                $"The request body must be JSON (Content-Type: application/json), not '{request.ContentType ?? "none"}'.", StatusCodes.Status415UnsupportedMediaType);
+        }
+
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = limit;
+        }
+
+        if (request.ContentLength > limit)
+        {
+            throw new BadRequestException($"The request body is larger than {limit} bytes ({limitName}).", StatusCodes.Status413PayloadTooLarge);
         }
     }
 }

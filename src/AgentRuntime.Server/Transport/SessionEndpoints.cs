@@ -35,12 +35,7 @@ internal static class SessionEndpoints
         });
         api.MapGet("/architectures", (IAgentSessionManager sessions) => TypedResults.Ok(sessions.GetArchitectures()));
 
-        api.MapGet("/profiles", async (ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct) =>
-            TypedResults.Ok((await sessions.ListProfilesAsync(Caller.From(user).TenantFilter, ct)).Select(p => new AgentProfileSummary(p.Id, p.Name, p.Description)).ToList()));
-        api.MapGet("/profiles/{id}", async Task<IResult> (string id, ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct) =>
-            await sessions.GetProfileAsync(id, Caller.From(user).TenantFilter, ct) is { } profile
-                ? TypedResults.Ok(profile)
-                : ProblemMapping.Problem(StatusCodes.Status404NotFound, "Profile not found", $"Profile '{id}' was not found."));
+        api.MapProfileApi();
 
         var sessionsApi = api.MapGroup("/sessions");
         sessionsApi.MapPost("/", async Task<IResult> (HttpRequest request, ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct) =>
@@ -74,11 +69,7 @@ internal static class SessionEndpoints
             await sessions.DeleteSessionAsync(id, ct)
                 ? TypedResults.NoContent()
                 : ProblemMapping.Problem(StatusCodes.Status404NotFound, "Session not found", $"Session '{id}' was not found."));
-        session.MapPatch("", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
-        {
-            var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.UpdateSessionBody, ct);
-            return TypedResults.Ok(await sessions.SetBudgetAsync(id, body.Budget, ct));
-        });
+        session.MapPatch("", PatchSessionAsync);
         session.MapPost("/messages", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
         {
             var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.JsonObject, ct, allowImages: true);
@@ -126,6 +117,41 @@ internal static class SessionEndpoints
 
         var page = await sessions.ListSessionsPageAsync(filter, size, after, ct);
         return TypedResults.Ok(new SessionList(page.Sessions, page.Next is { } next ? SessionListCursor.ToCursor(next) : null));
+    }
+
+    /// <summary>
+    /// <c>PATCH /api/sessions/{id}</c>: the budget, the profile version, or both. The budget is set unless the body names
+    /// a profile version and no budget: <c>{}</c> has always cleared it (the .NET client omits a null budget).
+    /// </summary>
+    private static async Task<IResult> PatchSessionAsync(string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct)
+    {
+        var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.JsonObject, ct);
+        UpdateSessionBody update;
+        try
+        {
+            update = System.Text.Json.JsonSerializer.Deserialize(body, AgentRuntimeJsonContext.Default.UpdateSessionBody)!;
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new BadRequestException($"The request body is not a session update: {ex.Message}");
+        }
+
+        if (update.ProfileVersion is { } version)
+        {
+            int? number = version.ValueKind switch
+            {
+                System.Text.Json.JsonValueKind.String when version.GetString() == "latest" => null,
+                System.Text.Json.JsonValueKind.Number when version.TryGetInt32(out var n) && n >= 1 => n,
+                _ => throw new BadRequestException($"'profileVersion' must be a version number (from 1) or \"latest\", not {version.GetRawText()}."),
+            };
+            await sessions.SetProfileVersionAsync(id, number, ct);
+            if (!body.ContainsKey("budget"))
+            {
+                return TypedResults.Ok((await sessions.GetSessionAsync(id, ct)).Metadata ?? new SessionMetadata());
+            }
+        }
+
+        return TypedResults.Ok(await sessions.SetBudgetAsync(id, update.Budget, ct));
     }
 
     private static async ValueTask<object?> RequireVisibleSessionAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -10,8 +10,8 @@ namespace AgentRuntime.Persistence;
 /// <summary>
 /// How the database stores write and read what they keep as text: session rows (selected in the column order
 /// <c>session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count,
-/// sandbox_start_count, metadata, tenant_id</c>; a summary's as <c>session_id, architecture, agent_profile_ref, name,
-/// created_at, last_activity, tenant_id</c>), profiles as JSON, and timestamps as ISO-8601 round-trip text that
+/// sandbox_start_count, metadata, tenant_id, agent_profile_version</c>; a summary's as <c>session_id, architecture,
+/// agent_profile_ref, name, created_at, last_activity, tenant_id, agent_profile_version</c>), profiles as JSON, and timestamps as ISO-8601 round-trip text that
 /// keeps ticks and offset.
 /// </summary>
 /// <remarks>Compiled into each database store (linked from src/Shared); the stores import it with <c>using static</c>.</remarks>
@@ -30,6 +30,7 @@ internal static class StoredRecords
         Metadata = JsonSerializer.Deserialize(reader.GetString(8), AgentRuntimeJsonContext.Default.SessionMetadata)
             ?? new SessionMetadata(),
         TenantId = reader.GetString(9),
+        AgentProfileVersion = reader.IsDBNull(10) ? null : reader.GetInt32(10),
     };
 
     public static SessionSummary ReadSummary(DbDataReader reader) => new()
@@ -41,6 +42,7 @@ internal static class StoredRecords
         CreatedAt = ParseTimestamp(reader.GetString(4)),
         LastActivity = ParseTimestamp(reader.GetString(5)),
         TenantId = reader.GetString(6),
+        AgentProfileVersion = reader.IsDBNull(7) ? null : reader.GetInt32(7),
     };
 
     public static AgentProfile DeserializeProfile(string json) =>

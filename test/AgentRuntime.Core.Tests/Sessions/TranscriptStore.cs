@@ -69,7 +69,13 @@ internal sealed class TranscriptStore : IAgentStore
 
     public Task<AgentProfile?> GetProfileAsync(string profileId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-    public Task SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<StoredProfile?> GetProfileVersionAsync(string profileId, int? version, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<IReadOnlyList<ProfileVersionInfo>> ListProfileVersionsAsync(string profileId, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<int> SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public Task<bool> DeleteProfileAsync(string profileId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken) => throw new NotSupportedException();
 

@@ -55,7 +55,7 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
         Assert.Equal(PostgresSchema.Migrations.Count, await ScalarAsync<int>(connection, "SELECT version FROM schema_version;"));
         Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_version;"));
         Assert.Equal(
-            "api_keys,events,profiles,schema_version,sessions,transcript_chunks,transcript_files,workspace_file_chunks,workspace_files",
+            "api_keys,events,profile_versions,profiles,schema_version,sessions,transcript_chunks,transcript_files,workspace_file_chunks,workspace_files",
             await ScalarAsync<string>(connection,
                 "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public';"));
     }
@@ -73,6 +73,36 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
         Assert.Equal(1, await Store.GetLastSeqAsync(session.SessionId, CancellationToken));
         await using var connection = await ConnectAsync();
         Assert.Equal(1L, await ScalarAsync<long>(connection, "SELECT COUNT(*) FROM schema_version;"));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task Initialize_SchemaThreeWithProfileAndSession_MakesTheProfileVersionOneAndTheSessionFollowTheLatest()
+    {
+        // A database as schema 3 left it: one JSON per profile, sessions without a profile version.
+        var database = NewDatabaseName();
+        await CreateDatabaseAsync(database, CancellationToken);
+        var profile = Profile("reviewer", "Reviewer");
+        await using (var connection = await ConnectAsync(database))
+        {
+            await ExecuteAsync(connection, PostgresSchema.CreateVersionTable + PostgresSchema.Migrations[0] + PostgresSchema.Migrations[1] + PostgresSchema.Migrations[2] + $"""
+                INSERT INTO schema_version (version) VALUES (3);
+                INSERT INTO sessions (session_id, tenant_id, architecture, agent_profile_ref, name, created_at, last_activity,
+                    last_activity_utc_ticks, sandbox_restart_count, sandbox_start_count, metadata)
+                VALUES ('old', 'default', 'a', 'reviewer', 'n', '2024-01-01T00:00:00.0000000+00:00', '2024-01-01T00:00:00.0000000+00:00',
+                    638396640000000000, 0, 1, '{"{}"}');
+                INSERT INTO profiles (id, json) VALUES ('reviewer', '{Json(profile).Replace("'", "''", StringComparison.Ordinal)}');
+                """);
+        }
+
+        var store = await OpenAsync(database, CancellationToken);
+
+        Assert.Null((await store.GetSessionAsync("old", CancellationToken))!.AgentProfileVersion);
+        var migrated = await store.GetProfileVersionAsync("reviewer", null, CancellationToken);
+        Assert.Equal((1, Json(profile)), (migrated!.Version, Json(migrated.Profile)));
+        Assert.Equal([1], (await store.ListProfileVersionsAsync("reviewer", CancellationToken)).Select(v => v.Version));
+        Assert.Equal(1, await store.SaveProfileAsync(profile, CancellationToken));
+        Assert.Equal(2, await store.SaveProfileAsync(profile with { SystemPrompt = "New." }, CancellationToken));
+        Assert.Equal(Json(profile), Json((await store.GetProfileVersionAsync("reviewer", 1, CancellationToken))!.Profile));
     }
 
     [Fact(Timeout = Timeout)]

@@ -179,6 +179,39 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task Initialize_SchemaThreeWithProfileAndSession_MakesTheProfileVersionOneAndTheSessionFollowTheLatest()
+    {
+        // A database as schema 3 left it: one JSON per profile, sessions without a profile version.
+        DisposeStores();
+        File.Delete(DatabasePath);
+        var profile = Profile("reviewer", "Reviewer");
+        await using (var connection = await ConnectAsync())
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = SqliteSchema.CreateVersionTable + SqliteSchema.Migrations[0] + SqliteSchema.Migrations[1] + SqliteSchema.Migrations[2] + """
+                INSERT INTO schema_version (version) VALUES (3);
+                INSERT INTO sessions (session_id, tenant_id, architecture, agent_profile_ref, name, created_at, last_activity,
+                    last_activity_utc_ticks, sandbox_restart_count, sandbox_start_count, metadata)
+                VALUES ('old', 'default', 'a', 'reviewer', 'n', '2024-01-01T00:00:00.0000000+00:00', '2024-01-01T00:00:00.0000000+00:00',
+                    638396640000000000, 0, 1, '{}');
+                INSERT INTO profiles (id, json) VALUES ('reviewer', $json);
+                """;
+            command.Parameters.AddWithValue("$json", Json(profile));
+            await command.ExecuteNonQueryAsync(CancellationToken);
+        }
+
+        var store = await OpenAsync(CancellationToken);
+
+        Assert.Null((await store.GetSessionAsync("old", CancellationToken))!.AgentProfileVersion);
+        var migrated = await store.GetProfileVersionAsync("reviewer", null, CancellationToken);
+        Assert.Equal((1, Json(profile)), (migrated!.Version, Json(migrated.Profile)));
+        Assert.Equal([1], (await store.ListProfileVersionsAsync("reviewer", CancellationToken)).Select(v => v.Version));
+        Assert.Equal(1, await store.SaveProfileAsync(profile, CancellationToken));
+        Assert.Equal(2, await store.SaveProfileAsync(profile with { SystemPrompt = "New." }, CancellationToken));
+        Assert.Equal(Json(profile), Json((await store.GetProfileVersionAsync("reviewer", 1, CancellationToken))!.Profile));
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task Initialize_SchemaTwoWithSessions_PutsThemInDefaultTenantAndAddsApiKeys()
     {
         // A database as schema 2 left it: sessions without a tenant, no api_keys table.

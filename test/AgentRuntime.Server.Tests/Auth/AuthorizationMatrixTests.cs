@@ -46,13 +46,15 @@ public sealed class AuthorizationMatrixTests : ServerTest
         var failures = new List<string>();
         foreach (var (method, pattern) in routes)
         {
-            // Sessions of tenant A; a DELETE gets a fresh one for each caller, so one column does not change the next.
+            // Sessions and a profile of tenant A; a DELETE gets fresh ones for each caller, so one column does not change the next.
             var session = await clients[Who.OwnTenant].CreateSessionAsync();
+            await SaveOwnProfileAsync(clients[Who.OwnTenant]);
             foreach (var (who, http) in clients)
             {
                 if (method == "DELETE")
                 {
                     session = await clients[Who.OwnTenant].CreateSessionAsync();
+                    await SaveOwnProfileAsync(clients[Who.OwnTenant]);
                 }
 
                 using var request = new HttpRequestMessage(new HttpMethod(method), Fill(pattern, session.SessionId));
@@ -165,11 +167,12 @@ public sealed class AuthorizationMatrixTests : ServerTest
         var isHealth = pattern == "/api/health";
         var isSession = pattern.StartsWith("/api/sessions/{id}", StringComparison.Ordinal);
         var isKeys = pattern.StartsWith("/api/keys", StringComparison.Ordinal);
+        var isProfile = pattern.StartsWith("/api/profiles/{id}", StringComparison.Ordinal);
         return who switch
         {
             _ when isHealth => Expected.Exactly(200),
             Who.Nobody or Who.BadKey => Expected.Exactly(401),
-            Who.OtherTenant when isSession => Expected.Exactly(404),
+            Who.OtherTenant when isSession || isProfile => Expected.Exactly(404),
             Who.OtherTenant or Who.OwnTenant when isKeys => Expected.Exactly(403),
             Who.Admin when isKeys && method == "DELETE" => Expected.Exactly(404), // no such key: the admin got through
             _ => Expected.Through,
@@ -179,13 +182,26 @@ public sealed class AuthorizationMatrixTests : ServerTest
     private static string Fill(string pattern, string sessionId)
     {
         var url = pattern
-            .Replace("/api/profiles/{id}", "/api/profiles/default", StringComparison.Ordinal)
+            .Replace("/api/profiles/{id}", $"/api/profiles/{OwnProfile}", StringComparison.Ordinal)
             .Replace("{id}", sessionId, StringComparison.Ordinal)
             .Replace("{**path}", "f.txt", StringComparison.Ordinal)
             .Replace("{keyId}", "0000000000000000", StringComparison.Ordinal)
             .Replace("{approvalId}", "ap_none", StringComparison.Ordinal);
         Assert.DoesNotContain("{", url, StringComparison.Ordinal); // A new route parameter needs a value above.
         return url;
+    }
+
+    // Tenant A's own profile, which its caller and the admin may read, change and delete, and tenant B does not find.
+    private const string OwnProfile = "tenant-a-profile";
+
+    private static async Task SaveOwnProfileAsync(HttpClient owner)
+    {
+        var profile = $$"""{"id":"{{OwnProfile}}","name":"Tenant A's"}""";
+        using var created = await owner.PostAsync("/api/profiles", new StringContent(profile, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+        if (created.StatusCode != HttpStatusCode.Conflict)
+        {
+            created.EnsureSuccessStatusCode();
+        }
     }
 
     private static async Task<T> FirstAsync<T>(IAsyncEnumerable<T> stream, CancellationToken ct)

@@ -4,6 +4,7 @@ import { AccountControl } from "../auth/AccountControl";
 import { CallerContext } from "../auth/CallerContext";
 import { SessionView } from "../chat/SessionView";
 import { ConnectionIndicator, HubStatusContext } from "../connection/ConnectionIndicator";
+import { ProfilesPage } from "../profiles/ProfilesPage";
 import { NewSession } from "../sessions/NewSession";
 import { SessionList } from "../sessions/SessionList";
 import { onLinkClick, useRoute } from "./router";
@@ -41,7 +42,7 @@ function Shell({ caller, onSignOut }: { caller: CallerInfo; onSignOut: (() => vo
   const close = () => setNavOpen(false);
 
   useEffect(() => {
-    document.title = route.name === "new" ? "New session · Agent Runtime" : "Agent Runtime";
+    document.title = route.name === "new" ? "New session · Agent Runtime" : route.name === "profiles" ? "Profiles · Agent Runtime" : "Agent Runtime";
   }, [route]);
 
   return (
@@ -63,6 +64,9 @@ function Shell({ caller, onSignOut }: { caller: CallerInfo; onSignOut: (() => vo
         <a href="/new" className="button primary block" onClick={onLinkClick("/new", close)} data-testid="new-session-link">
           + New session
         </a>
+        <a href="/profiles" className="button block" onClick={onLinkClick("/profiles", close)} data-testid="profiles-link">
+          Profiles
+        </a>
         <SessionList activeId={activeId} onNavigate={close} />
       </aside>
       <div className="scrim" onClick={close} aria-hidden="true" />
@@ -71,6 +75,8 @@ function Shell({ caller, onSignOut }: { caller: CallerInfo; onSignOut: (() => vo
           <SessionView key={route.sessionId} sessionId={route.sessionId} />
         ) : route.name === "new" ? (
           <NewSession />
+        ) : route.name === "profiles" ? (
+          <ProfilesPage profileId={route.profileId} />
         ) : (
           <Welcome />
         )}

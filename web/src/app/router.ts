@@ -1,12 +1,18 @@
 import { useSyncExternalStore } from "react";
 
-/** The screens, by path: `/` (welcome), `/new` (new session), `/sessions/{id}` (a session). */
-export type Route = { name: "home" } | { name: "new" } | { name: "session"; sessionId: string };
+/** The screens, by path: `/` (welcome), `/new` (new session), `/sessions/{id}` (a session), `/profiles[/{id}]` (profiles). */
+export type Route =
+  | { name: "home" }
+  | { name: "new" }
+  | { name: "session"; sessionId: string }
+  | { name: "profiles"; profileId: string | undefined };
 
 const NAVIGATE = "app:navigate";
 
 function parse(pathname: string): Route {
   if (pathname === "/new") return { name: "new" };
+  const profile = /^\/profiles(?:\/([^/]+))?\/?$/.exec(pathname);
+  if (profile) return { name: "profiles", profileId: profile[1] ? decodeURIComponent(profile[1]) : undefined };
   const match = /^\/sessions\/([^/]+)\/?$/.exec(pathname);
   if (match?.[1]) return { name: "session", sessionId: decodeURIComponent(match[1]) };
   return { name: "home" };
@@ -45,6 +51,8 @@ export function navigate(path: string, replace = false): void {
 }
 
 export const sessionPath = (sessionId: string) => `/sessions/${encodeURIComponent(sessionId)}`;
+
+export const profilePath = (profileId: string) => `/profiles/${encodeURIComponent(profileId)}`;
 
 /** A link that navigates in the app (and still opens a new tab on a modified click). */
 export function onLinkClick(path: string, after?: () => void) {

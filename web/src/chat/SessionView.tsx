@@ -90,6 +90,7 @@ export function SessionView({ sessionId }: { sessionId: string }) {
             {session && (
               <span className="muted small">
                 {architectureLabel[session.architecture] ?? session.architecture} · {session.agentProfileRef}
+                {session.agentProfileVersion !== undefined && <span data-testid="session-profile-version"> v{session.agentProfileVersion}</span>}
               </span>
             )}
             {session && <StatusChips session={session} />}

@@ -18,8 +18,10 @@ export class AgentRuntimeApiError extends Error {
   readonly kind: AgentRuntimeErrorKind;
   /** For a 429, the seconds the server asked to wait (its `Retry-After`), when it said. */
   readonly retryAfter: number | undefined;
+  /** The problems one by one when the server listed them (a refused profile: `field: message` each); else empty. */
+  readonly errors: string[];
 
-  constructor(status: number, title: string, detail?: string, retryAfter?: number) {
+  constructor(status: number, title: string, detail?: string, retryAfter?: number, errors: string[] = []) {
     const wait = retryAfter === undefined ? "" : ` (retry after ${retryAfter} s)`;
     super(`${detail ? `${status} ${title}: ${detail}` : `${status} ${title}`}${wait}`);
     this.name = "AgentRuntimeApiError";
@@ -28,6 +30,7 @@ export class AgentRuntimeApiError extends Error {
     this.detail = detail;
     this.kind = kindOf(status);
     this.retryAfter = retryAfter;
+    this.errors = errors;
   }
 
   /** Reads an error answer, using its problem details when it has them. */
@@ -44,6 +47,7 @@ export class AgentRuntimeApiError extends Error {
       problem.title ?? (response.statusText || "Error"),
       problem.detail,
       parseRetryAfter(response.headers.get("retry-after")),
+      Array.isArray(problem.errors) ? problem.errors.filter((e): e is string => typeof e === "string") : [],
     );
   }
 }

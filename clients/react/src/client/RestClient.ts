@@ -7,6 +7,9 @@ import type {
   HealthReport,
   MessageContent,
   ModelBudget,
+  ProfileDocument,
+  ProfileVersionInfo,
+  StoredProfile,
   TurnAccepted,
   TurnInterrupted,
 } from "../types/api.js";
@@ -89,8 +92,38 @@ export class RestClient {
     return this.request("GET", "/api/profiles", undefined, signal);
   }
 
-  getProfile(profileId: string, signal?: AbortSignal): Promise<AgentProfile> {
-    return this.request("GET", `/api/profiles/${encodeURIComponent(profileId)}`, undefined, signal);
+  /** A profile: its latest version, or the numbered one (which stays readable after the profile is deleted). */
+  getProfile(profileId: string, version?: number, signal?: AbortSignal): Promise<AgentProfile> {
+    const query = version === undefined ? "" : `?version=${version}`;
+    return this.request("GET", `/api/profiles/${encodeURIComponent(profileId)}${query}`, undefined, signal);
+  }
+
+  /** A profile's versions, oldest first. */
+  listProfileVersions(profileId: string, signal?: AbortSignal): Promise<ProfileVersionInfo[]> {
+    return this.request("GET", `/api/profiles/${encodeURIComponent(profileId)}/versions`, undefined, signal);
+  }
+
+  /**
+   * Adds a profile as version 1. A 400's error has `errors`, each `field: message`; 409 means the id is taken. A
+   * tenant's key may leave `tenantId` out: the profile becomes its tenant's.
+   */
+  createProfile(profile: ProfileDocument, signal?: AbortSignal): Promise<StoredProfile> {
+    return this.request("POST", "/api/profiles", profile, signal);
+  }
+
+  /** Saves a new version of a profile (none when nothing changed); errors as {@link createProfile}'s, 404 when there is none. */
+  updateProfile(profile: ProfileDocument, signal?: AbortSignal): Promise<StoredProfile> {
+    return this.request("PUT", `/api/profiles/${encodeURIComponent(profile.id)}`, profile, signal);
+  }
+
+  /** Deletes a profile: no new session can use it; the sessions that run on it keep their version. */
+  async deleteProfile(profileId: string, signal?: AbortSignal): Promise<void> {
+    await this.request("DELETE", `/api/profiles/${encodeURIComponent(profileId)}`, undefined, signal);
+  }
+
+  /** Moves a session to a version of its profile (`"latest"` or a number); its next turn runs on it. Resolves to its metadata. */
+  setProfileVersion(sessionId: string, version: number | "latest", signal?: AbortSignal): Promise<SessionMetadata> {
+    return this.request("PATCH", `/api/sessions/${encodeURIComponent(sessionId)}`, { profileVersion: version }, signal);
   }
 
   createSession(body: CreateSessionRequest, signal?: AbortSignal): Promise<SessionListItem> {

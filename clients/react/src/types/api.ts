@@ -52,6 +52,8 @@ export interface AgentProfileSummary {
 
 /** `GET /api/profiles/{id}`: how an agent is set up. */
 export interface AgentProfile extends AgentProfileSummary {
+  /** The tenant the profile belongs to; absent for a global one (every tenant's). */
+  tenantId?: string;
   systemPrompt?: string;
   model?: string;
   allowedTools?: string[];
@@ -116,4 +118,30 @@ export interface ProblemDetails {
   title?: string;
   status?: number;
   detail?: string;
+  /** For a profile the server refused: each problem as `field: message` (`skills[0].name: …`). */
+  errors?: string[];
+}
+
+/**
+ * A profile as written to `POST /api/profiles` or `PUT /api/profiles/{id}`: its JSON as docs/configuration.md describes
+ * it (skills, subagents, MCP servers and the rest). The server reads it strictly: a field it does not know is an error.
+ */
+export interface ProfileDocument {
+  id: string;
+  name: string;
+  [field: string]: unknown;
+}
+
+/** A saved version of a profile, as `POST`/`PUT /api/profiles` answer. */
+export interface StoredProfile {
+  profile: AgentProfile;
+  /** 1 for the first save; one more for each save that changed it (an unchanged save adds none). */
+  version: number;
+  createdAt: string;
+}
+
+/** `GET /api/profiles/{id}/versions`: one version. */
+export interface ProfileVersionInfo {
+  version: number;
+  createdAt: string;
 }

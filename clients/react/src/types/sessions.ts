@@ -52,6 +52,8 @@ export interface SessionListItem {
   tenantId: string;
   architecture: Architecture;
   agentProfileRef: string;
+  /** The version of its profile the session runs on; absent for the latest (sessions made before profile versions). */
+  agentProfileVersion?: number;
   name?: string;
   createdAt: string;
   lastActivity: string;
