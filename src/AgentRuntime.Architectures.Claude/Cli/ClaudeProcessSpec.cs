@@ -23,6 +23,10 @@ internal static class ClaudeProcessSpec
             // transcript has them: the live view and the parsed transcript would differ.
             "--forward-subagent-text",
             resume ? "--resume" : "--session-id", context.Session.SessionId,
+            // The CLI would otherwise keep a conversation's system prompt as first sent and reuse it on resume: a session
+            // moved to a newer version of its profile would go on with the old prompt. The session's profile version
+            // decides the prompt; it changes only when someone moves the session.
+            "--system-prompt-snapshot", "off",
         };
 
         if (context.PermissionMode != Approvals.PermissionMode.Bypass)

@@ -19,7 +19,7 @@ public sealed class ClaudeProcessSpecTests
         Assert.Equal("/sandbox/workspace", spec.WorkingDirectory);
         Assert.Equal(
             ["-p", "--output-format", "stream-json", "--input-format", "stream-json", "--verbose", "--include-partial-messages",
-             "--forward-subagent-text", "--session-id", RecordedOutput.ConversationSessionId, "--dangerously-skip-permissions", "--model", "claude-configured",
+             "--forward-subagent-text", "--session-id", RecordedOutput.ConversationSessionId, "--system-prompt-snapshot", "off", "--dangerously-skip-permissions", "--model", "claude-configured",
              "--mcp-config", "/sandbox/home/.agent-runtime/claude/mcp.json", "--strict-mcp-config"],
             spec.Arguments);
     }

@@ -40,10 +40,10 @@ public sealed class ProfileVersionTests : ServerTest
         Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
         await TurnAsync(old.SessionId, oldEvents);
 
-        // The agent was started again on version 2: its model is version 2's. Claude Code keeps a conversation's system
-        // prompt as first sent (its --system-prompt-snapshot, on by default) when it resumes one, so the moved session
-        // still has the old prompt until the Claude architecture turns that snapshot off.
+        // The agent was started again on version 2, resuming its conversation: version 2's model and prompt.
         Assert.Equal("claude-scripted-new", Model.ConversationRequests[^1].Model);
+        Assert.Contains("NEWPROMPT", Model.ConversationRequests[^1].System, StringComparison.Ordinal);
+        Assert.DoesNotContain("OLDPROMPT", Model.ConversationRequests[^1].System, StringComparison.Ordinal);
         Assert.Equal(2, (await Server.GetSessionAsync(old.SessionId)).AgentProfileVersion);
     }
 
