@@ -17,9 +17,26 @@ internal static partial class WebUi
         var files = new PhysicalFileProvider(root);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
-        // The UI routes on the client: any path that is not the API, the hub or a file (nonfile: no dot in the last
-        // segment, so /assets/*.js reach the static files) gets the app.
-        app.MapFallbackToFile("{*path:nonfile:regex(^(?!api/|hubs/).*$)}", "index.html", new StaticFileOptions { FileProvider = files });
+        // The UI routes on the client: a GET of any path that no endpoint serves, that is not under the API or the hub
+        // and is not a file (no dot in the last segment, so /assets/*.js reach the static files) gets the app. A
+        // middleware rather than a fallback route: a catch-all route would make routing answer 405 to a POST of any
+        // unknown API path, where the API's own 404 belongs.
+        var index = files.GetFileInfo("index.html");
+        app.Use((context, next) =>
+        {
+            var request = context.Request;
+            var isPage = context.GetEndpoint() is null
+                && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
+                && !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/hubs")
+                && !Path.GetFileName(request.Path.Value ?? "").Contains('.', StringComparison.Ordinal);
+            if (!isPage)
+            {
+                return next(context);
+            }
+
+            context.Response.ContentType = "text/html; charset=utf-8";
+            return HttpMethods.IsHead(request.Method) ? Task.CompletedTask : context.Response.SendFileAsync(index, context.RequestAborted);
+        });
     }
 
     private static string? Locate(string? configuredRoot)

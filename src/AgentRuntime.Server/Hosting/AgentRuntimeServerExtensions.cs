@@ -1,8 +1,10 @@
 using System.Text.Json.Serialization;
+using AgentRuntime.Health;
 using AgentRuntime.Security;
 using AgentRuntime.Serialization;
 using AgentRuntime.Transport;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +36,7 @@ public static class AgentRuntimeServerExtensions
             options.PayloadSerializerOptions.TypeInfoResolverChain.Add(HubEventJsonContext.Default);
         });
         services.TryAddSingleton<LiveEventEncodings>();
+        services.AddRuntimeHealthChecks();
         // Every server keeps model keys out of its sandboxes: the gateway is part of the runtime, not an option.
         var runtime = services.AddAgentRuntimeCore(configure).AddSandboxGateway();
         // After the core, whose hosted service prepares the store that the first-start admin key goes into.
@@ -45,12 +48,22 @@ public static class AgentRuntimeServerExtensions
     /// Adds the runtime's middleware: the Origin check, CORS, authentication, authorization and per-tenant rate limiting.
     /// Call it before <see cref="MapAgentRuntime"/> and before anything else that answers requests.
     /// </summary>
-    public static IApplicationBuilder UseAgentRuntime(this IApplicationBuilder app) => app.UseAgentRuntimeSecurity();
+    public static IApplicationBuilder UseAgentRuntime(this IApplicationBuilder app)
+    {
+        app.UseAgentRuntimeSecurity();
+        // A path under /api or /hubs that no endpoint serves is the API's own 404, never a page of the web UI or a
+        // blank answer (a method a route does not take keeps routing's 405).
+        app.Use((context, next) => context.GetEndpoint() is null && (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hubs"))
+            ? ProblemMapping.Problem(StatusCodes.Status404NotFound, "Not found", $"No API route answers {context.Request.Method} {context.Request.Path}.").ExecuteAsync(context)
+            : next(context));
+        return app;
+    }
 
     /// <summary>Maps the REST API under <c>/api</c> and the SignalR hub at <c>/hubs/sessions</c>, both behind authentication.</summary>
     public static IEndpointRouteBuilder MapAgentRuntime(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapSessionApi();
+        endpoints.MapRuntimeHealthChecks();
         // A connection authenticated by a token that expires (a JWT) is closed when it does.
         endpoints.MapHub<SessionsHub>("/hubs/sessions", options => options.CloseOnAuthenticationExpiration = true).RequireAuthorization(AgentRuntimeSecurityExtensions.SessionsPolicy);
         return endpoints;
