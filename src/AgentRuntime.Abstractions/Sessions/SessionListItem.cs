@@ -1,39 +1,26 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace AgentRuntime.Sessions;
 
-/// <summary>A session as <c>GET /api/sessions</c> lists it.</summary>
-public record SessionListItem
+/// <summary>A session as <c>GET /api/sessions</c> lists it: its summary and its live state.</summary>
+public record SessionListItem : SessionSummary
 {
-    private readonly string _tenantId = Security.Tenants.Default;
-
-    /// <summary>The session's identifier (a GUID).</summary>
-    public required string SessionId { get; init; }
-
-    /// <summary>The tenant that owns the session.</summary>
-    public string TenantId
+    /// <summary>An item to fill in.</summary>
+    public SessionListItem()
     {
-        // The JSON source generator sets an init-only property it did not find to null rather than leave a default;
-        // kept as the default rather than null, so items compare equal however they were made.
-        get => _tenantId;
-        init => _tenantId = value ?? Security.Tenants.Default;
     }
 
-    /// <summary>The agent architecture, such as <c>claude-agent-sdk</c>.</summary>
-    public required string Architecture { get; init; }
-
-    /// <summary>The id of the agent profile the session was created with.</summary>
-    public required string AgentProfileRef { get; init; }
-
-    /// <summary>The version of the profile the session runs on; absent for the latest (sessions made before versions).</summary>
-    public int? AgentProfileVersion { get; init; }
-
-    /// <summary>An optional display name.</summary>
-    public string? Name { get; init; }
-
-    /// <summary>When the session was created.</summary>
-    public required DateTimeOffset CreatedAt { get; init; }
-
-    /// <summary>When anything last happened in the session.</summary>
-    public required DateTimeOffset LastActivity { get; init; }
+    /// <summary>The item of a session: what its summary says, with its live state.</summary>
+    /// <param name="summary">The session's summary (or its record).</param>
+    /// <param name="turnState">Whether a turn is running.</param>
+    /// <param name="runtime">Loaded state and sandbox.</param>
+    [SetsRequiredMembers]
+    public SessionListItem(SessionSummary summary, TurnState turnState, SessionRuntime runtime)
+        : base(summary)
+    {
+        TurnState = turnState;
+        Runtime = runtime;
+    }
 
     /// <summary>Whether a turn is running.</summary>
     public required TurnState TurnState { get; init; }
