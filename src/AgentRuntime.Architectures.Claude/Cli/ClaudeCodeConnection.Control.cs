@@ -27,10 +27,12 @@ internal sealed partial class ClaudeCodeConnection
         }, cancellationToken).ConfigureAwait(false);
     }
 
+    // Read for every line of output: the request's subtype only for a control request.
     private static bool IsControlRequest(JsonObject line, out string? subtype)
     {
-        subtype = TolerantJson.String(TolerantJson.Object(line, "request"), "subtype");
-        return TolerantJson.String(line, "type") == "control_request";
+        var isRequest = TolerantJson.String(line, "type") == "control_request";
+        subtype = isRequest ? TolerantJson.String(TolerantJson.Object(line, "request"), "subtype") : null;
+        return isRequest;
     }
 
     // A permission prompt: the turn's approvals decide (at once by a rule, or later by a person), and the answer goes

@@ -173,8 +173,8 @@ internal sealed partial class SessionApprovals(string sessionId, SessionEventLog
         }
     }
 
-    // The resolution, and the tool block's status that goes with it: running when allowed, error when denied.
-    private static List<SessionEvent> Resolution(ApprovalRequestedEvent request, ToolApprovalDecision decision, string by)
+    /// <summary>The resolution of a request, and the tool block's status that goes with it: running when allowed, error when denied.</summary>
+    public static List<SessionEvent> Resolution(ApprovalRequestedEvent request, ToolApprovalDecision decision, string by)
     {
         var events = new List<SessionEvent>
         {

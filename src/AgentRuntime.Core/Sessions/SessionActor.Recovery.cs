@@ -31,13 +31,7 @@ internal sealed partial class SessionActor
         var expired = new List<SessionEvent>();
         foreach (var approval in Log.Read(p => p.PendingApprovals.ToList()))
         {
-            expired.Add(new ApprovalResolvedEvent
-            {
-                ApprovalId = approval.ApprovalId,
-                Decision = ApprovalDecisionKind.Deny,
-                By = "restart",
-                Message = "The server stopped while the approval waited; it expired.",
-            });
+            expired.AddRange(SessionApprovals.Resolution(approval, new ToolApprovalDecision { Allow = false, Message = "The server stopped while the approval waited; it expired." }, "restart"));
         }
 
         if (expired.Count > 0)
