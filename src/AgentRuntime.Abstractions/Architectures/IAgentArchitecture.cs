@@ -71,6 +71,13 @@ public sealed record AgentConnectContext
     /// start before the agent is asked to connect.
     /// </summary>
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The folders, as the sandbox sees them, of the profile's bundled MCP servers that were installed (those with an
+    /// <c>installCommand</c>), by name: read-only, in the profile's dependency layer. A server listed here runs from its
+    /// folder; the others are copied into the sandbox's home as before.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> BundledMcpFolders { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Whether an architecture can run here.</summary>

@@ -14,10 +14,13 @@ internal static class BundledMcpFiles
     /// <summary>A bundled server's folder, relative to the home.</summary>
     public static string Folder(string serverName) => $".agent-runtime/mcp/{serverName}";
 
-    /// <summary>Writes every bundled server's files, replacing what an earlier connect (or the agent) left at those paths.</summary>
-    public static async Task WriteAsync(ISandbox sandbox, AgentProfile profile, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the files of every bundled server not installed in the profile's dependency layer (<paramref name="installedServers"/>,
+    /// which run from there), replacing what an earlier connect (or the agent) left at those paths.
+    /// </summary>
+    public static async Task WriteAsync(ISandbox sandbox, AgentProfile profile, IReadOnlyDictionary<string, string> installedServers, CancellationToken cancellationToken)
     {
-        foreach (var server in profile.BundledMcps ?? [])
+        foreach (var server in (profile.BundledMcps ?? []).Where(s => !installedServers.ContainsKey(s.Name)))
         {
             foreach (var (path, content) in server.Files)
             {

@@ -150,6 +150,6 @@ public sealed class AcpProfileMaterializationTests
     {
         var harness = new AcpAgentHarness();
 
-        Assert.Equal(["systemPrompt", "tools", "skills", "subagents", "npmDependencies", "pipDependencies"], ((IAgentArchitecture)harness.Architecture).UnsupportedProfileFields);
+        Assert.Equal(["systemPrompt", "tools", "skills", "subagents"], ((IAgentArchitecture)harness.Architecture).UnsupportedProfileFields);
     }
 }
