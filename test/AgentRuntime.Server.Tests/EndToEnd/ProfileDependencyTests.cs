@@ -83,6 +83,22 @@ public sealed class ProfileDependencyTests : ServerTest
     }
 
     [Fact]
+    public async Task Dependencies_TwoSessionsStartingAtOnce_ShareOneInstallation()
+    {
+        await SaveProfileAsync(Profile("race", [_mirror.AllowEntry]));
+        var sessions = await Task.WhenAll(Server.CreateSessionAsync(profile: "race"), Server.CreateSessionAsync(profile: "race"));
+        var subscriptions = await Task.WhenAll(sessions.Select(s => SubscribeHubAsync(s.SessionId)));
+        Model.Enqueue(Reply.Text("One."), Reply.Text("Two."));
+
+        var turns = await Task.WhenAll(sessions.Select(s => Server.SendMessageAsync(s.SessionId, "Hello")));
+        await Task.WhenAll(subscriptions.Zip(turns).Select(p => p.First.WaitForAsync<TurnCompletedEvent>(e => e.TurnId == p.Second, TimeSpan.FromSeconds(180))));
+
+        Assert.Equal(1, _mirror.Downloads[$"{Greeter}-1.0.0.tgz"]);
+        Assert.Equal(1, _mirror.Downloads["ar_calculator-1.0.0-py3-none-any.whl"]);
+        Assert.Single(Directory.GetDirectories(Path.Combine(DataDirectory, "layers")));
+    }
+
+    [Fact]
     public async Task BundledMcpServer_InstalledInTheLayer_RunsFromThereAsTheAgentsTool()
     {
         await SaveProfileAsync(Profile("mcp", [_mirror.AllowEntry], npm: false, pip: false, server: true));
