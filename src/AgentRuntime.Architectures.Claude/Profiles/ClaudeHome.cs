@@ -29,7 +29,7 @@ internal static class ClaudeHome
     /// additions, a former profile's files, a link planted in their place) is removed first.
     /// </summary>
     public static IReadOnlyList<string> OwnedPaths { get; } =
-        [MemoryFile, SkillsDirectory, AgentsDirectory, CommandsDirectory, ".agent-runtime/claude"];
+        [MemoryFile, SkillsDirectory, AgentsDirectory, CommandsDirectory, ".agent-runtime/claude", BundledMcpDirectory];
 
     /// <summary>
     /// Every file the profile puts in the home, the MCP configuration included. <paramref name="installedServers"/>: the
