@@ -17,6 +17,12 @@ public interface IAgentArchitecture
     ArchitectureAvailability GetAvailability();
 
     /// <summary>
+    /// Like <see cref="GetAvailability"/>, and also runs what it can cheaply (an agent CLI's <c>--version</c>) to tell a
+    /// CLI that is there from one that runs; for readiness probes, which call it at most once a minute.
+    /// </summary>
+    Task<ArchitectureAvailability> ProbeAsync(CancellationToken cancellationToken) => Task.FromResult(GetAvailability());
+
+    /// <summary>
     /// The directories under the sandbox home where the agent keeps the session's native transcript; the runtime
     /// persists the files under them after every turn and restores them before the agent starts again.
     /// </summary>
