@@ -53,8 +53,15 @@ public sealed class PackageMetadataTests(PackedLibraries packed)
             var repository = metadata.Elements().Single(e => e.Name.LocalName == "repository");
             Assert.Matches("^[0-9a-f]{40}$", repository.Attribute("commit")?.Value ?? "");
 
-            Assert.Contains($"lib/net10.0/{id}.dll", files);
-            Assert.Contains($"lib/net10.0/{id}.xml", files);
+            if (IsTool(metadata))
+            {
+                Assert.Contains(files, f => f.StartsWith("tools/net10.0/", StringComparison.Ordinal) && f.EndsWith(".dll", StringComparison.Ordinal));
+            }
+            else
+            {
+                Assert.Contains($"lib/net10.0/{id}.dll", files);
+                Assert.Contains($"lib/net10.0/{id}.xml", files);
+            }
         }
     }
 
@@ -66,7 +73,8 @@ public sealed class PackageMetadataTests(PackedLibraries packed)
             var symbols = Path.ChangeExtension(path, ".snupkg");
             Assert.True(File.Exists(symbols), $"{id} has no .snupkg");
             using var zip = ZipFile.OpenRead(symbols);
-            Assert.Contains(zip.Entries, e => e.FullName == $"lib/net10.0/{id}.pdb");
+            var pdb = IsTool(PackedLibraries.Read(path).Metadata) ? "tools/net10.0/" : $"lib/net10.0/{id}.pdb";
+            Assert.Contains(zip.Entries, e => e.FullName.StartsWith(pdb, StringComparison.Ordinal) && e.FullName.EndsWith(".pdb", StringComparison.Ordinal));
         }
     }
 
@@ -78,6 +86,9 @@ public sealed class PackageMetadataTests(PackedLibraries packed)
         Assert.Equal(packed.VersionPrefix, json.RootElement.GetProperty("version").GetString());
         Assert.StartsWith(packed.VersionPrefix + "-", packed.Version, StringComparison.Ordinal);
     }
+
+    // A .NET tool (PackAsTool) holds its app under tools/ rather than a library under lib/.
+    private static bool IsTool(XElement metadata) => metadata.Descendants().Any(e => e.Name.LocalName == "packageType" && e.Attribute("name")?.Value == "DotnetTool");
 
     private static string? Element(XElement metadata, string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
 

@@ -27,8 +27,9 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// <summary>Starts <paramref name="command"/> in <paramref name="workingDirectory"/>, standard output and error into <paramref name="logPath"/>.</summary>
     public static ChildProcess Start(string command, IEnumerable<string> arguments, string workingDirectory, string logPath, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        // The shell only redirects and then becomes the command (exec), so the process's id is the command's.
-        var startInfo = new ProcessStartInfo("/bin/sh") { WorkingDirectory = workingDirectory, UseShellExecute = false };
+        // The shell only redirects and then becomes the command (exec), so the process's id is the command's. Bash, not
+        // sh: dash drops environment variables whose names are not a shell's, such as Logging__LogLevel__Microsoft.Hosting.Lifetime.
+        var startInfo = new ProcessStartInfo("/bin/bash") { WorkingDirectory = workingDirectory, UseShellExecute = false };
         startInfo.ArgumentList.Add("-c");
         startInfo.ArgumentList.Add("exec \"$0\" \"$@\" >\"$AGENT_RUNTIME_TEST_LOG\" 2>&1 </dev/null");
         startInfo.ArgumentList.Add(command);
@@ -57,12 +58,12 @@ internal sealed class ChildProcess : IAsyncDisposable
     /// <summary>Runs a command to its end and fails, with its log, unless it exits with 0 within <paramref name="timeout"/>.</summary>
     public static async Task<string> RunAsync(string command, IEnumerable<string> arguments, string workingDirectory, string logPath, TimeSpan timeout, IReadOnlyDictionary<string, string?>? environment = null)
     {
-        var arguments1 = arguments.ToList();
-        await using var process = Start(command, arguments1, workingDirectory, logPath, environment);
+        var list = arguments.ToList();
+        await using var process = Start(command, list, workingDirectory, logPath, environment);
         await process.WaitForExitAsync(timeout);
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"`{command} {string.Join(' ', arguments1)}` in {workingDirectory} exited with {process.ExitCode}:\n{Tail(process.Log)}");
+            throw new InvalidOperationException($"`{command} {string.Join(' ', list)}` in {workingDirectory} exited with {process.ExitCode}:\n{Tail(process.Log)}");
         }
 
         return process.Log;
