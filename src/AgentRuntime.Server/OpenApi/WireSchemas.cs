@@ -1,5 +1,4 @@
 using AgentRuntime.Api;
-using AgentRuntime.Profiles;
 using AgentRuntime.Sandboxes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -8,8 +7,8 @@ namespace AgentRuntime.OpenApi;
 
 /// <summary>
 /// The schemas whose wire shape the .NET type does not show: a message's <c>content</c> is a string or an array of text
-/// and image parts, a session's <c>profileVersion</c> a number or <c>"latest"</c>, and the types with a converter of
-/// their own (a network policy, an environment value) are a string or an object. Enums, written as strings, say so.
+/// and image parts, a session's <c>profileVersion</c> a number or <c>"latest"</c>, and a network policy, which has a
+/// converter of its own, a string or an object. Enums, written as strings, say so.
 /// </summary>
 internal sealed class WireSchemas : IOpenApiSchemaTransformer
 {
@@ -31,17 +30,6 @@ internal sealed class WireSchemas : IOpenApiSchemaTransformer
                     Items = new OpenApiSchema { Type = JsonSchemaType.String },
                     Description = "Hosts reachable besides the model: name or name:port; a leading *. matches every subdomain.",
                 })),
-            ];
-        }
-        else if (type == typeof(ProfileEnvironmentValue))
-        {
-            schema.Description ??= "A plain value, or the name of a secret of the runtime's configuration (AgentRuntime:Secrets:NAME).";
-            schema.Type = null;
-            schema.Properties = null;
-            schema.OneOf =
-            [
-                new OpenApiSchema { Type = JsonSchemaType.String },
-                Object(("secretRef", new OpenApiSchema { Type = JsonSchemaType.String })),
             ];
         }
         else if (type == typeof(SendMessageBody) && schema.Properties is { } message)
