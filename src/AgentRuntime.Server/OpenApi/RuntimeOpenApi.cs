@@ -1,8 +1,10 @@
 using AgentRuntime.Hosting;
+using AgentRuntime.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
@@ -32,6 +34,7 @@ internal static class RuntimeOpenApi
         });
         options.AddDocumentTransformer<SecuritySchemes>();
         options.AddOperationTransformer<SecuritySchemes>();
+        options.AddOperationTransformer<RequestBodyContentTypes>();
         options.AddOperationTransformer<StreamResponses>();
         options.AddSchemaTransformer<WireSchemas>();
     });
@@ -42,10 +45,16 @@ internal static class RuntimeOpenApi
         if (endpoints.ServiceProvider.GetRequiredService<IHostEnvironment>().IsDevelopment())
         {
             // Everything the page needs is in the package: nothing is fetched from elsewhere, nothing is reported.
+            var authenticated = endpoints.ServiceProvider.GetRequiredService<IOptions<AuthOptions>>().Value.Mode != AuthMode.None;
             endpoints.MapScalarApiReference(AgentRuntimePaths.ApiReference, options =>
             {
                 options.Title = "Agent Runtime API";
                 options.DisableTelemetry().DisableAgent().DisableMcp().DisableDefaultFonts();
+                if (authenticated)
+                {
+                    // The page's request client starts on the bearer credential, for the key to be pasted in.
+                    options.AddPreferredSecuritySchemes([SecuritySchemes.BearerId]);
+                }
             }).AllowAnonymous();
         }
     }

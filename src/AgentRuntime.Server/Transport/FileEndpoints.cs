@@ -50,7 +50,7 @@ internal static class FileEndpoints
             WorkspacePaths.Normalize(decoded);
             var written = await WriteBodyAsync(request, id, decoded, manager, options.Value.MaxFileBytes, ct);
             return TypedResults.Ok(new FileWritten(written.Path, written.Size, written.Change is FileCreatedEvent, written.Change is not null));
-        }).Accepts<Stream>("application/octet-stream").ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge)
+        }).AcceptsStream("application/octet-stream").ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge)
             .WithTags(FilesTag).WithName("WriteFile").WithSummary("Writes the request body, as it is, to the workspace file (into the running sandbox, if any).");
 
         session.MapDelete("/files/{**path}", async Task<Results<NoContent, ProblemHttpResult>> (string id, string path, IAgentSessionManager manager, CancellationToken ct) =>

@@ -185,6 +185,21 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Fixture fixture) :
     }
 
     [Fact]
+    public async Task DocumentedBodies_LeaveTheContentTypeCheckToTheHandler()
+    {
+        // Routing would refuse a body of another type with a bare 415 if the documented content types were enforced
+        // there; the handler's 415 is a problem that names what it got.
+        using var http = new HttpClient { BaseAddress = fixture.Host.Anonymous.BaseAddress, Timeout = RunningServer.Timeout };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fixture.Host.AdminKey);
+
+        using var response = await http.PostAsync("/api/sessions", new StringContent("agentProfileRef=default", System.Text.Encoding.UTF8, "text/plain"), Token);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("text/plain", await response.Content.ReadAsStringAsync(Token), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Document_MatchesTheCommittedSnapshot()
     {
         var directory = SourceDirectory();
