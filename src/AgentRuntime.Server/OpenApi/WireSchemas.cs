@@ -8,14 +8,23 @@ namespace AgentRuntime.OpenApi;
 /// <summary>
 /// The schemas whose wire shape the .NET type does not show: a message's <c>content</c> is a string or an array of text
 /// and image parts, a session's <c>profileVersion</c> a number or <c>"latest"</c>, and a network policy, which has a
-/// converter of its own, a string or an object. Enums, written as strings, say so.
+/// converter of its own, a string or an object. Enums, written as strings, say so, and the whole-number query parameters
+/// the handlers read as strings (<c>limit</c>, <c>version</c>) are integers.
 /// </summary>
 internal sealed class WireSchemas : IOpenApiSchemaTransformer
 {
     public Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken cancellationToken)
     {
         var type = context.JsonTypeInfo.Type;
-        if (type.IsEnum && schema.Type is null && schema.Enum is { Count: > 0 })
+        if (context.ParameterDescription?.Name is "limit" or "version" && type == typeof(string))
+        {
+            // Query parameters the handlers parse themselves, to answer a bad one with a problem that names it.
+            schema.Type = JsonSchemaType.Integer;
+            schema.Format = "int32";
+            schema.Minimum = "1";
+            schema.Maximum = context.ParameterDescription.Name == "limit" ? $"{Transport.SessionEndpoints.MaxSessionPage}" : null;
+        }
+        else if (type.IsEnum && schema.Type is null && schema.Enum is { Count: > 0 })
         {
             schema.Type = JsonSchemaType.String;
         }

@@ -21,7 +21,7 @@ namespace AgentRuntime.Transport;
 internal static class SessionEndpoints
 {
     // The largest page of GET /api/sessions: past it a client wants the whole list, which it gets without a limit.
-    private const int MaxSessionPage = 1000;
+    internal const int MaxSessionPage = 1000;
 
     private const string ServerTag = "Server";
 

@@ -222,7 +222,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Fixture fixture) :
 
         File.WriteAllText(received, actual);
         Assert.Fail(
-            $"The OpenAPI document differs from the committed snapshot {snapshot}{FirstDifference(expected, actual)}.\n"
+            $"The OpenAPI document differs from the committed snapshot {snapshot}{FirstDifference(expected, actual)}\n"
             + $"The document the server serves now is in {received}. If the API change is intended, accept it with\n"
             + $"  {UpdateVariable}=1 dotnet test test/AgentRuntime.Server.Tests --filter FullyQualifiedName~OpenApiDocumentTests\n"
             + "(or copy the received file over the snapshot) and commit the snapshot with the change.");
@@ -305,7 +305,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Fixture fixture) :
     {
         if (expected is null)
         {
-            return " (there is no snapshot yet)";
+            return " (there is no snapshot yet).";
         }
 
         var (was, now) = (expected.Split('\n'), actual.Split('\n'));
@@ -314,11 +314,11 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Fixture fixture) :
             var (a, b) = (i < was.Length ? was[i] : "<end>", i < now.Length ? now[i] : "<end>");
             if (a != b)
             {
-                return $": first at line {i + 1}, was\n  {a.Trim()}\nnow\n  {b.Trim()}\n";
+                return $": first at line {i + 1}, was\n  {a.Trim()}\nnow\n  {b.Trim()}";
             }
         }
 
-        return "";
+        return ".";
     }
 
     private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
