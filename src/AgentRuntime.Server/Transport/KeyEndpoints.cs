@@ -34,6 +34,6 @@ internal static class KeyEndpoints
                 ? TypedResults.NoContent()
                 : ProblemMapping.Problem(StatusCodes.Status404NotFound, "Key not found", $"There is no API key '{keyId}'."))
             .ProducesProblems(StatusCodes.Status404NotFound)
-            .WithName("RevokeApiKey").WithSummary("Revokes an API key; the event streams opened with it end.");
+            .WithName("RevokeApiKey").WithSummary("Revokes an API key at once; the event streams and hub connections open with it are closed.");
     }
 }

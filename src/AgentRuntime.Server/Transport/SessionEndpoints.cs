@@ -85,7 +85,7 @@ internal static class SessionEndpoints
             await sessions.DeleteSessionAsync(id, ct)
                 ? TypedResults.NoContent()
                 : ProblemMapping.Problem(StatusCodes.Status404NotFound, "Session not found", $"Session '{id}' was not found."))
-            .WithName("DeleteSession").WithSummary("Deletes the session, its sandbox, log and workspace.");
+            .WithName("DeleteSession").WithSummary("Stops the session's sandbox and removes the session and all its data.");
         session.MapPatch("", PatchSessionAsync).AcceptsJson<UpdateSessionBody>()
             .WithName("UpdateSession").WithSummary("Sets the session's budget, moves it to another version of its profile, or both.");
         session.MapPost("/messages", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
