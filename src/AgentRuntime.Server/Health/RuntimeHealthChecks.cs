@@ -22,6 +22,12 @@ internal static class RuntimeHealthChecks
 {
     private const string Ready = "ready";
 
+    /// <summary>The liveness path: the process answers.</summary>
+    public const string LivePath = "/health/live";
+
+    /// <summary>The readiness paths: <c>/health/ready</c>, and <c>/health</c> and <c>/healthz</c>, which answer as it does.</summary>
+    public static readonly IReadOnlyList<string> ReadyPaths = ["/health/ready", "/health", "/healthz"];
+
     public static void AddRuntimeHealthChecks(this IServiceCollection services) => services.AddHealthChecks()
         .AddCheck<StoreHealthCheck>("store", tags: [Ready])
         .AddCheck<SandboxHealthCheck>("sandbox", tags: [Ready])
@@ -29,9 +35,9 @@ internal static class RuntimeHealthChecks
 
     public static void MapRuntimeHealthChecks(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
+        endpoints.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
         // /health and /healthz, the paths load balancers try first, answer as /health/ready, never with the web UI.
-        foreach (var path in new[] { "/health/ready", "/health", "/healthz" })
+        foreach (var path in ReadyPaths)
         {
             endpoints.MapHealthChecks(path, new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync }).AllowAnonymous();
         }

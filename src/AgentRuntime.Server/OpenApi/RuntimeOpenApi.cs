@@ -33,6 +33,7 @@ internal static class RuntimeOpenApi
             return Task.CompletedTask;
         });
         options.AddDocumentTransformer<SecuritySchemes>();
+        options.AddDocumentTransformer<HealthPaths>();
         options.AddOperationTransformer<SecuritySchemes>();
         options.AddOperationTransformer<RequestBodyContentTypes>();
         options.AddOperationTransformer<StreamResponses>();

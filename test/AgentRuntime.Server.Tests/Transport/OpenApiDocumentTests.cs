@@ -30,11 +30,30 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Fixture fixture) :
     public void Document_ListsEveryMappedApiRoute_AndNoOther()
     {
         var mapped = ApiRoutes(fixture.Host.App).ToHashSet();
-        var documented = Operations(Document).Select(o => (o.Path, o.Method)).ToHashSet();
+        var documented = Operations(Document).Where(o => o.Path.StartsWith("/api/", StringComparison.Ordinal)).Select(o => (o.Path, o.Method)).ToHashSet();
 
         Assert.True(mapped.Count > 20, $"Only {mapped.Count} API routes were found: the enumeration of the endpoints is broken.");
         Assert.Empty(mapped.Except(documented).Select(r => $"{r.Method} {r.Path}"));
         Assert.Empty(documented.Except(mapped).Select(r => $"{r.Method} {r.Path}"));
+    }
+
+    [Fact]
+    public void Document_ListsTheHealthChecks_WithoutACredential()
+    {
+        var mapped = ((IEndpointRouteBuilder)fixture.Host.App).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .Select(e => OpenApiPath(e.RoutePattern))
+            .Where(p => p == "/health" || p.StartsWith("/health", StringComparison.Ordinal))
+            .ToList();
+
+        Assert.Equal(["/health", "/health/live", "/health/ready", "/healthz"], mapped.Order(StringComparer.Ordinal));
+        foreach (var path in mapped)
+        {
+            var operation = Operation(Document, path, "get");
+            Assert.Null(operation["security"]);
+            var schema = operation["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>();
+            Assert.Equal("#/components/schemas/HealthCheckReport", schema);
+            Assert.Equal(path != "/health/live", operation["responses"]!.AsObject().ContainsKey("503"));
+        }
     }
 
     [Fact]
@@ -90,7 +109,8 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Fixture fixture) :
                 }
             }
 
-            foreach (var (status, response) in responses.Where(r => r.Key[0] is '4' or '5'))
+            // The health checks' 503 is their report; every error of the API is a problem.
+            foreach (var (status, response) in responses.Where(r => r.Key[0] is '4' or '5' && path.StartsWith("/api/", StringComparison.Ordinal)))
             {
                 var reference = response?["content"]?["application/problem+json"]?["schema"]?["$ref"]?.GetValue<string>();
                 if (reference != ProblemReference || response!["content"]!.AsObject().Count != 1)
@@ -99,7 +119,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Fixture fixture) :
                 }
             }
 
-            if (!responses.ContainsKey("429"))
+            if (path.StartsWith("/api", StringComparison.Ordinal) && !responses.ContainsKey("429"))
             {
                 problems.Add($"{name}: the rate limit's 429 is missing");
             }
@@ -152,9 +172,9 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Fixture fixture) :
         foreach (var (path, method, operation) in Operations(Document))
         {
             var security = operation["security"] as JsonArray;
-            if (path == "/api/health")
+            if (path == "/api/health" || path.StartsWith("/health", StringComparison.Ordinal))
             {
-                Assert.True(security is null or { Count: 0 }, "/api/health answers without a credential");
+                Assert.True(security is null or { Count: 0 }, $"{path} answers without a credential");
                 Assert.False(operation["responses"]!.AsObject().ContainsKey("401"));
                 continue;
             }
@@ -245,7 +265,7 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Fixture fixture) :
         if (mode == "jwt")
         {
             Assert.Equal("JWT", schemes?["bearer"]?["bearerFormat"]?.GetValue<string>());
-            Assert.Equal(Operations(document).Count() - 1, secured);
+            Assert.Equal(Operations(document).Count(o => o.Path.StartsWith("/api/", StringComparison.Ordinal)) - 1, secured);
         }
         else
         {
