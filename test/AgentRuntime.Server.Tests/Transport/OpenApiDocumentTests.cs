@@ -38,6 +38,22 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentTests.Fixture fixture) :
     }
 
     [Fact]
+    public void Document_ReadsBackAsValidOpenApi31()
+    {
+        var read = Microsoft.OpenApi.OpenApiDocument.Parse(Document.ToJsonString(), "json");
+
+        Assert.Empty(read.Diagnostic!.Errors.Select(e => $"{e.Pointer}: {e.Message}"));
+        Assert.Empty(read.Diagnostic.Warnings.Select(e => $"{e.Pointer}: {e.Message}"));
+        Assert.Equal(Microsoft.OpenApi.OpenApiSpecVersion.OpenApi3_1, read.Diagnostic.SpecificationVersion);
+        Assert.Equal(Operations(Document).Count(), read.Document!.Paths.Sum(p => p.Value.Operations?.Count ?? 0));
+
+        // The reader does judge: a document without its info is refused.
+        var broken = Document.DeepClone().AsObject();
+        broken.Remove("info");
+        Assert.NotEmpty(Microsoft.OpenApi.OpenApiDocument.Parse(broken.ToJsonString(), "json").Diagnostic!.Errors);
+    }
+
+    [Fact]
     public void Document_ListsTheHealthChecks_WithoutACredential()
     {
         var mapped = ((IEndpointRouteBuilder)fixture.Host.App).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
