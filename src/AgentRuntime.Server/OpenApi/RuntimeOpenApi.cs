@@ -18,13 +18,15 @@ internal static class RuntimeOpenApi
 {
     public const string DocumentName = "v1";
 
+    private const string Title = "Agent Runtime API";
+
     public static IServiceCollection AddRuntimeOpenApi(this IServiceCollection services) => services.AddOpenApi(DocumentName, options =>
     {
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo
             {
-                Title = "Agent Runtime API",
+                Title = Title,
                 Version = DocumentName,
                 Description = "Sessions of AI coding agents in sandboxes: create them, send messages, follow their events "
                     + "(JSON or server-sent events), answer approvals, read and write their workspaces, manage agent profiles and "
@@ -45,11 +47,11 @@ internal static class RuntimeOpenApi
         endpoints.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         if (endpoints.ServiceProvider.GetRequiredService<IHostEnvironment>().IsDevelopment())
         {
-            // Everything the page needs is in the package: nothing is fetched from elsewhere, nothing is reported.
             var authenticated = endpoints.ServiceProvider.GetRequiredService<IOptions<AuthOptions>>().Value.Mode != AuthMode.None;
             endpoints.MapScalarApiReference(AgentRuntimePaths.ApiReference, options =>
             {
-                options.Title = "Agent Runtime API";
+                options.Title = Title;
+                // Everything the page needs is in the package: nothing is fetched from elsewhere, nothing is reported.
                 options.DisableTelemetry().DisableAgent().DisableMcp().DisableDefaultFonts();
                 if (authenticated)
                 {
