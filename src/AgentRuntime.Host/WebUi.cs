@@ -1,3 +1,4 @@
+using AgentRuntime.Hosting;
 using Microsoft.Extensions.FileProviders;
 
 namespace AgentRuntime.Host;
@@ -17,8 +18,8 @@ internal static partial class WebUi
         var files = new PhysicalFileProvider(root);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
-        // The UI routes on the client: a GET of any path that no endpoint serves, that is not under the API or the hub
-        // and is not a file (no dot in the last segment, so /assets/*.js reach the static files) gets the app. A
+        // The UI routes on the client: a GET of any path that no endpoint serves, that is not the runtime's (the API, the
+        // hub, the OpenAPI document and its reference page) and is not a file (no dot in the last segment, so /assets/*.js reach the static files) gets the app. A
         // middleware rather than a fallback route: a catch-all route would make routing answer 405 to a POST of any
         // unknown API path, where the API's own 404 belongs.
         var index = files.GetFileInfo("index.html");
@@ -27,7 +28,7 @@ internal static partial class WebUi
             var request = context.Request;
             var isPage = context.GetEndpoint() is null
                 && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
-                && !request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/hubs")
+                && !AgentRuntimePaths.IsRuntimePath(request.Path)
                 && !Path.GetFileName(request.Path.Value ?? "").Contains('.', StringComparison.Ordinal);
             if (!isPage)
             {

@@ -23,6 +23,12 @@ internal static class RuntimeHealthChecks
 {
     private const string Ready = "ready";
 
+    /// <summary>The liveness path: the process answers.</summary>
+    public const string LivePath = "/health/live";
+
+    /// <summary>The readiness paths: <c>/health/ready</c>, and <c>/health</c> and <c>/healthz</c>, which answer as it does.</summary>
+    public static readonly IReadOnlyList<string> ReadyPaths = ["/health/ready", "/health", "/healthz"];
+
     /// <summary>How long a sandbox probe's result stands.</summary>
     public static readonly TimeSpan SandboxProbeInterval = TimeSpan.FromSeconds(30);
 
@@ -42,9 +48,9 @@ internal static class RuntimeHealthChecks
 
     public static void MapRuntimeHealthChecks(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
+        endpoints.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
         // /health and /healthz, the paths load balancers try first, answer as /health/ready, never with the web UI.
-        foreach (var path in new[] { "/health/ready", "/health", "/healthz" })
+        foreach (var path in ReadyPaths)
         {
             endpoints.MapHealthChecks(path, new HealthCheckOptions { Predicate = c => c.Tags.Contains(Ready), ResponseWriter = WriteAsync }).AllowAnonymous();
         }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using AgentRuntime.Health;
+using AgentRuntime.OpenApi;
 using AgentRuntime.Security;
 using AgentRuntime.Serialization;
 using AgentRuntime.Transport;
@@ -37,6 +38,7 @@ public static class AgentRuntimeServerExtensions
         });
         services.TryAddSingleton<LiveEventEncodings>();
         services.AddRuntimeHealthChecks();
+        services.AddRuntimeOpenApi();
         // Every server keeps model keys out of its sandboxes: the gateway is part of the runtime, not an option.
         var runtime = services.AddAgentRuntimeCore(configure).AddSandboxGateway();
         // After the core, whose hosted service prepares the store that the first-start admin key goes into.
@@ -51,19 +53,24 @@ public static class AgentRuntimeServerExtensions
     public static IApplicationBuilder UseAgentRuntime(this IApplicationBuilder app)
     {
         app.UseAgentRuntimeSecurity();
-        // A path under /api or /hubs that no endpoint serves is the API's own 404, never a page of the web UI or a
-        // blank answer (a method a route does not take keeps routing's 405).
-        app.Use((context, next) => context.GetEndpoint() is null && (context.Request.Path.StartsWithSegments("/api") || context.Request.Path.StartsWithSegments("/hubs"))
+        // A path of the runtime's (the API, the hub, the OpenAPI document) that no endpoint serves is the API's own 404,
+        // never a page of the web UI or a blank answer (a method a route does not take keeps routing's 405).
+        app.Use((context, next) => context.GetEndpoint() is null && AgentRuntimePaths.IsRuntimePath(context.Request.Path)
             ? ProblemMapping.Problem(StatusCodes.Status404NotFound, "Not found", $"No API route answers {context.Request.Method} {context.Request.Path}.").ExecuteAsync(context)
             : next(context));
         return app;
     }
 
-    /// <summary>Maps the REST API under <c>/api</c> and the SignalR hub at <c>/hubs/sessions</c>, both behind authentication.</summary>
+    /// <summary>
+    /// Maps the REST API under <c>/api</c> and the SignalR hub at <c>/hubs/sessions</c>, both behind authentication; the
+    /// health checks under <c>/health</c> and the API's OpenAPI document at <see cref="AgentRuntimePaths.OpenApiDocument"/>,
+    /// for anyone; and in Development the API reference page at <see cref="AgentRuntimePaths.ApiReference"/>.
+    /// </summary>
     public static IEndpointRouteBuilder MapAgentRuntime(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapSessionApi();
         endpoints.MapRuntimeHealthChecks();
+        endpoints.MapRuntimeOpenApi();
         // A connection authenticated by a token that expires (a JWT) is closed when it does.
         endpoints.MapHub<SessionsHub>("/hubs/sessions", options => options.CloseOnAuthenticationExpiration = true).RequireAuthorization(AgentRuntimeSecurityExtensions.SessionsPolicy);
         return endpoints;

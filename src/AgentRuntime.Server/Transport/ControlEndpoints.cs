@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using AgentRuntime.Api;
 using AgentRuntime.Approvals;
 using AgentRuntime.Events;
+using AgentRuntime.OpenApi;
 using AgentRuntime.Security;
 using AgentRuntime.Serialization;
 using AgentRuntime.Sessions;
@@ -22,13 +23,16 @@ internal static class ControlEndpoints
     public static void MapControlApi(this RouteGroupBuilder session)
     {
         session.MapPost("/interrupt", async (string id, IAgentSessionManager sessions, CancellationToken ct) =>
-            TypedResults.Accepted($"/api/sessions/{id}", new InterruptAccepted(await sessions.InterruptAsync(id, ct))));
+            TypedResults.Accepted($"/api/sessions/{id}", new InterruptAccepted(await sessions.InterruptAsync(id, ct))))
+            .ProducesProblems(StatusCodes.Status409Conflict)
+            .WithName("InterruptTurn").WithSummary("Stops the running turn; it completes with stopReason \"interrupted\".");
         session.MapPost("/approvals/{approvalId}", async (string id, string approvalId, HttpRequest request, ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct) =>
         {
             var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.AnswerApprovalBody, ct);
             SessionEvent resolved = await sessions.AnswerApprovalAsync(id, approvalId, ToAnswer(body), AnsweredBy(user), ct);
             return TypedResults.Ok(resolved);
-        });
+        }).AcceptsJson<AnswerApprovalBody>().ProducesProblems(StatusCodes.Status409Conflict)
+            .WithName("AnswerApproval").WithSummary("Allows or denies a tool call that waits for approval; answers with the approval's resolution event.");
         session.MapPatch("/options", async (string id, HttpRequest request, IAgentSessionManager sessions, CancellationToken ct) =>
         {
             var body = await RequestBodies.ReadAsync(request, AgentRuntimeJsonContext.Default.JsonObject, ct);
@@ -39,7 +43,8 @@ internal static class ControlEndpoints
             }
 
             return TypedResults.Ok(await sessions.UpdateOptionsAsync(id, update, ct));
-        });
+        }).AcceptsJson<SessionOptionsBody>()
+            .WithName("UpdateSessionOptions").WithSummary("Changes the session's model, permission mode or budget from its next turn on.");
     }
 
     /// <summary>A client's answer, checked: a clear 400 for anything but allow or deny and their details.</summary>
@@ -135,3 +140,12 @@ internal static class ControlEndpoints
     // A budget given (null included: back to the profile's), as against one left out.
     private sealed record BudgetChange(Gateway.ModelBudget? Budget);
 }
+
+/// <summary>
+/// Body of <c>PATCH /api/sessions/{id}/options</c>, as the document describes it. The handler reads the JSON object
+/// itself: a property left out stays as it is, while <c>null</c> goes back to the profile's, which this record cannot tell apart.
+/// </summary>
+/// <param name="Model">The model instead of the profile's; <c>null</c> or <c>""</c> for the profile's.</param>
+/// <param name="PermissionMode">The permission mode instead of the profile's; <c>null</c> for the profile's.</param>
+/// <param name="Budget">The session's own model budget; <c>null</c> for the profile's.</param>
+internal sealed record SessionOptionsBody(string? Model = null, PermissionMode? PermissionMode = null, Gateway.ModelBudget? Budget = null);

@@ -2,10 +2,12 @@ using System.IO.Compression;
 using AgentRuntime.Api;
 using AgentRuntime.Events;
 using AgentRuntime.Hosting;
+using AgentRuntime.OpenApi;
 using AgentRuntime.Persistence;
 using AgentRuntime.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.StaticFiles;
@@ -19,14 +21,17 @@ namespace AgentRuntime.Transport;
 /// </summary>
 internal static class FileEndpoints
 {
+    private const string FilesTag = "Files";
+
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
     public static void MapFileApi(this RouteGroupBuilder session)
     {
         session.MapGet("/files", async (string id, IAgentSessionManager manager, CancellationToken ct) =>
-            TypedResults.Ok(await manager.ListFilesAsync(id, ct)));
+            TypedResults.Ok(await manager.ListFilesAsync(id, ct)))
+            .WithTags(FilesTag).WithName("ListFiles").WithSummary("The workspace's files (from the store: no sandbox needs to run).");
 
-        session.MapGet("/files/{**path}", async Task<IResult> (string id, string path, IAgentSessionManager manager, CancellationToken ct) =>
+        session.MapGet("/files/{**path}", async Task<Results<FileStreamHttpResult, ProblemHttpResult>> (string id, string path, IAgentSessionManager manager, CancellationToken ct) =>
         {
             // Streamed from the store a chunk at a time; the result disposes the stream. The store's stream can seek,
             // so range requests come for free.
@@ -34,7 +39,10 @@ internal static class FileEndpoints
             return content is null
                 ? ProblemMapping.Problem(StatusCodes.Status404NotFound, "File not found", $"The workspace has no file '{Decode(path)}'.")
                 : TypedResults.Stream(content, ContentTypeOf(path), enableRangeProcessing: true);
-        });
+        }).ProducesStream("application/octet-stream").ProducesStream("application/octet-stream", StatusCodes.Status206PartialContent)
+            .ProducesProblems(StatusCodes.Status400BadRequest)
+            .WithTags(FilesTag).WithName("DownloadFile")
+            .WithSummary("A workspace file's bytes, with the content type of its extension (application/octet-stream when unknown); ranges are served.");
 
         session.MapPut("/files/{**path}", async (string id, string path, HttpRequest request, IAgentSessionManager manager, IOptions<AgentRuntimeOptions> options, CancellationToken ct) =>
         {
@@ -42,12 +50,15 @@ internal static class FileEndpoints
             WorkspacePaths.Normalize(decoded);
             var written = await WriteBodyAsync(request, id, decoded, manager, options.Value.MaxFileBytes, ct);
             return TypedResults.Ok(new FileWritten(written.Path, written.Size, written.Change is FileCreatedEvent, written.Change is not null));
-        });
+        }).AcceptsStream("application/octet-stream").ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status413PayloadTooLarge)
+            .WithTags(FilesTag).WithName("WriteFile").WithSummary("Writes the request body, as it is, to the workspace file (into the running sandbox, if any).");
 
-        session.MapDelete("/files/{**path}", async Task<IResult> (string id, string path, IAgentSessionManager manager, CancellationToken ct) =>
+        session.MapDelete("/files/{**path}", async Task<Results<NoContent, ProblemHttpResult>> (string id, string path, IAgentSessionManager manager, CancellationToken ct) =>
             await manager.DeleteFileAsync(id, Decode(path), ct)
                 ? TypedResults.NoContent()
-                : ProblemMapping.Problem(StatusCodes.Status404NotFound, "File not found", $"The workspace has no file '{Decode(path)}'."));
+                : ProblemMapping.Problem(StatusCodes.Status404NotFound, "File not found", $"The workspace has no file '{Decode(path)}'."))
+            .ProducesProblems(StatusCodes.Status400BadRequest)
+            .WithTags(FilesTag).WithName("DeleteFile").WithSummary("Deletes the workspace file.");
 
         session.MapGet("/files.zip", async (string id, HttpContext context, IAgentSessionManager manager, IOptions<AgentRuntimeOptions> options, CancellationToken ct) =>
         {
@@ -80,7 +91,8 @@ internal static class FileEndpoints
             buffer.Position = 0;
             context.Response.ContentLength = buffer.Length;
             await buffer.CopyToAsync(context.Response.Body, ct);
-        });
+        }).ProducesStream("application/zip").ProducesProblems(StatusCodes.Status409Conflict)
+            .WithTags(FilesTag).WithName("DownloadWorkspace").WithSummary("The whole workspace as a zip archive.");
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using AgentRuntime.Persistence;
 using AgentRuntime.Sessions;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AgentRuntime.Transport;
 
@@ -64,7 +65,7 @@ internal static class ProblemMapping
         }
     }
 
-    public static IResult Problem(int status, string title, string detail) =>
+    public static ProblemHttpResult Problem(int status, string title, string detail) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title);
 
     /// <summary>429 with <c>Retry-After</c> (whole seconds) and a problem body naming the limit.</summary>

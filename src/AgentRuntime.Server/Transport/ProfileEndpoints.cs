@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Security.Claims;
 using AgentRuntime.Api;
+using AgentRuntime.OpenApi;
 using AgentRuntime.Persistence;
 using AgentRuntime.Profiles;
 using AgentRuntime.Security;
 using AgentRuntime.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
 namespace AgentRuntime.Transport;
@@ -20,21 +22,28 @@ internal static class ProfileEndpoints
 {
     public static void MapProfileApi(this RouteGroupBuilder api)
     {
-        var profiles = api.MapGroup("/profiles");
+        var profiles = api.MapGroup("/profiles").WithTags("Profiles");
         profiles.MapGet("", async (ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct) =>
-            TypedResults.Ok((await sessions.ListProfilesAsync(Caller.From(user).TenantFilter, ct)).Select(p => new AgentProfileSummary(p.Id, p.Name, p.Description)).ToList()));
-        profiles.MapPost("", CreateAsync);
-        profiles.MapGet("/{id}", GetAsync);
-        profiles.MapPut("/{id}", UpdateAsync);
-        profiles.MapDelete("/{id}", DeleteAsync);
-        profiles.MapGet("/{id}/versions", async Task<IResult> (string id, ClaimsPrincipal user, IAgentSessionManager sessions, IAgentStore store, CancellationToken ct) =>
+            TypedResults.Ok((await sessions.ListProfilesAsync(Caller.From(user).TenantFilter, ct)).Select(p => new AgentProfileSummary(p.Id, p.Name, p.Description)).ToList()))
+            .WithName("ListProfiles").WithSummary("The profiles the caller may use: the global ones and its tenant's.");
+        profiles.MapPost("", CreateAsync).AcceptsJson<AgentProfile>().ProducesProblems(StatusCodes.Status409Conflict)
+            .WithName("CreateProfile").WithSummary("Creates a profile (version 1).");
+        profiles.MapGet("/{id}", GetAsync).ProducesProblems(StatusCodes.Status400BadRequest, StatusCodes.Status404NotFound)
+            .WithName("GetProfile").WithSummary("The profile's latest version, or with ?version=N that version (of a deleted profile too).");
+        profiles.MapPut("/{id}", UpdateAsync).AcceptsJson<AgentProfile>().ProducesProblems(StatusCodes.Status404NotFound)
+            .WithName("UpdateProfile").WithSummary("Saves the profile: a new version when anything changed.");
+        profiles.MapDelete("/{id}", DeleteAsync).ProducesProblems(StatusCodes.Status404NotFound)
+            .WithName("DeleteProfile").WithSummary("Deletes the profile; sessions on it keep their version.");
+        profiles.MapGet("/{id}/versions", async Task<Results<Ok<IReadOnlyList<ProfileVersionInfo>>, ProblemHttpResult>> (string id, ClaimsPrincipal user, IAgentSessionManager sessions, IAgentStore store, CancellationToken ct) =>
             await sessions.GetProfileAsync(id, Caller.From(user).TenantFilter, ct) is null
                 ? NotFound(id)
-                : TypedResults.Ok(await store.ListProfileVersionsAsync(id, ct)));
+                : TypedResults.Ok(await store.ListProfileVersionsAsync(id, ct)))
+            .ProducesProblems(StatusCodes.Status404NotFound)
+            .WithName("ListProfileVersions").WithSummary("The profile's versions, oldest first.");
     }
 
     // ?version=N reads a numbered version, also of a deleted profile: what a session that runs on it runs on.
-    private static async Task<IResult> GetAsync(string id, string? version, ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct)
+    private static async Task<Results<Ok<AgentProfile>, ProblemHttpResult>> GetAsync(string id, string? version, ClaimsPrincipal user, IAgentSessionManager sessions, CancellationToken ct)
     {
         int? number = null;
         if (version is not null)
@@ -50,7 +59,7 @@ internal static class ProfileEndpoints
                 number is null ? $"Profile '{id}' was not found." : $"Profile '{id}' has no version {number}.");
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, ClaimsPrincipal user, IAgentStore store, CancellationToken ct)
+    private static async Task<Results<Created<StoredProfile>, ProblemHttpResult>> CreateAsync(HttpRequest request, ClaimsPrincipal user, IAgentStore store, CancellationToken ct)
     {
         var caller = Caller.From(user);
         var profile = await ReadProfileAsync(request, ct);
@@ -71,7 +80,7 @@ internal static class ProfileEndpoints
         return TypedResults.Created($"/api/profiles/{Uri.EscapeDataString(owned.Id)}", saved);
     }
 
-    private static async Task<IResult> UpdateAsync(string id, HttpRequest request, ClaimsPrincipal user, IAgentStore store, CancellationToken ct)
+    private static async Task<Results<Ok<StoredProfile>, ProblemHttpResult>> UpdateAsync(string id, HttpRequest request, ClaimsPrincipal user, IAgentStore store, CancellationToken ct)
     {
         var caller = Caller.From(user);
         if (await CheckWritableAsync(id, caller, store, ct) is { } refused)
@@ -88,7 +97,7 @@ internal static class ProfileEndpoints
         return OwnedBy(caller, profile) is { } owned ? TypedResults.Ok(await SaveAsync(store, owned, ct)) : ForeignTenant();
     }
 
-    private static async Task<IResult> DeleteAsync(string id, ClaimsPrincipal user, IAgentStore store, CancellationToken ct) =>
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, ClaimsPrincipal user, IAgentStore store, CancellationToken ct) =>
         await CheckWritableAsync(id, Caller.From(user), store, ct) is { } refused ? refused
             : await store.DeleteProfileAsync(id, ct) ? TypedResults.NoContent()
             : NotFound(id);
@@ -97,7 +106,7 @@ internal static class ProfileEndpoints
     /// Why the caller may not change or delete a stored profile, or null when it may: another tenant's profile is not
     /// found (as another tenant's session is), and a global one is the admin's to change.
     /// </summary>
-    private static async Task<IResult?> CheckWritableAsync(string id, Caller caller, IAgentStore store, CancellationToken ct)
+    private static async Task<ProblemHttpResult?> CheckWritableAsync(string id, Caller caller, IAgentStore store, CancellationToken ct)
     {
         var existing = await store.GetProfileAsync(id, ct);
         if (existing is null || (existing.TenantId is { } owner && !caller.CanSee(owner)))
@@ -139,9 +148,9 @@ internal static class ProfileEndpoints
             ?? throw new InvalidOperationException($"Profile '{profile.Id}' version {version} was saved but cannot be read back.");
     }
 
-    private static IResult ForeignTenant() =>
+    private static ProblemHttpResult ForeignTenant() =>
         ProblemMapping.Problem(StatusCodes.Status403Forbidden, "Forbidden", "A tenant's caller writes profiles of its own tenant only: leave tenantId out, or set it to yours.");
 
-    private static IResult NotFound(string id) =>
+    private static ProblemHttpResult NotFound(string id) =>
         ProblemMapping.Problem(StatusCodes.Status404NotFound, "Profile not found", $"Profile '{id}' was not found.");
 }
