@@ -18,4 +18,8 @@ internal sealed record SessionServices(
     TenantQuotas Limits,
     Events.EventCommitter Committer,
     ILoggerFactory LoggerFactory,
-    Profiles.ProfileSecrets? Secrets = null);
+    Profiles.ProfileSecrets? Secrets = null)
+{
+    /// <summary>The core's instruments; the registration gives them the application's meter factory.</summary>
+    public Diagnostics.RuntimeMetrics Metrics { get; init; } = Diagnostics.RuntimeMetrics.Unscoped;
+}
