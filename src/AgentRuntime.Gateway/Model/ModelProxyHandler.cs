@@ -139,7 +139,7 @@ internal sealed partial class ModelProxyHandler(SandboxGateway gateway, ILogger<
         finally
         {
             lease.CallEnded(tokens, cost);
-            gateway.Telemetry.Record(activity, upstream.Kind, model, status, Stopwatch.GetElapsedTime(started), counted ? tokens : null, cost);
+            gateway.Telemetry.Record(activity, upstream.Kind, request.Path, model, status, Stopwatch.GetElapsedTime(started), counted ? tokens : null, cost);
         }
     }
 

@@ -41,6 +41,14 @@ internal sealed class ModelProxyTelemetry : IDisposable
 
     public static string ProviderName(ModelApiKind kind) => kind == ModelApiKind.Anthropic ? "anthropic" : "gcp.gemini";
 
+    /// <summary>The GenAI operation a request path is, when it is one: Anthropic's messages, Gemini's content generation.</summary>
+    public static string? OperationName(ModelApiKind kind, string path) => kind switch
+    {
+        ModelApiKind.Anthropic when path.EndsWith("/v1/messages", StringComparison.Ordinal) => "chat",
+        ModelApiKind.Gemini when path.EndsWith(":generateContent", StringComparison.Ordinal) || path.EndsWith(":streamGenerateContent", StringComparison.Ordinal) => "generate_content",
+        _ => null,
+    };
+
     /// <summary>Starts a call's span under the session's turn (or as a root), never under what the sandbox sent.</summary>
     public static Activity? StartCall(SandboxGatewayLease lease, ModelApiKind kind, string method, string path)
     {
@@ -70,6 +78,7 @@ internal sealed class ModelProxyTelemetry : IDisposable
         {
             activity.SetTag(Tags.SessionId, lease.SessionId);
             activity.SetTag(Tags.GenAiProviderName, ProviderName(kind));
+            activity.SetTag(Tags.GenAiOperationName, OperationName(kind, path));
             activity.SetTag("http.request.method", method);
             activity.SetTag("url.path", path);
         }
@@ -81,12 +90,17 @@ internal sealed class ModelProxyTelemetry : IDisposable
     /// Records a finished call: its span's outcome, its duration, and its usage when the answer had one. <paramref name="status"/>
     /// is the answer's HTTP status, 0 when there was none.
     /// </summary>
-    public void Record(Activity? activity, ModelApiKind kind, string? model, int status, TimeSpan elapsed, TokenUsage? tokens, decimal cost)
+    public void Record(Activity? activity, ModelApiKind kind, string path, string? model, int status, TimeSpan elapsed, TokenUsage? tokens, decimal cost)
     {
         var provider = ProviderName(kind);
         // Status 0: no answer was given (the sandbox left, or the lease closed, before the model API answered).
         var errorType = status == 0 ? "cancelled" : status >= 400 ? status.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
         var tags = new TagList { { Tags.GenAiProviderName, provider } };
+        if (OperationName(kind, path) is { } operation)
+        {
+            tags.Add(Tags.GenAiOperationName, operation);
+        }
+
         if (model is not null)
         {
             tags.Add(Tags.GenAiResponseModel, model);

@@ -47,6 +47,7 @@ public sealed class ModelProxyTelemetryTests : IAsyncDisposable
         Assert.Equal(turn.SpanId, span.ParentSpanId);
         Assert.Equal(ActivityKind.Client, span.Kind);
         Assert.Equal("anthropic", span.GetTagItem(Tags.GenAiProviderName));
+        Assert.Equal("chat", span.GetTagItem(Tags.GenAiOperationName));
         Assert.Equal(FakeModelUpstream.AnthropicStreamModel, span.GetTagItem(Tags.GenAiResponseModel));
         Assert.Equal(200, span.GetTagItem("http.response.status_code"));
         Assert.Equal(100L + 20 + 300, span.GetTagItem(Tags.InputTokens));
