@@ -73,11 +73,12 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
             return events;
         }
 
+        // A span per batch, never per event, and none at all while nobody listens: this is the event path.
+        using var activity = RuntimeMetrics.Source.HasListeners() ? StartAppendActivity(events.Count) : null;
+
         // Stamped and queued under one lock, so this log's batches reach the committer in the order of their
         // timestamps; the committer keeps that order through the store and the publish. Once queued, a batch is
         // committed even if the caller stops waiting.
-        // A span per batch, never per event, and none at all while nobody listens: this is the event path.
-        using var activity = RuntimeMetrics.Source.HasListeners() ? StartAppendActivity(events.Count) : null;
         Task<IReadOnlyList<SessionEvent>> appended;
         lock (_queueing)
         {
