@@ -12,7 +12,7 @@ namespace AgentRuntime.Diagnostics;
 /// </summary>
 internal sealed class TurnTelemetry
 {
-    private readonly RuntimeMetrics _metrics;
+    private readonly RuntimeTelemetry _metrics;
     private readonly TimeProvider _time;
     private readonly string _architecture;
     private readonly long _started;
@@ -23,7 +23,7 @@ internal sealed class TurnTelemetry
     // Open tool calls by block id; only while the turn is traced.
     private Dictionary<string, Activity>? _tools;
 
-    private TurnTelemetry(RuntimeMetrics metrics, TimeProvider time, string architecture, Activity? activity)
+    private TurnTelemetry(RuntimeTelemetry metrics, TimeProvider time, string architecture, Activity? activity)
     {
         _metrics = metrics;
         _time = time;
@@ -36,12 +36,12 @@ internal sealed class TurnTelemetry
     public Activity? Activity => _activity;
 
     /// <summary>Starts a turn's span (a child of the current one: the request that sent the message) and its clock.</summary>
-    public static TurnTelemetry Start(RuntimeMetrics metrics, TimeProvider time, string sessionId, string tenantId, string turnId, string architecture)
+    public static TurnTelemetry Start(RuntimeTelemetry metrics, TimeProvider time, string sessionId, string tenantId, string turnId, string architecture)
     {
         Activity? activity = null;
-        if (RuntimeMetrics.Source.HasListeners())
+        if (RuntimeTelemetry.Source.HasListeners())
         {
-            activity = RuntimeMetrics.Source.StartActivity(Names.TurnSpan, ActivityKind.Internal);
+            activity = RuntimeTelemetry.Source.StartActivity(Names.TurnSpan, ActivityKind.Internal);
             if (activity is { IsAllDataRequested: true })
             {
                 activity.SetTag(Tags.GenAiOperationName, "invoke_agent");
@@ -150,7 +150,7 @@ internal sealed class TurnTelemetry
     private void StartTool(string conversationId, ToolUseBlock tool)
     {
         // A child of the turn whatever the current span is here (an append's, say).
-        var span = RuntimeMetrics.Source.StartActivity($"{Names.ToolSpanPrefix} {tool.ToolName}", ActivityKind.Internal, _activity!.Context);
+        var span = RuntimeTelemetry.Source.StartActivity($"{Names.ToolSpanPrefix} {tool.ToolName}", ActivityKind.Internal, _activity!.Context);
         if (span is null)
         {
             return;

@@ -17,14 +17,14 @@ internal sealed class EventCommitter : IAsyncDisposable
     public const int MaxEventsPerCommit = 4096;
 
     private readonly IAgentStore _store;
-    private readonly Diagnostics.RuntimeMetrics _metrics;
+    private readonly Diagnostics.RuntimeTelemetry _metrics;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
-    public EventCommitter(IAgentStore store, Diagnostics.RuntimeMetrics? metrics = null)
+    public EventCommitter(IAgentStore store, Diagnostics.RuntimeTelemetry? metrics = null)
     {
         _store = store;
-        _metrics = metrics ?? Diagnostics.RuntimeMetrics.Unscoped;
+        _metrics = metrics ?? Diagnostics.RuntimeTelemetry.Unscoped;
         // The commit loop serves every session: it must not carry the span or log scopes of whoever made it.
         using (ExecutionContext.SuppressFlow())
         {

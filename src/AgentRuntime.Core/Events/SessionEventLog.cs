@@ -74,7 +74,7 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
         }
 
         // A span per batch, never per event, and none at all while nobody listens: this is the event path.
-        using var activity = RuntimeMetrics.Source.HasListeners() ? StartAppendActivity(events.Count) : null;
+        using var activity = RuntimeTelemetry.Source.HasListeners() ? StartAppendActivity(events.Count) : null;
 
         // Stamped and queued under one lock, so this log's batches reach the committer in the order of their
         // timestamps; the committer keeps that order through the store and the publish. Once queued, a batch is
@@ -113,7 +113,7 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
 
     private Activity? StartAppendActivity(int count)
     {
-        var activity = RuntimeMetrics.Source.StartActivity(AgentRuntimeTelemetry.Names.EventsAppendSpan);
+        var activity = RuntimeTelemetry.Source.StartActivity(AgentRuntimeTelemetry.Names.EventsAppendSpan);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag(AgentRuntimeTelemetry.Tags.SessionId, sessionId);

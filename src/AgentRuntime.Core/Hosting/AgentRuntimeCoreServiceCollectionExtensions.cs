@@ -36,8 +36,8 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
                 "Every limit under AgentRuntime:Limits:Tenants must be 1 or more.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new Diagnostics.RuntimeMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-        services.TryAddSingleton(sp => new Events.EventCommitter(sp.GetRequiredService<IAgentStore>(), sp.GetRequiredService<Diagnostics.RuntimeMetrics>()));
+        services.TryAddSingleton(sp => new Diagnostics.RuntimeTelemetry(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => new Events.EventCommitter(sp.GetRequiredService<IAgentStore>(), sp.GetRequiredService<Diagnostics.RuntimeTelemetry>()));
         services.TryAddSingleton(sp => new TenantQuotas(sp.GetRequiredService<IOptions<TenantLimitOptions>>().Value, sp.GetRequiredService<IAgentStore>()));
         services.TryAddSingleton<IAgentStore, InMemoryAgentStore>();
         services.TryAddSingleton<SessionListFeed>();
@@ -56,7 +56,7 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             new Profiles.ProfileSecrets(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()))
         {
-            Metrics = sp.GetRequiredService<Diagnostics.RuntimeMetrics>(),
+            Telemetry = sp.GetRequiredService<Diagnostics.RuntimeTelemetry>(),
         });
         services.TryAddSingleton(sp => new SessionManager(sp.GetRequiredService<SessionServices>()).WithObservedMetrics());
         services.TryAddSingleton<IAgentSessionManager>(sp => sp.GetRequiredService<SessionManager>());

@@ -37,7 +37,7 @@ internal sealed partial class SessionActor
         Touch();
         _sandbox.DisarmIdleTimer();
         // The turn's span is current from here: the turn's thread, started below, and the loop's commands it asks for.
-        var telemetry = _turnTelemetry = TurnTelemetry.Start(_services.Metrics, _services.Time, SessionId, TenantId, turnId, _architecture.Name);
+        var telemetry = _turnTelemetry = TurnTelemetry.Start(_services.Telemetry, _services.Time, SessionId, TenantId, turnId, _architecture.Name);
         var runner = new TurnRunner(SessionId, Log, _sandbox, _approvals, cancellationToken => RunOnLoopAsync(MarkSandboxReadyAsync, cancellationToken), _services.Time, _logger, telemetry);
         var approvals = _approvals.ForTurn(turnId, CurrentRules);
         var interrupted = _interruptedMessage;

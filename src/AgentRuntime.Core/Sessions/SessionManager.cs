@@ -23,7 +23,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
     /// <summary>Has the runtime's meter observe the loaded sessions and their running sandboxes; returns this manager.</summary>
     public SessionManager WithObservedMetrics()
     {
-        services.Metrics.ObserveSessions(
+        services.Telemetry.ObserveSessions(
             () => _actors.Values.Count(lazy => lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully),
             () => _actors.Values.Count(lazy => lazy.IsValueCreated && lazy.Value is { IsCompletedSuccessfully: true, Result.HasLiveSandbox: true }));
         return this;

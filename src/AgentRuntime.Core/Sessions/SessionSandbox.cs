@@ -90,7 +90,7 @@ internal sealed partial class SessionSandbox
         }
 
         var started = _services.Time.GetTimestamp();
-        using var activity = RuntimeMetrics.Source.StartActivity(AgentRuntimeTelemetry.Names.SandboxStartSpan);
+        using var activity = RuntimeTelemetry.Source.StartActivity(AgentRuntimeTelemetry.Names.SandboxStartSpan);
         activity?.SetTag(AgentRuntimeTelemetry.Tags.SessionId, SessionId);
         activity?.SetTag(AgentRuntimeTelemetry.Tags.TenantId, _host.Record.TenantId);
         activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxProvider, _services.SandboxProvider.Name);
@@ -114,7 +114,7 @@ internal sealed partial class SessionSandbox
                 tags.Add(AgentRuntimeTelemetry.Tags.ErrorType, errorType);
             }
 
-            _services.Metrics.SandboxStartDuration.Record(_services.Time.GetElapsedTime(started).TotalSeconds, tags);
+            _services.Telemetry.SandboxStartDuration.Record(_services.Time.GetElapsedTime(started).TotalSeconds, tags);
         }
     }
 
@@ -267,7 +267,7 @@ internal sealed partial class SessionSandbox
         }
 
         _sandbox = null;
-        using var activity = RuntimeMetrics.Source.StartActivity(AgentRuntimeTelemetry.Names.SandboxStopSpan);
+        using var activity = RuntimeTelemetry.Source.StartActivity(AgentRuntimeTelemetry.Names.SandboxStopSpan);
         activity?.SetTag(AgentRuntimeTelemetry.Tags.SessionId, SessionId);
         activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxProvider, _services.SandboxProvider.Name);
         activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxId, sandbox.Id);

@@ -20,6 +20,6 @@ internal sealed record SessionServices(
     ILoggerFactory LoggerFactory,
     Profiles.ProfileSecrets? Secrets = null)
 {
-    /// <summary>The core's instruments; the registration gives them the application's meter factory.</summary>
-    public Diagnostics.RuntimeMetrics Metrics { get; init; } = Diagnostics.RuntimeMetrics.Unscoped;
+    /// <summary>The core's spans and instruments; the registration gives them the application's meter factory.</summary>
+    public Diagnostics.RuntimeTelemetry Telemetry { get; init; } = Diagnostics.RuntimeTelemetry.Unscoped;
 }

@@ -13,7 +13,7 @@ public sealed class TurnTelemetryTests : IDisposable
 {
     private readonly ConcurrentQueue<Activity> _spans = new();
     private readonly ConcurrentQueue<(Instrument Instrument, double Value, KeyValuePair<string, object?>[] Tags)> _measurements = new();
-    private readonly RuntimeMetrics _metrics = new(meterFactory: null);
+    private readonly RuntimeTelemetry _metrics = new(meterFactory: null);
     private readonly MeterListener _meterListener = new();
     private readonly FakeTimeProvider _time = new();
     private readonly string _sessionId = Guid.NewGuid().ToString();

@@ -9,10 +9,10 @@ namespace AgentRuntime.Diagnostics;
 /// process; the meter comes from the application's <see cref="IMeterFactory"/> when it has one, so each service
 /// provider (each server in a test process) has its own and a listener can tell them apart by the meter's scope.
 /// </summary>
-internal sealed class RuntimeMetrics : IDisposable
+internal sealed class RuntimeTelemetry : IDisposable
 {
     /// <summary>Every span of the session core. A span is started only while someone listens (<c>HasListeners</c>).</summary>
-    public static readonly ActivitySource Source = new(ActivitySourceName, typeof(RuntimeMetrics).Assembly.GetName().Version?.ToString());
+    public static readonly ActivitySource Source = new(ActivitySourceName, typeof(RuntimeTelemetry).Assembly.GetName().Version?.ToString());
 
     // Seconds from a few milliseconds to half an hour: turns and sandbox starts are long, the default buckets are for ms.
     private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
@@ -20,9 +20,9 @@ internal sealed class RuntimeMetrics : IDisposable
     private readonly Meter _meter;
     private readonly bool _ownsMeter;
 
-    public RuntimeMetrics(IMeterFactory? meterFactory)
+    public RuntimeTelemetry(IMeterFactory? meterFactory)
     {
-        var options = new MeterOptions(MeterName) { Version = typeof(RuntimeMetrics).Assembly.GetName().Version?.ToString() };
+        var options = new MeterOptions(MeterName) { Version = typeof(RuntimeTelemetry).Assembly.GetName().Version?.ToString() };
         _ownsMeter = meterFactory is null;
         _meter = meterFactory?.Create(options) ?? new Meter(options);
         var seconds = new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets };
@@ -34,7 +34,7 @@ internal sealed class RuntimeMetrics : IDisposable
     }
 
     /// <summary>A meter of the process's own, for a runtime built without dependency injection (tests).</summary>
-    public static RuntimeMetrics Unscoped { get; } = new(null);
+    public static RuntimeTelemetry Unscoped { get; } = new(null);
 
     public Counter<long> Turns { get; }
 
