@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics.Metrics;
 using System.Net;
 using AgentRuntime.Gateway.Egress;
 using AgentRuntime.Gateway.Model;
@@ -22,9 +23,10 @@ internal sealed partial class SandboxGateway : ISandboxGateway, IAsyncDisposable
     private ModelProxyServer? _server;
     private bool _stopped;
 
-    public SandboxGateway(IOptions<SandboxGatewayOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    public SandboxGateway(IOptions<SandboxGatewayOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, IMeterFactory? meterFactory = null)
     {
         Options = options.Value;
+        Telemetry = new ModelProxyTelemetry(meterFactory);
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<SandboxGateway>();
         Prices = new PriceList(Options.Prices);
@@ -57,6 +59,8 @@ internal sealed partial class SandboxGateway : ISandboxGateway, IAsyncDisposable
     public EgressProxy Egress { get; }
 
     public HttpClient Upstream { get; }
+
+    public ModelProxyTelemetry Telemetry { get; }
 
     public ISandboxGatewayLease Open(SandboxGatewayRequest request)
     {
@@ -132,6 +136,7 @@ internal sealed partial class SandboxGateway : ISandboxGateway, IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         Upstream.Dispose();
+        Telemetry.Dispose();
     }
 
     public void LogRefusedConnection(string connectionId) => LogRefusedConnectionCore(connectionId);

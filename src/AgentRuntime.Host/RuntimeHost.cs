@@ -17,6 +17,7 @@ public static class RuntimeHost
         // runtime reads its settings at start, so the watch buys nothing; a later argument turns it back on.
         var builder = WebApplication.CreateBuilder(["--hostBuilder:reloadConfigOnChange=false", .. args]);
         configure?.Invoke(builder);
+        Telemetry.AddOtlpExport(builder);
 
         var runtime = builder.Services.AddAgentRuntime();
         UseConfiguredStore(runtime, builder.Configuration["AgentRuntime:Store"]);

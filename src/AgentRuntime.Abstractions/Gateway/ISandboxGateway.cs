@@ -62,6 +62,12 @@ public interface ISandboxGatewayObserver
 
     /// <summary>The model proxy refused a call because the session's budget is spent.</summary>
     void OnBudgetExceeded(ModelBudget budget, ModelUsage usage);
+
+    /// <summary>
+    /// The span a model call's span continues (the session's running turn); <see langword="default"/> for none. Never
+    /// the trace context a sandbox sends: what runs there does not choose where its calls are traced.
+    /// </summary>
+    System.Diagnostics.ActivityContext TraceContext => default;
 }
 
 /// <summary>A model API the proxy forwards to.</summary>

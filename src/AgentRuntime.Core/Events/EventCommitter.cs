@@ -17,13 +17,19 @@ internal sealed class EventCommitter : IAsyncDisposable
     public const int MaxEventsPerCommit = 4096;
 
     private readonly IAgentStore _store;
+    private readonly Diagnostics.RuntimeTelemetry _metrics;
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
 
-    public EventCommitter(IAgentStore store)
+    public EventCommitter(IAgentStore store, Diagnostics.RuntimeTelemetry? metrics = null)
     {
         _store = store;
-        _loop = Task.Run(RunAsync);
+        _metrics = metrics ?? Diagnostics.RuntimeTelemetry.Unscoped;
+        // The commit loop serves every session: it must not carry the span or log scopes of whoever made it.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _loop = Task.Run(RunAsync);
+        }
     }
 
     /// <summary>
@@ -93,6 +99,8 @@ internal sealed class EventCommitter : IAsyncDisposable
 
         for (var i = 0; i < batch.Count; i++)
         {
+            // Counted once durable and before anyone sees them, so a reader of the metric never lags a subscriber.
+            _metrics.EventsAppended.Add(numbered[i].Count);
             try
             {
                 batch[i].Publish(numbered[i]);

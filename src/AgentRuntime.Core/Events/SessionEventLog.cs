@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using AgentRuntime.Diagnostics;
 using AgentRuntime.Events;
 using AgentRuntime.Persistence;
 using AgentRuntime.Sessions;
@@ -71,6 +73,9 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
             return events;
         }
 
+        // A span per batch, never per event, and none at all while nobody listens: this is the event path.
+        using var activity = RuntimeTelemetry.Source.HasListeners() ? StartAppendActivity(events.Count) : null;
+
         // Stamped and queued under one lock, so this log's batches reach the committer in the order of their
         // timestamps; the committer keeps that order through the store and the publish. Once queued, a batch is
         // committed even if the caller stops waiting.
@@ -87,7 +92,35 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
             appended = committer.AppendAsync(sessionId, stamped, Publish);
         }
 
-        return await appended.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var numbered = await appended.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (activity is { IsAllDataRequested: true })
+            {
+                activity.SetTag(AgentRuntimeTelemetry.Tags.FirstSeq, numbered[0].Seq);
+                activity.SetTag(AgentRuntimeTelemetry.Tags.LastSeq, numbered[^1].Seq);
+            }
+
+            return numbered;
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            activity.SetTag(AgentRuntimeTelemetry.Tags.ErrorType, ex.GetType().Name);
+            activity.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+    }
+
+    private Activity? StartAppendActivity(int count)
+    {
+        var activity = RuntimeTelemetry.Source.StartActivity(AgentRuntimeTelemetry.Names.EventsAppendSpan);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(AgentRuntimeTelemetry.Tags.SessionId, sessionId);
+            activity.SetTag(AgentRuntimeTelemetry.Tags.EventCount, count);
+        }
+
+        return activity;
     }
 
     /// <summary>Appends one event.</summary>

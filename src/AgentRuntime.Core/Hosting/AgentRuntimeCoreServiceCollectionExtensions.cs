@@ -40,7 +40,8 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             .Validate(o => o.InstallTimeout > TimeSpan.Zero, $"{DependencyLayerOptions.SectionName}:InstallTimeout must be positive.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton(sp => new Events.EventCommitter(sp.GetRequiredService<IAgentStore>()));
+        services.TryAddSingleton(sp => new Diagnostics.RuntimeTelemetry(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(sp => new Events.EventCommitter(sp.GetRequiredService<IAgentStore>(), sp.GetRequiredService<Diagnostics.RuntimeTelemetry>()));
         services.TryAddSingleton(sp => new TenantQuotas(sp.GetRequiredService<IOptions<TenantLimitOptions>>().Value, sp.GetRequiredService<IAgentStore>()));
         services.TryAddSingleton<IAgentStore, InMemoryAgentStore>();
         services.TryAddSingleton<SessionListFeed>();
@@ -63,8 +64,11 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             sp.GetRequiredService<Events.EventCommitter>(),
             sp.GetRequiredService<ILoggerFactory>(),
             new Profiles.ProfileSecrets(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()),
-            sp.GetRequiredService<DependencyLayers>()));
-        services.TryAddSingleton<SessionManager>();
+            sp.GetRequiredService<DependencyLayers>())
+        {
+            Telemetry = sp.GetRequiredService<Diagnostics.RuntimeTelemetry>(),
+        });
+        services.TryAddSingleton(sp => new SessionManager(sp.GetRequiredService<SessionServices>()).WithObservedMetrics());
         services.TryAddSingleton<IAgentSessionManager>(sp => sp.GetRequiredService<SessionManager>());
         services.AddHostedService<AgentRuntimeHostedService>();
         return new AgentRuntimeBuilder(services);

@@ -1,5 +1,6 @@
 using AgentRuntime.Approvals;
 using AgentRuntime.Architectures;
+using AgentRuntime.Diagnostics;
 using AgentRuntime.Events;
 using Microsoft.Extensions.Logging;
 
@@ -35,7 +36,9 @@ internal sealed partial class SessionActor
         _turnState = TurnState.Running;
         Touch();
         _sandbox.DisarmIdleTimer();
-        var runner = new TurnRunner(SessionId, Log, _sandbox, _approvals, cancellationToken => RunOnLoopAsync(MarkSandboxReadyAsync, cancellationToken), _services.Time, _logger);
+        // The turn's span is current from here: the turn's thread, started below, and the loop's commands it asks for.
+        var telemetry = _turnTelemetry = TurnTelemetry.Start(_services.Telemetry, _services.Time, SessionId, TenantId, turnId, _architecture.Name);
+        var runner = new TurnRunner(SessionId, Log, _sandbox, _approvals, cancellationToken => RunOnLoopAsync(MarkSandboxReadyAsync, cancellationToken), _services.Time, _logger, telemetry);
         var approvals = _approvals.ForTurn(turnId, CurrentRules);
         var interrupted = _interruptedMessage;
         var token = _turnCancellation.Token;
@@ -47,6 +50,7 @@ internal sealed partial class SessionActor
     private async Task RunTurnAsync(TurnRunner runner, AgentTurn turn, string? interrupted, CancellationToken cancellationToken)
     {
         var outcome = new TurnOutcome(new TurnFailure("The turn failed unexpectedly.", "internal_error"), HandedOverInterrupted: false);
+        using var scope = SessionLogScopes.BeginTurn(_logger, turn.TurnId);
         try
         {
             outcome = await runner.RunAsync(turn, interrupted, cancellationToken).ConfigureAwait(false);
@@ -64,14 +68,18 @@ internal sealed partial class SessionActor
         await _approvals.DenyAllAsync("turn_end", "The turn ended before the approval was answered.").ConfigureAwait(false);
         var failure = outcome.Failure;
         var events = new List<SessionEvent>();
+        var telemetry = _turnTelemetry;
+        var (result, errorType) = ("completed", (string?)null);
         if (_interruptRequested && failure?.Code is not "budget_exceeded")
         {
+            result = "interrupted";
             // Stopped as asked, even if the agent had to be stopped the hard way: what it left open is closed.
             events.AddRange(ClosingEvents());
             events.Add(new TurnCompletedEvent { TurnId = turnId, StopReason = "interrupted" });
         }
         else if (failure is not null)
         {
+            (result, errorType) = ("failed", failure.Code);
             // Tool calls and subagents left open by a failed turn will never finish; say so rather than leave them spinning.
             events.AddRange(FailureEvents(turnId, failure));
         }
@@ -101,6 +109,8 @@ internal sealed partial class SessionActor
             LogPersistFailed(ex, SessionId);
         }
 
+        // Ended once its last event is logged: the turn's duration is what a client waits for.
+        telemetry?.End(result, errorType);
         if (failure is not null && _sandbox.AgentExited)
         {
             // The agent died mid-turn (killed, crashed): its sandbox may be in any state, so it is not reused. The next
@@ -118,6 +128,7 @@ internal sealed partial class SessionActor
     {
         _turn = null;
         _turnId = null;
+        _turnTelemetry = null;
         _interruptDeadline?.Dispose();
         _interruptDeadline = null;
         _turnLease?.Dispose();

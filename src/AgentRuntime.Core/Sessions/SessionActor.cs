@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using AgentRuntime.Approvals;
 using AgentRuntime.Architectures;
+using AgentRuntime.Diagnostics;
 using AgentRuntime.Events;
 using Microsoft.Extensions.Logging;
 
@@ -38,6 +40,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
     // Loop-only state.
     private Task? _turn;
     private string? _turnId;
+    private TurnTelemetry? _turnTelemetry;
     private CancellationTokenSource? _turnCancellation;
     private System.Threading.RateLimiting.RateLimitLease? _turnLease;
     private bool _stopped;
@@ -59,7 +62,11 @@ internal sealed partial class SessionActor : IAsyncDisposable
         _sandbox = new SessionSandbox(record.SessionId, this, Log, _transcripts, architecture, services);
         _approvals = new SessionApprovals(record.SessionId, Log, services.Time, services.Options.ApprovalTimeout, ApprovalsChanged, _logger);
         LastActivity = record.LastActivity;
-        _loop = Task.Run(RunLoopAsync);
+        // The loop outlives whatever loaded the session: it must not carry that request's span and log scopes along.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _loop = Task.Run(RunLoopAsync);
+        }
     }
 
     public string SessionId => _record.SessionId;
@@ -74,6 +81,9 @@ internal sealed partial class SessionActor : IAsyncDisposable
         get => new(Interlocked.Read(ref _lastActivityTicks), TimeSpan.Zero);
         private set => Interlocked.Exchange(ref _lastActivityTicks, value.UtcTicks);
     }
+
+    /// <summary>Whether a sandbox of the session is running.</summary>
+    public bool HasLiveSandbox => _sandbox.Current is not null;
 
     public bool HasSandboxOrTurn => _turnState != TurnState.Idle || _runtime.Sandbox is { Status: not SandboxStatus.Terminated };
 
@@ -126,8 +136,12 @@ internal sealed partial class SessionActor : IAsyncDisposable
     private Task<T> InvokeAsync<T>(Func<Task<T>> command)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // A command continues its caller's span (a client's request, the turn), not the loop's: its appends and the
+        // turn it may start belong there.
+        var caller = Activity.Current;
         var accepted = _commands.Writer.TryWrite(async () =>
         {
+            Activity.Current = caller is { IsStopped: false } ? caller : null;
             try
             {
                 if (_stopped)
@@ -161,6 +175,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
 
     private async Task RunLoopAsync()
     {
+        using var scope = SessionLogScopes.BeginSession(_logger, SessionId, TenantId);
         await foreach (var command in _commands.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             await command().ConfigureAwait(false);
@@ -182,6 +197,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
             // and is closed as interrupted when the session is next loaded.
             await _turnCancellation!.CancelAsync().ConfigureAwait(false);
             await turn.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+            _turnTelemetry?.End("failed", "cancelled");
             EndTurn();
         }
 

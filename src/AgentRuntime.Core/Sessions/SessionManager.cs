@@ -20,6 +20,15 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
     private readonly ConcurrentDictionary<string, Lazy<Task<SessionActor>>> _actors = new(StringComparer.Ordinal);
     private readonly ILogger _logger = services.LoggerFactory.CreateLogger<SessionManager>();
 
+    /// <summary>Has the runtime's meter observe the loaded sessions and their running sandboxes; returns this manager.</summary>
+    public SessionManager WithObservedMetrics()
+    {
+        services.Telemetry.ObserveSessions(
+            () => _actors.Values.Count(lazy => lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully),
+            () => _actors.Values.Count(lazy => lazy.IsValueCreated && lazy.Value is { IsCompletedSuccessfully: true, Result.HasLiveSandbox: true }));
+        return this;
+    }
+
     public async Task<SessionListItem> CreateSessionAsync(CreateSessionRequest request, CancellationToken cancellationToken)
     {
         var architecture = ResolveArchitecture(request.Architecture);

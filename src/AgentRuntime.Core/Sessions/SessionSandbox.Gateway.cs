@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using AgentRuntime.Gateway;
 using AgentRuntime.Profiles;
@@ -13,6 +14,14 @@ internal sealed partial class SessionSandbox : ISandboxGatewayObserver
 
     // Set by the gateway (any thread) when it refuses a model call for the budget; read and cleared by the turn.
     private string? _budgetRefusal;
+
+    // The running turn's span, which the gateway's spans of the sandbox's model calls continue; set by the turn.
+    private volatile Activity? _turnActivity;
+
+    /// <summary>Makes the sandbox's model calls children of <paramref name="turn"/>'s span (none: no parent).</summary>
+    public void TraceModelCallsUnder(Activity? turn) => _turnActivity = turn;
+
+    ActivityContext ISandboxGatewayObserver.TraceContext => _turnActivity is { IsStopped: false } turn ? turn.Context : default;
 
     /// <summary>Applies a budget to the running sandbox's gateway, if it has one.</summary>
     public void SetBudget(ModelBudget? budget) => _lease?.SetBudget(budget);

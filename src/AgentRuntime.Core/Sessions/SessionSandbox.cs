@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Threading.RateLimiting;
 using AgentRuntime.Approvals;
 using AgentRuntime.Architectures;
 using AgentRuntime.Blocks;
+using AgentRuntime.Diagnostics;
 using AgentRuntime.Events;
 using AgentRuntime.Profiles;
 using AgentRuntime.Sandboxes;
@@ -90,9 +92,41 @@ internal sealed partial class SessionSandbox
             return;
         }
 
+        var started = _services.Time.GetTimestamp();
+        using var activity = RuntimeTelemetry.Source.StartActivity(AgentRuntimeTelemetry.Names.SandboxStartSpan);
+        activity?.SetTag(AgentRuntimeTelemetry.Tags.SessionId, SessionId);
+        activity?.SetTag(AgentRuntimeTelemetry.Tags.TenantId, _host.Record.TenantId);
+        activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxProvider, _services.SandboxProvider.Name);
+        string? errorType = null;
+        try
+        {
+            await StartAsync(activity, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            errorType = ex is OperationCanceledException ? "cancelled" : ex.GetType().Name;
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.SetTag(AgentRuntimeTelemetry.Tags.ErrorType, errorType);
+            throw;
+        }
+        finally
+        {
+            var tags = new TagList { { AgentRuntimeTelemetry.Tags.SandboxProvider, _services.SandboxProvider.Name } };
+            if (errorType is not null)
+            {
+                tags.Add(AgentRuntimeTelemetry.Tags.ErrorType, errorType);
+            }
+
+            _services.Telemetry.SandboxStartDuration.Record(_services.Time.GetElapsedTime(started).TotalSeconds, tags);
+        }
+    }
+
+    private async Task StartAsync(Activity? activity, CancellationToken cancellationToken)
+    {
         await DisposeConnectionAsync().ConfigureAwait(false);
         var record = _host.Record;
         var restartCount = record.SandboxStartCount > 0 ? record.SandboxRestartCount + 1 : 0;
+        activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxRestartCount, restartCount);
         await _host.SandboxStartingAsync(restartCount, cancellationToken).ConfigureAwait(false);
 
         var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
@@ -131,6 +165,7 @@ internal sealed partial class SessionSandbox
             _workspaceGate.Release();
         }
 
+        activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxId, sandbox.Id);
         LogSandboxStarted(SessionId, sandbox.Id, restartCount);
         _ = sandbox.Terminated.ContinueWith(_ => _host.SandboxTerminated(sandbox), TaskScheduler.Default);
         ArmHealthTimer();
@@ -271,6 +306,10 @@ internal sealed partial class SessionSandbox
         }
 
         _sandbox = null;
+        using var activity = RuntimeTelemetry.Source.StartActivity(AgentRuntimeTelemetry.Names.SandboxStopSpan);
+        activity?.SetTag(AgentRuntimeTelemetry.Tags.SessionId, SessionId);
+        activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxProvider, _services.SandboxProvider.Name);
+        activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxId, sandbox.Id);
         await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
         CloseGatewayLease();
         LogSandboxClosed(SessionId, sandbox.Id);

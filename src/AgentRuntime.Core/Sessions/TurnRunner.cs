@@ -1,6 +1,7 @@
 using AgentRuntime.Approvals;
 using AgentRuntime.Architectures;
 using AgentRuntime.Blocks;
+using AgentRuntime.Diagnostics;
 using AgentRuntime.Events;
 using AgentRuntime.Sandboxes;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,9 @@ namespace AgentRuntime.Sessions;
 /// <see cref="SessionSandbox"/>, streams the agent's events into the log, and persists what the turn left. It changes
 /// no session state: what it learns (the sandbox ready, the outcome) goes to the loop, which ends the turn.
 /// </summary>
-internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, SessionSandbox sandbox, SessionApprovals approvals, Func<CancellationToken, Task> markSandboxReadyAsync, TimeProvider time, ILogger logger)
+internal sealed partial class TurnRunner(
+    string sessionId, SessionEventLog log, SessionSandbox sandbox, SessionApprovals approvals, Func<CancellationToken, Task> markSandboxReadyAsync, TimeProvider time, ILogger logger,
+    TurnTelemetry telemetry)
 {
     /// <summary>
     /// Runs the turn to its end; never throws. <paramref name="interrupted"/> is the message of a turn a restart cut
@@ -24,6 +27,7 @@ internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, 
         TurnFailure? failure = null;
         var handedOver = false;
         sandbox.BeginTurn();
+        sandbox.TraceModelCallsUnder(telemetry.Activity);
         try
         {
             var message = new UserMessageBlock { Id = $"user-{turnId}", Timestamp = time.GetUtcNow(), Content = content, Images = turn.Images.Count == 0 ? null : turn.Images };
@@ -88,6 +92,7 @@ internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, 
                 continue;
             }
 
+            telemetry.Observe(batch);
             await log.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
             await approvals.LoggedAsync(batch).ConfigureAwait(false);
             if (batch.Any(e => e is BlockCompleteEvent { Block: ToolResultBlock } || e is BlockUpdateEvent { Updates.Status: not null }))

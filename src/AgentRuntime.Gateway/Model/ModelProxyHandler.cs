@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using AgentRuntime.Gateway.Usage;
@@ -105,19 +106,25 @@ internal sealed partial class ModelProxyHandler(SandboxGateway gateway, ILogger<
 
         var tokens = new TokenUsage();
         var cost = 0m;
+        var started = Stopwatch.GetTimestamp();
+        using var activity = ModelProxyTelemetry.StartCall(lease, upstream.Kind, request.Method, request.Path);
+        var (status, model, counted) = (0, (string?)null, false);
         lease.CallStarted();
         try
         {
             using var response = await SendAsync(context, lease, upstream, message, call.Token);
             if (response is null)
             {
+                status = context.Response.StatusCode >= 400 ? context.Response.StatusCode : 0;
                 return;
             }
 
+            status = (int)response.StatusCode;
             var meter = await RelayAsync(context, lease, upstream, response, call);
-            var model = meter.Model ?? ModelRequestTarget.ModelFromPath(request.Path) ?? body?.FindModel();
+            model = meter.Model ?? ModelRequestTarget.ModelFromPath(request.Path) ?? body?.FindModel();
             if (meter.HasUsage)
             {
+                counted = true;
                 tokens = meter.Tokens;
                 cost = gateway.Prices.Cost(model, tokens);
                 if (model is not null && gateway.Prices.IsNewlyUnpriced(model))
@@ -132,6 +139,7 @@ internal sealed partial class ModelProxyHandler(SandboxGateway gateway, ILogger<
         finally
         {
             lease.CallEnded(tokens, cost);
+            gateway.Telemetry.Record(activity, upstream.Kind, request.Path, model, status, Stopwatch.GetElapsedTime(started), counted ? tokens : null, cost);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -49,6 +50,11 @@ internal sealed class ModelProxyServer : IAsyncDisposable
             });
             builder.Services.AddSingleton(loggerFactory);
             builder.Services.AddLogging();
+            // The application's ASP.NET Core tracing must not follow this server's requests: each would be a span whose
+            // parent the sandbox chose (its traceparent header). The proxy's own span (ModelProxyTelemetry) covers a
+            // call, under the session's turn. So this server's hosting diagnostics go by names nobody subscribes to.
+            builder.Services.AddSingleton(_ => new DiagnosticListener("AgentRuntime.ModelProxy.Hosting"));
+            builder.Services.AddSingleton(_ => new ActivitySource("AgentRuntime.ModelProxy.Hosting"));
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
 
             // The application owns the process and its signals; this server stops when the gateway does.
