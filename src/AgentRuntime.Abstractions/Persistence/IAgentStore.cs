@@ -133,6 +133,13 @@ public interface IAgentStore
     Task<int> SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Saves a profile as <see cref="SaveProfileAsync"/> does, only if no profile with its id exists (a deleted one does
+    /// not count, and its numbering continues), as one step: of two creates of one id racing, one saves and the other
+    /// gets <see langword="null"/>. Returns the saved version's number.
+    /// </summary>
+    Task<int?> CreateProfileAsync(AgentProfile profile, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Deletes a profile: it is no longer listed nor the latest of anything, so no new session can use it. Its versions
     /// are kept for the sessions that use them (<see cref="GetProfileVersionAsync"/> by number). Returns whether it existed.
     /// </summary>

@@ -366,7 +366,12 @@ internal sealed class InMemoryAgentStore(TimeProvider? time = null) : IAgentStor
         }
     }
 
-    public Task<int> SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken)
+    public async Task<int> SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken) =>
+        (await SaveProfileAsync(profile, onlyIfNew: false).ConfigureAwait(false))!.Value;
+
+    public Task<int?> CreateProfileAsync(AgentProfile profile, CancellationToken cancellationToken) => SaveProfileAsync(profile, onlyIfNew: true);
+
+    private Task<int?> SaveProfileAsync(AgentProfile profile, bool onlyIfNew)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentException.ThrowIfNullOrEmpty(profile.Id, nameof(profile));
@@ -382,14 +387,20 @@ internal sealed class InMemoryAgentStore(TimeProvider? time = null) : IAgentStor
                 _profiles[profile.Id] = versions = [];
             }
 
-            if (versions.Count > 0 && !_deletedProfiles.Contains(profile.Id) && versions[^1].Json == json)
+            var exists = versions.Count > 0 && !_deletedProfiles.Contains(profile.Id);
+            if (exists && onlyIfNew)
             {
-                return Task.FromResult(versions.Count);
+                return Task.FromResult<int?>(null);
+            }
+
+            if (exists && versions[^1].Json == json)
+            {
+                return Task.FromResult<int?>(versions.Count);
             }
 
             versions.Add((new StoredProfile(copy, versions.Count + 1, _time.GetUtcNow()), json));
             _deletedProfiles.Remove(profile.Id);
-            return Task.FromResult(versions.Count);
+            return Task.FromResult<int?>(versions.Count);
         }
     }
 

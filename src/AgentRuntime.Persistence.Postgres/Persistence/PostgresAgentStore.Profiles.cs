@@ -68,7 +68,13 @@ internal sealed partial class PostgresAgentStore
         return versions;
     }
 
-    public async Task<int> SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken)
+    public async Task<int> SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken) =>
+        (await SaveProfileAsync(profile, onlyIfNew: false, cancellationToken).ConfigureAwait(false))!.Value;
+
+    public Task<int?> CreateProfileAsync(AgentProfile profile, CancellationToken cancellationToken) =>
+        SaveProfileAsync(profile, onlyIfNew: true, cancellationToken);
+
+    private async Task<int?> SaveProfileAsync(AgentProfile profile, bool onlyIfNew, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentException.ThrowIfNullOrEmpty(profile.Id, nameof(profile));
@@ -83,9 +89,17 @@ internal sealed partial class PostgresAgentStore
         {
             latest.Parameters.Add(Parameter(profile.Id));
             await using var reader = await latest.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && reader.GetString(0) == json)
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                return reader.GetInt32(1);
+                if (onlyIfNew)
+                {
+                    return null;
+                }
+
+                if (reader.GetString(0) == json)
+                {
+                    return reader.GetInt32(1);
+                }
             }
         }
 

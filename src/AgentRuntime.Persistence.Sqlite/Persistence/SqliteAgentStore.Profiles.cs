@@ -71,7 +71,13 @@ internal sealed partial class SqliteAgentStore
         return versions;
     }
 
-    public async Task<int> SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken)
+    public async Task<int> SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken) =>
+        (await SaveProfileAsync(profile, onlyIfNew: false, cancellationToken))!.Value;
+
+    public Task<int?> CreateProfileAsync(AgentProfile profile, CancellationToken cancellationToken) =>
+        SaveProfileAsync(profile, onlyIfNew: true, cancellationToken);
+
+    private async Task<int?> SaveProfileAsync(AgentProfile profile, bool onlyIfNew, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentException.ThrowIfNullOrEmpty(profile.Id, nameof(profile));
@@ -84,9 +90,17 @@ internal sealed partial class SqliteAgentStore
         {
             latest.Parameters.AddWithValue("$id", profile.Id);
             await using var reader = await latest.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken) && reader.GetString(0) == json)
+            if (await reader.ReadAsync(cancellationToken))
             {
-                return reader.GetInt32(1);
+                if (onlyIfNew)
+                {
+                    return null;
+                }
+
+                if (reader.GetString(0) == json)
+                {
+                    return reader.GetInt32(1);
+                }
             }
         }
 

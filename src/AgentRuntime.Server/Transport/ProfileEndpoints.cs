@@ -69,14 +69,14 @@ internal static class ProfileEndpoints
         }
 
         // Ids are one namespace across tenants (a session names its profile by id alone), so an id another tenant took
-        // is taken for this one too. Two creates racing past this check make two versions of one profile, not two profiles.
-        if (await store.GetProfileAsync(owned.Id, ct) is not null)
+        // is taken for this one too; the store checks and saves as one step, so of two creates racing one gets the 409.
+        if (await store.CreateProfileAsync(owned, ct) is not { } version)
         {
             return ProblemMapping.Problem(StatusCodes.Status409Conflict, "Profile exists",
                 $"A profile with id '{owned.Id}' exists: change it with PUT /api/profiles/{owned.Id}, or choose another id.");
         }
 
-        var saved = await SaveAsync(store, owned, ct);
+        var saved = await ReadBackAsync(store, owned.Id, version, ct);
         return TypedResults.Created($"/api/profiles/{Uri.EscapeDataString(owned.Id)}", saved);
     }
 
@@ -141,12 +141,12 @@ internal static class ProfileEndpoints
     private static async Task<AgentProfile> ReadProfileAsync(HttpRequest request, CancellationToken ct) =>
         ProfileValidator.Parse(await RequestBodies.ReadBytesAsync(request, ProfileValidator.MaxProfileBytes, "the largest profile", ct));
 
-    private static async Task<StoredProfile> SaveAsync(IAgentStore store, AgentProfile profile, CancellationToken ct)
-    {
-        var version = await store.SaveProfileAsync(profile, ct);
-        return await store.GetProfileVersionAsync(profile.Id, version, ct)
-            ?? throw new InvalidOperationException($"Profile '{profile.Id}' version {version} was saved but cannot be read back.");
-    }
+    private static async Task<StoredProfile> SaveAsync(IAgentStore store, AgentProfile profile, CancellationToken ct) =>
+        await ReadBackAsync(store, profile.Id, await store.SaveProfileAsync(profile, ct), ct);
+
+    private static async Task<StoredProfile> ReadBackAsync(IAgentStore store, string id, int version, CancellationToken ct) =>
+        await store.GetProfileVersionAsync(id, version, ct)
+            ?? throw new InvalidOperationException($"Profile '{id}' version {version} was saved but cannot be read back.");
 
     private static ProblemHttpResult ForeignTenant() =>
         ProblemMapping.Problem(StatusCodes.Status403Forbidden, "Forbidden", "A tenant's caller writes profiles of its own tenant only: leave tenantId out, or set it to yours.");

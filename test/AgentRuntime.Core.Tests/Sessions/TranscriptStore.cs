@@ -75,6 +75,8 @@ internal sealed class TranscriptStore : IAgentStore
 
     public Task<int> SaveProfileAsync(AgentProfile profile, CancellationToken cancellationToken) => throw new NotSupportedException();
 
+    public Task<int?> CreateProfileAsync(AgentProfile profile, CancellationToken cancellationToken) => throw new NotSupportedException();
+
     public Task<bool> DeleteProfileAsync(string profileId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task CreateApiKeyAsync(ApiKeyRecord key, CancellationToken cancellationToken) => throw new NotSupportedException();

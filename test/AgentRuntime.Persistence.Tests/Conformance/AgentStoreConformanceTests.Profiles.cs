@@ -90,6 +90,31 @@ public abstract partial class AgentStoreConformanceTests
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task CreateProfile_ManyOfOneIdAtOnce_OneSavesTheOthersAreRefused()
+    {
+        var creates = Enumerable.Range(1, 8).Select(i => Task.Run(() => Store.CreateProfileAsync(Profile("contested", $"Name {i}"), CancellationToken)));
+
+        var results = await Task.WhenAll(creates);
+
+        Assert.Equal(1, Assert.Single(results, r => r is not null));
+        Assert.Equal([1], (await Store.ListProfileVersionsAsync("contested", CancellationToken)).Select(v => v.Version));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task CreateProfile_ExistingIdRefused_DeletedIdCreatedAgainWithTheNextNumber()
+    {
+        var profile = Profile("reviewer", "Reviewer");
+        Assert.Equal(1, await Store.CreateProfileAsync(profile, CancellationToken));
+
+        // Even the identical profile: a create is not a save.
+        Assert.Null(await Store.CreateProfileAsync(profile, CancellationToken));
+        await Store.DeleteProfileAsync("reviewer", CancellationToken);
+
+        Assert.Equal(2, await Store.CreateProfileAsync(profile with { Name = "Again" }, CancellationToken));
+        Assert.Equal("Again", (await Store.GetProfileAsync("reviewer", CancellationToken))!.Name);
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task Session_WithProfileVersion_KeepsItInRecordAndSummary()
     {
         var pinned = NewSession() with { AgentProfileVersion = 3 };

@@ -47,6 +47,22 @@ public sealed class ProfileApiTests : ServerTest
     }
 
     [Fact]
+    public async Task Create_RacingCreatesOfOneId_OneCreatedTheOthersConflict()
+    {
+        var responses = await Task.WhenAll(Enumerable.Range(1, 6).Select(i =>
+            SendAsync(Server.Http, HttpMethod.Post, "/api/profiles", $$"""{"id":"raced","name":"Racer {{i}}"}""")));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Created);
+        Assert.Equal(5, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        using var versions = JsonDocument.Parse(await Server.Http.GetStringAsync("/api/profiles/raced/versions", Ct));
+        Assert.Single(versions.RootElement.EnumerateArray());
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Create_UnknownFieldAndBadSkillName_BadRequestNamingTheFields()
     {
         using var unknown = await SendAsync(Server.Http, HttpMethod.Post, "/api/profiles", """{"id":"p","name":"P","colour":"blue"}""");
