@@ -1,0 +1,28 @@
+using System.Text;
+using AgentRuntime.Cli;
+using Spectre.Console;
+
+Console.OutputEncoding = Encoding.UTF8;
+var console = AnsiConsole.Console;
+if (Console.IsOutputRedirected)
+{
+    // Piped output is read by programs: no wrapping at a guessed width.
+    console.Profile.Width = 4096;
+}
+
+using var keys = new CancelKeys();
+Console.CancelKeyPress += (_, e) =>
+{
+    // Handled here rather than ending the process: a command following a turn interrupts the turn first.
+    e.Cancel = true;
+    keys.Press();
+};
+
+return await CliApp.RunAsync(args, new CliHost
+{
+    Console = console,
+    ErrorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }),
+    OpenStandardOutput = Console.OpenStandardOutput,
+    CanPrompt = !Console.IsInputRedirected && console.Profile.Capabilities.Interactive,
+    CancelKeys = keys,
+}, CancellationToken.None);
