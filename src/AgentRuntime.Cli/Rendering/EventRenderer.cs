@@ -32,6 +32,7 @@ internal sealed class EventRenderer
     private readonly HashSet<string> _announced = [];
     private readonly HashSet<string> _finished = [];
     private readonly Dictionary<string, int> _toolDepth = [];
+    private readonly Dictionary<string, int> _approvalDepth = [];
 
     // The line the cursor is on: who wrote it (a block id) and whether anything is on it yet.
     private string? _lineOwner;
@@ -101,6 +102,7 @@ internal sealed class EventRenderer
                 OnFile(file);
                 break;
             case ApprovalRequestedEvent approval:
+                _approvalDepth[approval.ApprovalId] = DepthOf(approval.ConversationId);
                 Line(
                     DepthOf(approval.ConversationId),
                     $"? {approval.ToolName} asks for approval: {ToolInputSummary.Of(approval.Input)}  [{approval.ApprovalId}]",
@@ -109,13 +111,14 @@ internal sealed class EventRenderer
             case ApprovalResolvedEvent resolved:
                 // A person's answer names their key; only the runtime's own deciders say something here.
                 var by = resolved.By is "timeout" or "interrupt" or "restart" ? $" ({resolved.By})" : "";
+                var at = _approvalDepth.GetValueOrDefault(resolved.ApprovalId);
                 if (resolved.Decision == ApprovalDecisionKind.Allow)
                 {
-                    Line(0, $"✓ allowed{(resolved.Remember ? " for the rest of the session" : "")}{by}", Color.Green);
+                    Line(at, $"✓ allowed{(resolved.Remember ? " for the rest of the session" : "")}{by}", Color.Green);
                 }
                 else
                 {
-                    Line(0, $"✗ denied{by}{(resolved.Message is { Length: > 0 } message ? $": {message}" : "")}", Color.Red);
+                    Line(at, $"✗ denied{by}{(resolved.Message is { Length: > 0 } message ? $": {message}" : "")}", Color.Red);
                 }
 
                 break;
@@ -153,12 +156,14 @@ internal sealed class EventRenderer
         foreach (var block in blocks)
         {
             Remember(conversationId, block);
-            OnBlockCompleted(conversationId, block);
             if (block is SubagentBlock subagent && threads.TryGetValue(subagent.SubagentId, out var thread))
             {
+                // As it went live: the call, its thread under it, then how it ended.
+                OnBlockChanged(conversationId, subagent with { Status = ToolStatus.Running });
                 RenderThread(subagent.SubagentId, thread, threads);
-                OnBlockChanged(conversationId, subagent);
             }
+
+            OnBlockCompleted(conversationId, block);
         }
     }
 
@@ -281,11 +286,8 @@ internal sealed class EventRenderer
         if (status is ToolStatus.Success or ToolStatus.Error)
         {
             _finished.Add(id);
+            // A subagent's answer is not repeated here: its thread, indented above, has shown it.
             Line(depth, status == ToolStatus.Success ? $"✓ {label}" : $"✗ {label}", status == ToolStatus.Success ? Color.Green : Color.Red);
-            if (block is SubagentBlock { Output: { Length: > 0 } output })
-            {
-                Dim(depth + 1, $"⎿ {ToolInputSummary.FirstLine(output)}");
-            }
         }
         else if (status is ToolStatus.Running && _announced.Add(id))
         {

@@ -54,11 +54,20 @@ internal static class ToolInputSummary
         return line.Length > maxLength ? string.Concat(line.ToString(0, maxLength - 1), "…") : line.ToString();
     }
 
-    /// <summary>The first line of a tool's output and how many more there are.</summary>
-    public static string FirstLine(string output, int maxLength = 100)
+    /// <summary>
+    /// The first line of a tool's output and how many more there are. A shell's "Exit code N" line takes the next one
+    /// with it, which says what went wrong.
+    /// </summary>
+    public static string FirstLine(string output, int maxLength = 64)
     {
-        var lines = output.Trim().Split('\n');
-        var first = Shorten(lines[0], maxLength);
-        return lines.Length > 1 ? $"{first} (+{lines.Length - 1} lines)" : first;
+        var lines = output.Trim().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (lines.Length == 0)
+        {
+            return "";
+        }
+
+        var taken = lines.Length > 1 && lines[0].StartsWith("Exit code ", StringComparison.Ordinal) ? 2 : 1;
+        var first = Shorten(string.Join(": ", lines.Take(taken)), maxLength);
+        return lines.Length > taken ? $"{first} (+{lines.Length - taken} lines)" : first;
     }
 }
