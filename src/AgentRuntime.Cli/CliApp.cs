@@ -64,6 +64,12 @@ internal static class CliApp
         {
             return ExitCodes.Interrupted;
         }
+        catch (ArgumentException ex) when (ex.ParamName == "path")
+        {
+            // The client refuses a workspace path with . or .. segments before it leaves.
+            host.WriteError(ex.Message);
+            return ExitCodes.Failure;
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             host.WriteError(ex.Message);

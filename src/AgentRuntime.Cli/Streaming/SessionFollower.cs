@@ -78,18 +78,24 @@ internal sealed class SessionFollower(CliHost host, AgentRuntimeClient client, s
         {
             await foreach (var e in client.SubscribeAsync(sessionId, afterSeq, stop.Token).ConfigureAwait(false))
             {
-                Print(renderer, e);
+                // The turn's state first: once its end is on screen, Ctrl-C must already stop following rather than interrupt.
                 LastSeq = e.Seq;
                 LastEvent = e;
+                // A replayed turn is history: until the log passes the seq the detail was read at, the detail's state holds.
                 switch (e)
                 {
-                    case TurnStartedEvent:
+                    case TurnStartedEvent when e.Seq > detail.LastSeq:
                         _turnRunning = true;
                         Interlocked.Exchange(ref _presses, 0);
                         break;
-                    case TurnCompletedEvent or TurnFailedEvent:
+                    case TurnCompletedEvent or TurnFailedEvent when e.Seq > detail.LastSeq:
                         _turnRunning = false;
                         break;
+                }
+
+                Print(renderer, e);
+                switch (e)
+                {
                     case ApprovalRequestedEvent approval when approval.Seq > detail.LastSeq || pendingAtStart.Contains(approval.ApprovalId):
                         OnApprovalRequested(approval, stop.Token);
                         break;
