@@ -16,7 +16,10 @@ internal sealed class CliHost
     public IAnsiConsole? ErrorConsole { get; init; }
 
     /// <summary>Opens standard output as bytes, for <c>files get</c> without <c>--output</c>.</summary>
-    public Func<Stream>? OpenStandardOutput { get; init; }
+    public Func<Stream> OpenStandardOutput { get; init; } = System.Console.OpenStandardOutput;
+
+    /// <summary>Standard input, for <c>send ID -</c>.</summary>
+    public TextReader StandardInput { get; init; } = System.Console.In;
 
     /// <summary>Reads the environment (<c>AGENT_RUNTIME_URL</c>, <c>AGENT_RUNTIME_API_KEY</c>).</summary>
     public Func<string, string?> GetEnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;

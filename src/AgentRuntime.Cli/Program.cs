@@ -11,10 +11,12 @@ if (Console.IsOutputRedirected)
 }
 
 using var keys = new CancelKeys();
+var presses = 0;
 Console.CancelKeyPress += (_, e) =>
 {
-    // Handled here rather than ending the process: a command following a turn interrupts the turn first.
-    e.Cancel = true;
+    // Handled here rather than ending the process: a command following a turn interrupts the turn first. A third press
+    // ends the process the usual way, whatever the command is waiting for.
+    e.Cancel = Interlocked.Increment(ref presses) < 3;
     keys.Press();
 };
 
@@ -22,7 +24,6 @@ return await CliApp.RunAsync(args, new CliHost
 {
     Console = console,
     ErrorConsole = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }),
-    OpenStandardOutput = Console.OpenStandardOutput,
     CanPrompt = !Console.IsInputRedirected && console.Profile.Capabilities.Interactive,
     CancelKeys = keys,
 }, CancellationToken.None);

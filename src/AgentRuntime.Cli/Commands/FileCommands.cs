@@ -72,19 +72,11 @@ internal static class FileCommands
                 return ExitCodes.Success;
             }
 
-            if (host.OpenStandardOutput is { } open)
-            {
-                // Bytes as they are: the file may be binary, and a TextWriter would re-encode it.
-                host.Console.Profile.Out.Writer.Flush();
-                var stdout = open();
-                await stdout.WriteAsync(content, ct).ConfigureAwait(false);
-                await stdout.FlushAsync(ct).ConfigureAwait(false);
-            }
-            else
-            {
-                host.Console.Profile.Out.Writer.Write(new System.Text.UTF8Encoding(false).GetString(content));
-            }
-
+            // Bytes as they are: the file may be binary, and a TextWriter would re-encode it.
+            host.Console.Profile.Out.Writer.Flush();
+            var stdout = host.OpenStandardOutput();
+            await stdout.WriteAsync(content, ct).ConfigureAwait(false);
+            await stdout.FlushAsync(ct).ConfigureAwait(false);
             return ExitCodes.Success;
         });
         return get;

@@ -15,13 +15,18 @@ internal static class TurnCommands
     public static Command BuildSend(CliHost host, GlobalOptions options)
     {
         var id = CommandTree.SessionId();
-        var message = new Argument<string>("message") { Description = "What to say to the agent" };
+        var message = new Argument<string>("message") { Description = "What to say to the agent; - reads it from standard input" };
         var noWait = new Option<bool>("--no-wait") { Description = "Send and exit without following the turn (prints its id)" };
         var send = new Command("send", "Send a message, then follow the turn live until it ends (exit code 1 when it fails)") { id, message, noWait };
         send.SetAction(host, options, async (context, ct) =>
         {
             var sessionId = context.Parse.GetValue(id)!;
             var content = context.Parse.GetValue(message)!;
+            if (content == "-")
+            {
+                content = await host.StandardInput.ReadToEndAsync(ct).ConfigureAwait(false);
+            }
+
             if (string.IsNullOrWhiteSpace(content))
             {
                 throw new CliUsageException("The message is empty.");

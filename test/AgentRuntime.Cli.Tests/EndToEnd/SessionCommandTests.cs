@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using AgentRuntime.Api;
 using AgentRuntime.Cli.Tests.Support;
@@ -36,7 +35,7 @@ public sealed class SessionCommandTests(ServerFixture fixture) : CliTest(fixture
         var tool = Array.IndexOf(lines, "✓ Bash  echo made-by-agent > hello.txt");
         Assert.True(tool > Array.IndexOf(lines, "⋯ Bash  echo made-by-agent > hello.txt"), send.ToString());
         Assert.Contains("+ hello.txt created (14 B)", lines);
-        Assert.Equal("hello.txt is there.", lines[^3]);
+        Assert.Contains("hello.txt is there.", lines);
         Assert.StartsWith("─ 1,5", lines[^2], StringComparison.Ordinal);
         Assert.Equal(0, await show.ExitCodeAsync());
         Assert.Contains("architecture  claude-agent-sdk", show.Output, StringComparison.Ordinal);
@@ -151,15 +150,30 @@ public sealed class SessionCommandTests(ServerFixture fixture) : CliTest(fixture
     }
 
     [Fact]
-    public async Task FilesGet_WithoutOutput_WritesTheBytesToStandardOutput()
+    public async Task FilesGet_WithoutOutput_WritesTheBytesAsTheyAreToStandardOutput()
     {
         var sessionId = await NewSessionAsync();
-        await Client.WriteFileAsync(sessionId, "note.txt", Encoding.UTF8.GetBytes("héllo\n"), Ct);
+        byte[] bytes = [0xff, 0xfe, 0x00, (byte)'h', 0xc3, 0xa9, (byte)'\n'];
+        await Client.WriteFileAsync(sessionId, "blob.bin", bytes, Ct);
 
-        var get = await RunAsync("files", "get", sessionId, "note.txt");
+        var get = Start(["files", "get", sessionId, "blob.bin"]);
 
         Assert.Equal(0, await get.ExitCodeAsync());
-        Assert.Equal("héllo\n", get.Output);
+        Assert.Equal(bytes, get.StandardOutputBytes.ToArray());
+        Assert.Equal("", get.Output);
+    }
+
+    [Fact]
+    public async Task Send_MessageDash_ReadsTheMessageFromStandardInput()
+    {
+        var sessionId = await NewSessionAsync();
+        Model.Enqueue(Reply.Text("Read it."));
+
+        var send = Start(["send", sessionId, "-"], stdin: "A message\nfrom a pipe\n");
+
+        Assert.Equal(0, await send.ExitCodeAsync());
+        Assert.StartsWith("› A message\nfrom a pipe", send.Output, StringComparison.Ordinal);
+        Assert.True(Model.ConversationRequests[^1].MessagesContain("A message\\nfrom a pipe"), "the model should get the message as piped");
     }
 
     [Fact]

@@ -13,7 +13,7 @@ internal sealed class CliRun
     private readonly TestConsole _out;
     private readonly TestConsole _err;
 
-    private CliRun(IReadOnlyList<string> args, bool interactive, string? keys, Action<AgentRuntimeClientOptions>? configureClient)
+    private CliRun(IReadOnlyList<string> args, bool interactive, string? keys, string? stdin, Action<AgentRuntimeClientOptions>? configureClient)
     {
         _out = new TestConsole().Width(200);
         _err = new TestConsole().Width(200);
@@ -34,6 +34,8 @@ internal sealed class CliRun
             GetEnvironmentVariable = _ => null,
             CanPrompt = interactive,
             ConfigureClient = configureClient,
+            OpenStandardOutput = () => StandardOutputBytes,
+            StandardInput = new StringReader(stdin ?? ""),
         };
         Completion = Task.Run(() => CliApp.RunAsync(args, _host, TestContext.Current.CancellationToken));
     }
@@ -47,9 +49,13 @@ internal sealed class CliRun
     /// <summary>Standard error so far.</summary>
     public string Error => Read(_err);
 
+    /// <summary>What the run wrote to standard output as bytes (<c>files get</c>).</summary>
+    public MemoryStream StandardOutputBytes { get; } = new();
+
     /// <summary>Starts a run in the background.</summary>
-    public static CliRun Start(IReadOnlyList<string> args, bool interactive = false, string? keys = null, Action<AgentRuntimeClientOptions>? configureClient = null) =>
-        new(args, interactive, keys, configureClient);
+    public static CliRun Start(
+        IReadOnlyList<string> args, bool interactive = false, string? keys = null, string? stdin = null, Action<AgentRuntimeClientOptions>? configureClient = null) =>
+        new(args, interactive, keys, stdin, configureClient);
 
     /// <summary>Runs to the end.</summary>
     public static async Task<CliRun> RunAsync(params string[] args)

@@ -44,8 +44,8 @@ public abstract class CliTest(ServerFixture fixture) : IClassFixture<ServerFixtu
     internal Task<CliRun> RunAsync(params string[] args) => CliRun.RunAsync([.. Connection(), .. args]);
 
     /// <summary>Starts a command in the background.</summary>
-    internal CliRun Start(string[] args, bool interactive = false, string? keys = null) =>
-        CliRun.Start([.. Connection(), .. args], interactive, keys);
+    internal CliRun Start(string[] args, bool interactive = false, string? keys = null, string? stdin = null) =>
+        CliRun.Start([.. Connection(), .. args], interactive, keys, stdin);
 
     /// <summary>Creates a session with the client and returns its id.</summary>
     internal async Task<string> NewSessionAsync(string architecture = "claude-agent-sdk")
