@@ -21,9 +21,9 @@ public sealed class ResumeTests(ServerFixture fixture) : CliTest(fixture)
         var attach = CliRun.Start([.. Connection(proxy.Address), "--json", "attach", sessionId]);
         await attach.WaitForOutputAsync("\"type\":\"session:turn:completed\"");
         var turnId = await Client.SendMessageAsync(sessionId, "Stream slowly", Ct);
-        await attach.WaitForOutputAsync("word5 ");
+        await WaitForLinesAsync(attach, lines => Deltas(lines) >= 5);
         var firstCut = proxy.CutAll();
-        await attach.WaitForOutputAsync("word30 ");
+        await WaitForLinesAsync(attach, lines => Deltas(lines) >= 25);
         var secondCut = proxy.CutAll();
         await WaitForLinesAsync(attach, lines => lines.Any(l => l.Contains("session:turn:completed", StringComparison.Ordinal) && l.Contains(turnId, StringComparison.Ordinal)));
         attach.PressCtrlC();
@@ -68,6 +68,8 @@ public sealed class ResumeTests(ServerFixture fixture) : CliTest(fixture)
         Assert.Equal(0, await attach.ExitCodeAsync());
         Assert.Contains($"Session {sessionId} was deleted.", attach.Error, StringComparison.Ordinal);
     }
+
+    private static int Deltas(List<string> lines) => lines.Count(l => l.Contains("\"type\":\"session:block:delta\"", StringComparison.Ordinal));
 
     private static List<string> Lines(CliRun run) => [.. run.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
 
