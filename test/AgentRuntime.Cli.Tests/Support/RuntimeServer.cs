@@ -18,12 +18,14 @@ internal sealed class RuntimeServer : IAsyncDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
     private readonly string _dataDirectory;
+    private readonly bool _ownsDataDirectory;
 
-    private RuntimeServer(WebApplication app, ScriptedModelServer model, string dataDirectory, Uri baseAddress, string adminKey)
+    private RuntimeServer(WebApplication app, ScriptedModelServer model, string dataDirectory, bool ownsDataDirectory, Uri baseAddress, string adminKey)
     {
         App = app;
         Model = model;
         _dataDirectory = dataDirectory;
+        _ownsDataDirectory = ownsDataDirectory;
         BaseAddress = baseAddress;
         AdminKey = adminKey;
     }
@@ -37,10 +39,18 @@ internal sealed class RuntimeServer : IAsyncDisposable
     /// <summary>The admin key the server wrote at its first start.</summary>
     public string AdminKey { get; }
 
-    public static async Task<RuntimeServer> StartAsync(CancellationToken cancellationToken)
+    /// <summary>The data directory: the SQLite store, the sandboxes, the admin key.</summary>
+    public string DataDirectory => _dataDirectory;
+
+    /// <summary>
+    /// Starts a server on a fresh data directory, removed when it stops; or on <paramref name="dataDirectory"/> (a
+    /// restart: the same store, sessions and admin key), which the caller removes.
+    /// </summary>
+    public static async Task<RuntimeServer> StartAsync(CancellationToken cancellationToken, string? dataDirectory = null)
     {
         // CreateTempSubdirectory makes it 0700 on Unix.
-        var dataDirectory = Directory.CreateTempSubdirectory("agent-runtime-cli-tests-").FullName;
+        var owns = dataDirectory is null;
+        dataDirectory ??= Directory.CreateTempSubdirectory("agent-runtime-cli-tests-").FullName;
         var model = await ScriptedModelServer.StartAsync(cancellationToken).WaitAsync(Timeout, cancellationToken);
         var app = RuntimeHost.CreateApp(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -52,7 +62,7 @@ internal sealed class RuntimeServer : IAsyncDisposable
         await app.StartAsync(cancellationToken).WaitAsync(Timeout, cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var adminKey = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "admin.key"), cancellationToken).WaitAsync(Timeout, cancellationToken)).TrimEnd('\n');
-        return new RuntimeServer(app, model, dataDirectory, new Uri(address), adminKey);
+        return new RuntimeServer(app, model, dataDirectory, owns, new Uri(address), adminKey);
     }
 
     public async ValueTask DisposeAsync()
@@ -60,7 +70,7 @@ internal sealed class RuntimeServer : IAsyncDisposable
         await App.StopAsync(CancellationToken.None).WaitAsync(Timeout);
         await App.DisposeAsync();
         await Model.DisposeAsync();
-        if (Directory.Exists(_dataDirectory))
+        if (_ownsDataDirectory && Directory.Exists(_dataDirectory))
         {
             Directory.Delete(_dataDirectory, recursive: true);
         }
