@@ -9,6 +9,9 @@ namespace AgentRuntime.Cli.Tests.Support;
 /// </summary>
 public sealed class ServerFixture : IAsyncLifetime
 {
+    // Bounds every REST call the tests make with the client, so a hang fails the test instead of stalling the run.
+    private readonly HttpClient _http = new() { Timeout = RuntimeServer.Timeout };
+
     internal RuntimeServer Server { get; private set; } = null!;
 
     internal AgentRuntimeClient Client { get; private set; } = null!;
@@ -16,12 +19,13 @@ public sealed class ServerFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         Server = await RuntimeServer.StartAsync(TestContext.Current.CancellationToken);
-        Client = new AgentRuntimeClient(new AgentRuntimeClientOptions { BaseAddress = Server.BaseAddress, ApiKey = Server.AdminKey });
+        Client = new AgentRuntimeClient(new AgentRuntimeClientOptions { BaseAddress = Server.BaseAddress, ApiKey = Server.AdminKey, HttpClient = _http });
     }
 
     public async ValueTask DisposeAsync()
     {
         await Client.DisposeAsync();
+        _http.Dispose();
         await Server.DisposeAsync();
     }
 }
