@@ -31,5 +31,19 @@ install_bubblewrap() {
   fi
 }
 
+install_python() {
+  # Profiles' pip dependencies are installed in a sandbox, which sees the system's Python (/usr), not a user's own.
+  if ! /usr/bin/python3 -m pip --version >/dev/null 2>&1; then
+    echo "Installing python3 and pip (apt-get)..."
+    if [[ "$(id -u)" -ne 0 ]]; then
+      echo "python3-pip is missing and this is not root: install it with 'sudo apt-get install python3-pip'." >&2
+      exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-pip >/dev/null
+  fi
+}
+
 install_agents
 install_bubblewrap
+install_python

@@ -16,9 +16,12 @@
 // their own (about 20 s, no PostgreSQL needed).
 // --interrupt measures only how long a turn takes to stop after POST /interrupt: the real host, the real Claude Code CLI in
 // its bubblewrap sandbox and a scripted model, during a long tool and while text streams (about 25 s).
+// --dependency-layers measures only what a profile's npm and pip dependencies cost a new session's first turn: installed
+// from a local package mirror through the egress proxy by the first session, cached for the next (about 40 s).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
+using AgentRuntime.Benchmarks.DependencyLayers;
 using AgentRuntime.Benchmarks.FanOut;
 using AgentRuntime.Benchmarks.IdleSessions;
 using AgentRuntime.Benchmarks.Interrupt;
@@ -49,6 +52,7 @@ var sessionListOnly = args.Contains("--session-list");
 var transcriptParseOnly = args.Contains("--transcript-parse");
 var idleSessionsOnly = args.Contains("--idle-sessions");
 var interruptOnly = args.Contains("--interrupt");
+var dependencyLayersOnly = args.Contains("--dependency-layers");
 
 Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
@@ -64,6 +68,7 @@ SessionListResult sessionList;
 TranscriptParseResult transcriptParse;
 IdleSessionsResult idleSessions;
 InterruptResult interrupt;
+DependencyLayerResult dependencyLayers;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
@@ -76,6 +81,12 @@ try
     if (idleSessionsOnly)
     {
         PrintIdleSessions(await IdleSessionsBenchmark.RunAsync(directory, cancellationToken));
+        return 0;
+    }
+
+    if (dependencyLayersOnly)
+    {
+        PrintDependencyLayers(await DependencyLayerBenchmark.RunAsync(directory, cancellationToken));
         return 0;
     }
 
@@ -158,6 +169,7 @@ try
     fanOut = await FanOutBenchmark.RunAsync(directory, fanOutTurn, cancellationToken);
     sessionList = await RunSessionListAsync(directory, cancellationToken);
     interrupt = await InterruptBenchmark.RunAsync(directory, cancellationToken);
+    dependencyLayers = await DependencyLayerBenchmark.RunAsync(directory, cancellationToken);
     idleSessions = await IdleSessionsBenchmark.RunAsync(directory, cancellationToken);
 }
 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -213,6 +225,7 @@ PrintSessionList(sessionList);
 PrintTranscriptParse(transcriptParse);
 PrintIdleSessions(idleSessions);
 PrintInterrupt(interrupt);
+PrintDependencyLayers(dependencyLayers);
 return 0;
 
 static async Task<(string, TranscriptSyncCost[])> RunTranscriptSyncAsync(string directory, CancellationToken cancellationToken)
@@ -365,6 +378,20 @@ static void PrintIdleSessions(IdleSessionsResult r)
         $"p50 / p99 each; RSS peaked at {r.RssPeak:0} MB. Figures after a full compacting GC, in a host process of their own " +
         $"({(r.ServerGc ? "server" : "workstation")} GC and tiered compilation, as the host runs); held by the GC: the memory it has committed, " +
         "the heap and the free space it keeps for the next allocations.");
+}
+
+static void PrintDependencyLayers(DependencyLayerResult r)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Profile dependencies: a new session's first turn (message → `turn:completed`), median of {DependencyLayerBenchmark.Sessions} sessions");
+    Console.WriteLine();
+    Console.WriteLine("| profile | first turn | of which installing |");
+    Console.WriteLine("| --- | ---: | ---: |");
+    Console.WriteLine($"| no dependencies | {r.PlainMs:0} ms | |");
+    Console.WriteLine($"| one npm + one pip package, first session (installs the layer) | {r.ColdMs:0} ms | {r.InstallSeconds * 1000:0} ms |");
+    Console.WriteLine($"| the same, later sessions (layer cached) | {r.WarmMs:0} ms | 0 |");
+    Console.WriteLine();
+    Console.WriteLine($"The real host (SQLite, bubblewrap, Claude Code) and a local package mirror reached through the egress proxy; the mirror served {r.Downloads} archives in all (one per package).");
 }
 
 static void PrintInterrupt(InterruptResult r)

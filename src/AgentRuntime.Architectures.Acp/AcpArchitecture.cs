@@ -38,7 +38,7 @@ internal sealed partial class AcpArchitecture(IOptions<AcpAgentOptions> options,
     /// ACP has no system prompt, tool list, skills or subagents, and a generic agent has no known place for them; nor
     /// does the runtime install packages yet.
     /// </summary>
-    public IReadOnlyList<string> UnsupportedProfileFields { get; } = ["systemPrompt", "tools", "skills", "subagents", "npmDependencies", "pipDependencies"];
+    public IReadOnlyList<string> UnsupportedProfileFields { get; } = ["systemPrompt", "tools", "skills", "subagents"];
 
     public ArchitectureAvailability GetAvailability()
     {
@@ -74,7 +74,7 @@ internal sealed partial class AcpArchitecture(IOptions<AcpAgentOptions> options,
         }
 
         var profile = context.Profile;
-        await BundledMcpFiles.WriteAsync(context.Sandbox, profile, cancellationToken).ConfigureAwait(false);
+        await BundledMcpFiles.WriteAsync(context.Sandbox, profile, context.BundledMcpFolders, cancellationToken).ConfigureAwait(false);
         var notices = new List<string>();
         if (await WorkspaceAgentsMd.ApplyAsync(context.Sandbox, profile.AgentMdFile, AgentsMdRecord, cancellationToken).ConfigureAwait(false) is { } notWritten)
         {
@@ -118,7 +118,7 @@ internal sealed partial class AcpArchitecture(IOptions<AcpAgentOptions> options,
             PermissionMode = context.PermissionMode,
             Model = context.Profile.Model,
             SetModel = true,
-            McpServers = AcpMcpServers.FromProfile(profile, context.Secrets, context.Sandbox.HomePath),
+            McpServers = AcpMcpServers.FromProfile(profile, context.Secrets, context.Sandbox.HomePath, context.BundledMcpFolders),
             Commands = profile.Commands,
             Notices = notices,
             OnSessionStarted = (id, token) => context.Sandbox.WriteFileAsync(

@@ -24,9 +24,8 @@ internal sealed partial class ClaudeCodeArchitecture(IOptions<ClaudeCodeOptions>
 
     public string Name => ArchitectureName;
 
-    // Everything else in a profile reaches Claude Code (see ClaudeHome). Packages are installed by no one yet; a skill's
-    // own npm and pip dependencies are not installed either, but are part of "skills", which is otherwise applied.
-    public IReadOnlyList<string> UnsupportedProfileFields { get; } = ["npmDependencies", "pipDependencies"];
+    // Everything in a profile reaches Claude Code (see ClaudeHome); its packages are in the dependency layer the runtime mounts.
+    public IReadOnlyList<string> UnsupportedProfileFields { get; } = [];
 
     public ArchitectureAvailability GetAvailability()
     {
@@ -47,6 +46,17 @@ internal sealed partial class ClaudeCodeArchitecture(IOptions<ClaudeCodeOptions>
         return new ArchitectureAvailability(Name, true, null);
     }
 
+    public async Task<ArchitectureAvailability> ProbeAsync(CancellationToken cancellationToken)
+    {
+        if (GetAvailability() is { Available: false } unavailable)
+        {
+            return unavailable;
+        }
+
+        var (_, failure) = await AgentCliProbe.VersionAsync(options.Value.CliPath!, cancellationToken).ConfigureAwait(false);
+        return new ArchitectureAvailability(Name, failure is null, failure);
+    }
+
     public IReadOnlyList<string> GetTranscriptDirectories(ISandbox sandbox, SessionRecord session) =>
         [ClaudeProjectPaths.ProjectDirectory(sandbox.WorkspacePath)];
 
@@ -64,7 +74,7 @@ internal sealed partial class ClaudeCodeArchitecture(IOptions<ClaudeCodeOptions>
         }
 
         var resume = await ShouldResumeAsync(context, cancellationToken).ConfigureAwait(false);
-        await ClaudeProfileMaterializer.WriteAsync(context.Sandbox, context.Profile, context.Secrets, cancellationToken).ConfigureAwait(false);
+        await ClaudeProfileMaterializer.WriteAsync(context.Sandbox, context.Profile, context.Secrets, context.BundledMcpFolders, cancellationToken).ConfigureAwait(false);
         var spec = ClaudeProcessSpec.Build(settings, context, resume);
         LogStarting(logger, context.Session.SessionId, spec.Command, resume);
         ISandboxProcess process;

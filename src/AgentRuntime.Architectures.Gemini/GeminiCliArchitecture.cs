@@ -32,7 +32,7 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
     /// Subagents: the CLI has its own (<c>~/.gemini/agents/*.md</c>), but the runtime does not write or show them yet.
     /// Packages: the runtime does not install any yet.
     /// </summary>
-    public IReadOnlyList<string> UnsupportedProfileFields { get; } = ["subagents", "npmDependencies", "pipDependencies"];
+    public IReadOnlyList<string> UnsupportedProfileFields { get; } = ["subagents"];
 
     public ArchitectureAvailability GetAvailability()
     {
@@ -51,6 +51,17 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
         }
 
         return new ArchitectureAvailability(Name, true, null);
+    }
+
+    public async Task<ArchitectureAvailability> ProbeAsync(CancellationToken cancellationToken)
+    {
+        if (GetAvailability() is { Available: false } unavailable)
+        {
+            return unavailable;
+        }
+
+        var (_, failure) = await AgentCliProbe.VersionAsync(options.Value.CliPath!, cancellationToken).ConfigureAwait(false);
+        return new ArchitectureAvailability(Name, failure is null, failure);
     }
 
     public IReadOnlyList<string> GetTranscriptDirectories(ISandbox sandbox, SessionRecord session) =>
@@ -72,7 +83,7 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
         var sandbox = context.Sandbox;
         try
         {
-            await GeminiHome.PrepareAsync(sandbox, context.Profile, cancellationToken).ConfigureAwait(false);
+            await GeminiHome.PrepareAsync(sandbox, context.Profile, context.BundledMcpFolders, cancellationToken).ConfigureAwait(false);
         }
         catch (ArgumentException ex)
         {
@@ -115,7 +126,7 @@ internal sealed partial class GeminiCliArchitecture(IOptions<GeminiCliOptions> o
             ToolDetails = acpSessionId => new GeminiToolDetailsSource(sandbox, chats, acpSessionId),
             // The CLI takes MCP servers from session/new as from its settings (0.61.0, merged over them); bundled ones
             // get their folder as working directory through the launch command.
-            McpServers = AcpMcpServers.FromProfile(context.Profile, context.Secrets, sandbox.HomePath),
+            McpServers = AcpMcpServers.FromProfile(context.Profile, context.Secrets, sandbox.HomePath, context.BundledMcpFolders),
             Commands = context.Profile.Commands,
         }, time, logger, cancellationToken).ConfigureAwait(false);
     }

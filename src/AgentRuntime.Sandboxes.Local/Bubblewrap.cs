@@ -80,6 +80,13 @@ internal static class Bubblewrap
             }
         }
 
+        if (identity.Layer is { } layer)
+        {
+            // At its own path, so that what an installer wrote there (a script's interpreter, a package's absolute path)
+            // holds for every sandbox that uses it; writable only for the sandbox that builds it.
+            Add(args, layer.Writable ? "--bind" : "--ro-bind", launcher?.Stage(layer.Directory) ?? layer.Directory, layer.Directory);
+        }
+
         Add(args, "--bind", launcher?.Stage(identity.WorkspaceDirectory) ?? identity.WorkspaceDirectory, WorkspacePath);
         Add(args, "--bind", launcher?.Stage(identity.HomeDirectory) ?? identity.HomeDirectory, HomePath);
         // The new root is a tmpfs bubblewrap made to hold the mount points; nothing may be written to it.
@@ -194,6 +201,7 @@ internal static class Bubblewrap
 /// <param name="ShareHostNetwork">Whether the sandbox uses the host's network.</param>
 /// <param name="CgroupProcessFiles">The <c>cgroup.procs</c> files the launcher joins.</param>
 /// <param name="StageDirectory">An empty directory every sandbox user can reach, for the launcher's staging tmpfs.</param>
+/// <param name="Layer">Installed software the sandbox sees at its host path, if any.</param>
 internal sealed record SandboxIdentity(
     string WorkspaceDirectory,
     string HomeDirectory,
@@ -201,4 +209,5 @@ internal sealed record SandboxIdentity(
     string? NetworkNamespacePath,
     bool ShareHostNetwork,
     IReadOnlyList<string> CgroupProcessFiles,
-    string StageDirectory);
+    string StageDirectory,
+    SandboxLayer? Layer = null);

@@ -78,6 +78,12 @@ internal sealed class LocalSandbox : ISandbox
         }
         GiveToSandboxUser(_workspaceDirectory);
         GiveToSandboxUser(_homeDirectory);
+        if (_request.Layer is { Writable: true } layer)
+        {
+            // What the runtime put there before the build (a bundled server's files) becomes the builder's to install into.
+            SandboxLayers.GiveTo(layer.Directory, _hostUserId);
+        }
+
         _identity = new SandboxIdentity(
             _workspaceDirectory,
             _homeDirectory,
@@ -85,7 +91,8 @@ internal sealed class LocalSandbox : ISandbox
             _resources.NetworkNamespacePath,
             _resources.ShareHostNetwork,
             _resources.CgroupProcessFiles,
-            Path.Combine(_options.RuntimeDirectory, "stage"));
+            Path.Combine(_options.RuntimeDirectory, "stage"),
+            _request.Layer);
         _workspaceFiles = new SandboxFileSystem(_workspaceDirectory, _hostUserId);
         _homeFiles = new SandboxFileSystem(_homeDirectory, _hostUserId);
     }
@@ -109,6 +116,19 @@ internal sealed class LocalSandbox : ISandbox
             ["TMPDIR"] = "/tmp",
             ["USER"] = "agent",
         };
+        if (_request.Layer is { } layer)
+        {
+            foreach (var (name, value) in layer.Environment)
+            {
+                environment[name] = value;
+            }
+
+            if (layer.BinDirectories.Count > 0)
+            {
+                environment["PATH"] = string.Join(':', layer.BinDirectories.Append(DefaultPath));
+            }
+        }
+
         if (EgressProxyUrl is { } proxy)
         {
             // Tools read either spelling; the model proxy is on loopback and must be reached directly.
@@ -241,6 +261,13 @@ internal sealed class LocalSandbox : ISandbox
 
         await Task.WhenAll(_processes.Values.Select(p => p.DisposeAsync().AsTask())).ConfigureAwait(false);
         _processes.Clear();
+        if (_request.Layer is { Writable: true } layer)
+        {
+            // Every process of the sandbox is gone (bubblewrap's pid namespace ends with its first process), so nothing
+            // can change the tree while it is sealed.
+            SandboxLayers.Seal(layer.Directory, _hostUserId is not null);
+        }
+
         _workspaceFiles?.Dispose();
         _homeFiles?.Dispose();
         if (_resources is not null)

@@ -17,6 +17,12 @@ public interface IAgentArchitecture
     ArchitectureAvailability GetAvailability();
 
     /// <summary>
+    /// Like <see cref="GetAvailability"/>, and also runs what it can cheaply (an agent CLI's <c>--version</c>) to tell a
+    /// CLI that is there from one that runs; for readiness probes, which call it at most once a minute.
+    /// </summary>
+    Task<ArchitectureAvailability> ProbeAsync(CancellationToken cancellationToken) => Task.FromResult(GetAvailability());
+
+    /// <summary>
     /// The directories under the sandbox home where the agent keeps the session's native transcript; the runtime
     /// persists the files under them after every turn and restores them before the agent starts again.
     /// </summary>
@@ -71,6 +77,13 @@ public sealed record AgentConnectContext
     /// start before the agent is asked to connect.
     /// </summary>
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The folders, as the sandbox sees them, of the profile's bundled MCP servers that were installed (those with an
+    /// <c>installCommand</c>), by name: read-only, in the profile's dependency layer. A server listed here runs from its
+    /// folder; the others are copied into the sandbox's home as before.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> BundledMcpFolders { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Whether an architecture can run here.</summary>

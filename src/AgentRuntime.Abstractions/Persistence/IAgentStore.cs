@@ -15,6 +15,12 @@ public interface IAgentStore
     /// <summary>Prepares the store (creates tables, applies migrations). Called once at start-up.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Checks, for readiness probes, that the store takes writes now: a write that is rolled back, so nothing changes.
+    /// Throws when it cannot (a read-only database or file, a replica, no connection). A store in memory always can.
+    /// </summary>
+    Task CheckWritableAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Adds a new session.</summary>
     /// <exception cref="InvalidOperationException">A session with that id exists.</exception>
     Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken);

@@ -28,6 +28,12 @@ public sealed record SandboxRequest
     /// networks; with <c>host</c> it still carries the model proxy, so keys stay out of the sandbox.
     /// </summary>
     public ISandboxBridge? Bridge { get; init; }
+
+    /// <summary>
+    /// Installed software the sandbox's processes see, such as the profile's dependencies; none when absent. Providers that
+    /// cannot mount one refuse the request with a <see cref="SandboxException"/>.
+    /// </summary>
+    public SandboxLayer? Layer { get; init; }
 }
 
 /// <summary>A sandbox could not be created or used.</summary>

@@ -20,7 +20,8 @@ internal static class AcpMcpServers
     // $0 is the folder, "$@" the command and its arguments, each passed as is: nothing of the profile is parsed by the shell.
     private const string RunInFolder = "cd \"$0\" && exec \"$@\"";
 
-    public static IReadOnlyList<AcpMcpServer> FromProfile(AgentProfile profile, IReadOnlyDictionary<string, string> secrets, string homePath)
+    public static IReadOnlyList<AcpMcpServer> FromProfile(
+        AgentProfile profile, IReadOnlyDictionary<string, string> secrets, string homePath, IReadOnlyDictionary<string, string> installedServers)
     {
         var servers = new List<AcpMcpServer>();
         foreach (var server in profile.ExternalMcps ?? [])
@@ -38,7 +39,7 @@ internal static class AcpMcpServers
 
         foreach (var server in profile.BundledMcps ?? [])
         {
-            var folder = $"{homePath.TrimEnd('/')}/{BundledMcpFiles.Folder(server.Name)}";
+            var folder = installedServers.GetValueOrDefault(server.Name) ?? $"{homePath.TrimEnd('/')}/{BundledMcpFiles.Folder(server.Name)}";
             servers.Add(Stdio(server.Name, "/bin/sh", ["-c", RunInFolder, folder, server.Command, .. server.Args ?? []], ProfileValues.Resolve(server.Env, secrets)));
         }
 

@@ -12,17 +12,33 @@ namespace AgentRuntime.Architectures.Acp.Materialization;
 internal static class BundledMcpFiles
 {
     /// <summary>A bundled server's folder, relative to the home.</summary>
-    public static string Folder(string serverName) => $".agent-runtime/mcp/{serverName}";
+    public static string Folder(string serverName) => $"{Root}/{serverName}";
 
-    /// <summary>Writes every bundled server's files, replacing what an earlier connect (or the agent) left at those paths.</summary>
-    public static async Task WriteAsync(ISandbox sandbox, AgentProfile profile, CancellationToken cancellationToken)
+    private const string Root = ".agent-runtime/mcp";
+
+    /// <summary>
+    /// Writes the files of every bundled server not installed in the profile's dependency layer (<paramref name="installedServers"/>,
+    /// which run from there), replacing what an earlier connect (or the agent) left at those paths.
+    /// </summary>
+    public static async Task WriteAsync(ISandbox sandbox, AgentProfile profile, IReadOnlyDictionary<string, string> installedServers, CancellationToken cancellationToken)
     {
-        foreach (var server in profile.BundledMcps ?? [])
+        var files = (profile.BundledMcps ?? [])
+            .Where(s => !installedServers.ContainsKey(s.Name))
+            .SelectMany(s => s.Files.Select(f => (Path: $"{Folder(s.Name)}/{f.Key}", f.Value)))
+            .ToDictionary(f => f.Path, f => f.Value, StringComparer.Ordinal);
+
+        // What an earlier version of the profile (or the agent) left there goes: a removed server or file is not kept.
+        foreach (var stale in await sandbox.ListFilesAsync(SandboxRoot.Home, Root, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var (path, content) in server.Files)
+            if (!files.ContainsKey(stale.RelativePath))
             {
-                await sandbox.WriteFileAsync(SandboxRoot.Home, $"{Folder(server.Name)}/{path}", Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
+                await sandbox.DeleteFileAsync(SandboxRoot.Home, stale.RelativePath, cancellationToken).ConfigureAwait(false);
             }
+        }
+
+        foreach (var (path, content) in files)
+        {
+            await sandbox.WriteFileAsync(SandboxRoot.Home, path, Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
         }
     }
 }

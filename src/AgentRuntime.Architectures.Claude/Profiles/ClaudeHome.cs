@@ -29,10 +29,13 @@ internal static class ClaudeHome
     /// additions, a former profile's files, a link planted in their place) is removed first.
     /// </summary>
     public static IReadOnlyList<string> OwnedPaths { get; } =
-        [MemoryFile, SkillsDirectory, AgentsDirectory, CommandsDirectory, ".agent-runtime/claude"];
+        [MemoryFile, SkillsDirectory, AgentsDirectory, CommandsDirectory, ".agent-runtime/claude", BundledMcpDirectory];
 
-    /// <summary>Every file the profile puts in the home, the MCP configuration included.</summary>
-    public static IReadOnlyList<HomeFile> Files(AgentProfile profile, string homePath, IReadOnlyDictionary<string, string> secrets)
+    /// <summary>
+    /// Every file the profile puts in the home, the MCP configuration included. <paramref name="installedServers"/>: the
+    /// folders of the bundled servers installed in the profile's dependency layer, by name, which run from there.
+    /// </summary>
+    public static IReadOnlyList<HomeFile> Files(AgentProfile profile, string homePath, IReadOnlyDictionary<string, string> secrets, IReadOnlyDictionary<string, string>? installedServers = null)
     {
         var files = new List<HomeFile>();
         if (profile.AgentMdFile is { Length: > 0 } memory)
@@ -61,13 +64,14 @@ internal static class ClaudeHome
             files.Add(new HomeFile($"{CommandsDirectory}/{command.Name}.md", FrontMatter.Write([("description", command.Description)], command.Prompt)));
         }
 
-        foreach (var server in profile.BundledMcps ?? [])
+        // An installed server runs from its read-only folder in the dependency layer; only the others are copied here.
+        foreach (var server in (profile.BundledMcps ?? []).Where(s => installedServers?.ContainsKey(s.Name) != true))
         {
             files.AddRange(Supporting($"{BundledMcpDirectory}/{server.Name}", server.Files));
         }
 
         // Written even when empty: the CLI starts with --strict-mcp-config, so the profile's servers are all it has.
-        files.Add(new HomeFile(McpConfigFile, McpConfig(profile, homePath, secrets)));
+        files.Add(new HomeFile(McpConfigFile, McpConfig(profile, homePath, secrets, installedServers)));
 
         return files;
     }
@@ -78,8 +82,9 @@ internal static class ClaudeHome
     /// <summary>
     /// <c>{"mcpServers": {...}}</c> as <c>--mcp-config</c> reads it, with secrets resolved: the agent may read them
     /// anyway (they are in its servers' environment), unlike model keys, which never enter the sandbox.
+    /// <paramref name="installedServers"/> as for <see cref="Files"/>.
     /// </summary>
-    public static string McpConfig(AgentProfile profile, string homePath, IReadOnlyDictionary<string, string> secrets)
+    public static string McpConfig(AgentProfile profile, string homePath, IReadOnlyDictionary<string, string> secrets, IReadOnlyDictionary<string, string>? installedServers = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
@@ -115,7 +120,7 @@ internal static class ClaudeHome
                 // command and relative paths mean what they mean in the project. The folder and the command are
                 // arguments, never part of the script.
                 json.WriteString("command", "/bin/sh");
-                Strings(json, "args", ["-c", "cd -- \"$1\" && shift && exec \"$@\"", $"mcp-{server.Name}", BundledMcpPath(homePath, server.Name), server.Command, .. server.Args ?? []]);
+                Strings(json, "args", ["-c", "cd -- \"$1\" && shift && exec \"$@\"", $"mcp-{server.Name}", installedServers?.GetValueOrDefault(server.Name) ?? BundledMcpPath(homePath, server.Name), server.Command, .. server.Args ?? []]);
                 Map(json, "env", ProfileValues.Resolve(server.Env, secrets, $"bundledMCPs[{i}].env"));
                 json.WriteEndObject();
             }

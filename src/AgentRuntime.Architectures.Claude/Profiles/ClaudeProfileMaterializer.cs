@@ -31,9 +31,10 @@ internal static class ClaudeProfileMaterializer
         for f; do if [ -f "$f" ] && [ ! -L "$f" ]; then chmod 755 -- "$f" || exit 1; fi; done
         """;
 
-    public static async Task WriteAsync(ISandbox sandbox, AgentProfile profile, IReadOnlyDictionary<string, string> secrets, CancellationToken cancellationToken)
+    public static async Task WriteAsync(
+        ISandbox sandbox, AgentProfile profile, IReadOnlyDictionary<string, string> secrets, IReadOnlyDictionary<string, string> installedServers, CancellationToken cancellationToken)
     {
-        var files = ClaudeHome.Files(profile, sandbox.HomePath, secrets);
+        var files = ClaudeHome.Files(profile, sandbox.HomePath, secrets, installedServers);
 
         // The directories the files go in, shallowest first, so that a link is removed before anything below it is looked at.
         var directories = files

@@ -21,7 +21,7 @@ internal static class GeminiHome
     /// <summary>Where the CLI finds the user's skills, under the home.</summary>
     public const string SkillsDirectory = ".gemini/skills";
 
-    public static async Task PrepareAsync(ISandbox sandbox, AgentProfile profile, CancellationToken cancellationToken)
+    public static async Task PrepareAsync(ISandbox sandbox, AgentProfile profile, IReadOnlyDictionary<string, string> installedServers, CancellationToken cancellationToken)
     {
         await WriteAsync(sandbox, GeminiProcessSpec.SettingsPath, GeminiProcessSpec.Settings(profile), cancellationToken).ConfigureAwait(false);
         if (Context(profile) is { Length: > 0 } context)
@@ -48,7 +48,7 @@ internal static class GeminiHome
             }
         }
 
-        await BundledMcpFiles.WriteAsync(sandbox, profile, cancellationToken).ConfigureAwait(false);
+        await BundledMcpFiles.WriteAsync(sandbox, profile, installedServers, cancellationToken).ConfigureAwait(false);
         foreach (var marker in GeminiProjectPaths.ProjectRootMarkers(sandbox.WorkspacePath))
         {
             await WriteAsync(sandbox, marker, sandbox.WorkspacePath, cancellationToken).ConfigureAwait(false);

@@ -35,16 +35,25 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
                 o => o.Tenants.Values.All(t => t.MaxSessions is null or > 0 && t.MaxRunningTurns is null or > 0 && t.MaxLiveSandboxes is null or > 0 && t.RequestsPerMinute is null or > 0),
                 "Every limit under AgentRuntime:Limits:Tenants must be 1 or more.")
             .ValidateOnStart();
+        services.AddOptions<DependencyLayerOptions>()
+            .BindConfiguration(DependencyLayerOptions.SectionName)
+            .Validate(o => o.InstallTimeout > TimeSpan.Zero, $"{DependencyLayerOptions.SectionName}:InstallTimeout must be positive.")
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new Events.EventCommitter(sp.GetRequiredService<IAgentStore>()));
         services.TryAddSingleton(sp => new TenantQuotas(sp.GetRequiredService<IOptions<TenantLimitOptions>>().Value, sp.GetRequiredService<IAgentStore>()));
         services.TryAddSingleton<IAgentStore, InMemoryAgentStore>();
         services.TryAddSingleton<SessionListFeed>();
         services.TryAddSingleton<ProfileCatalog>();
+        services.TryAddSingleton(sp => new DependencyLayers(
+            SandboxProviderOf(sp),
+            sp.GetService<Gateway.ISandboxGateway>(),
+            sp.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value,
+            sp.GetRequiredService<IOptions<DependencyLayerOptions>>().Value,
+            sp.GetRequiredService<ILogger<DependencyLayers>>()));
         services.TryAddSingleton(sp => new SessionServices(
             sp.GetRequiredService<IAgentStore>(),
-            sp.GetService<ISandboxProvider>()
-                ?? throw new InvalidOperationException("No sandbox provider is registered. Call AddLocalSandbox() (or another provider) on the agent runtime builder."),
+            SandboxProviderOf(sp),
             sp.GetService<Gateway.ISandboxGateway>(),
             sp.GetServices<IAgentArchitecture>().ToDictionary(a => a.Name, StringComparer.Ordinal),
             sp.GetRequiredService<TimeProvider>(),
@@ -53,12 +62,16 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             sp.GetRequiredService<TenantQuotas>(),
             sp.GetRequiredService<Events.EventCommitter>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            new Profiles.ProfileSecrets(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>())));
+            new Profiles.ProfileSecrets(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()),
+            sp.GetRequiredService<DependencyLayers>()));
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<IAgentSessionManager>(sp => sp.GetRequiredService<SessionManager>());
         services.AddHostedService<AgentRuntimeHostedService>();
         return new AgentRuntimeBuilder(services);
     }
+
+    private static ISandboxProvider SandboxProviderOf(IServiceProvider services) => services.GetService<ISandboxProvider>()
+        ?? throw new InvalidOperationException("No sandbox provider is registered. Call AddLocalSandbox() (or another provider) on the agent runtime builder.");
 
     private sealed class AgentRuntimeBuilder(IServiceCollection services) : IAgentRuntimeBuilder
     {

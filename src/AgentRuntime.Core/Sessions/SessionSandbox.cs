@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Threading.RateLimiting;
 using AgentRuntime.Approvals;
 using AgentRuntime.Architectures;
@@ -38,6 +40,7 @@ internal sealed partial class SessionSandbox
     private (string? Model, PermissionMode Mode, int? ProfileVersion) _connectedWith;
     private ITimer? _healthTimer;
     private ITimer? _idleTimer;
+    private DependencyLayer? _layer;
 
     // The tenant's live-sandbox slot: taken on the loop when a message will start a sandbox, given back when it is gone.
     private RateLimitLease? _slot;
@@ -94,12 +97,13 @@ internal sealed partial class SessionSandbox
 
         var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
         _workspaceLimits = (profile.WorkspaceLimits ?? WorkspaceLimits.Default).OrDefaults();
+        var layer = await PrepareLayerAsync(profile, cancellationToken).ConfigureAwait(false);
         CloseGatewayLease();
         var lease = OpenGatewayLease(profile);
         ISandbox sandbox;
         try
         {
-            sandbox = await _services.SandboxProvider.CreateAsync(new SandboxRequest { SessionId = SessionId, Network = profile.Network, Bridge = lease }, cancellationToken).ConfigureAwait(false);
+            sandbox = await _services.SandboxProvider.CreateAsync(new SandboxRequest { SessionId = SessionId, Network = profile.Network, Bridge = lease, Layer = layer?.SandboxLayer }, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -113,6 +117,7 @@ internal sealed partial class SessionSandbox
             await _workspace.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
             await _transcripts.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
             _lease = lease;
+            _layer = layer;
             _sandbox = sandbox;
         }
         catch
@@ -163,11 +168,40 @@ internal sealed partial class SessionSandbox
             Secrets = _services.Secrets?.Resolve(profile) ?? new Dictionary<string, string>(),
             Resume = _transcripts.HasFiles,
             ModelAccess = sandbox.ModelProxyUrl is null ? null : _lease,
+            BundledMcpFolders = _layer?.BundledMcpFolders ?? new Dictionary<string, string>(),
         }, cancellationToken).ConfigureAwait(false);
         _connection = connection;
         _connectedWith = settings;
         await NoteProfileFieldsNotAppliedAsync(profile, cancellationToken).ConfigureAwait(false);
         return connection;
+    }
+
+    // The profile's dependencies, installed once for every session that needs the same (the first to ask waits for it).
+    private async Task<DependencyLayer?> PrepareLayerAsync(AgentProfile profile, CancellationToken cancellationToken)
+    {
+        if (_services.DependencyLayers is not { } layers)
+        {
+            return DependencyLayerPlan.For(profile, new DependencyLayerOptions()) is null
+                ? null
+                : throw new AgentException("The profile has dependencies to install, and this runtime installs none.", "dependency_install_failed");
+        }
+
+        if (DependencyLayerPlan.For(profile, layers.Options) is not { } plan)
+        {
+            return null;
+        }
+
+        var layer = await layers.EnsureAsync(plan, cancellationToken).ConfigureAwait(false);
+        if (layer.Built is { } took)
+        {
+            await AppendNoticeAsync(
+                "dependencies_installed",
+                string.Create(CultureInfo.InvariantCulture, $"Installed the profile's dependencies ({plan.Describe()}) in {took.TotalSeconds:0.0} s."),
+                new JsonObject { ["layer"] = layer.Hash, ["seconds"] = Math.Round(took.TotalSeconds, 3) },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        return layer;
     }
 
     // A profile field the architecture cannot apply is said once in the session, never passed over in silence.
@@ -180,13 +214,18 @@ internal sealed partial class SessionSandbox
             return;
         }
 
+        await AppendNoticeAsync("profile_not_applied", message, new JsonObject { ["fields"] = new JsonArray([.. fields.Select(f => JsonValue.Create(f))]) }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task AppendNoticeAsync(string subtype, string message, JsonObject metadata, CancellationToken cancellationToken)
+    {
         var block = new SystemBlock
         {
-            Id = $"profile-not-applied-{Guid.NewGuid():N}",
+            Id = $"{subtype.Replace('_', '-')}-{Guid.NewGuid():N}",
             Timestamp = _services.Time.GetUtcNow(),
-            Subtype = "profile_not_applied",
+            Subtype = subtype,
             Message = message,
-            Metadata = new System.Text.Json.Nodes.JsonObject { ["fields"] = new System.Text.Json.Nodes.JsonArray([.. fields.Select(f => System.Text.Json.Nodes.JsonValue.Create(f))]) },
+            Metadata = metadata,
         };
         await _log.AppendAsync(
         [

@@ -80,8 +80,14 @@ internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, 
     // Each batch the agent gives is one append: what it said while the previous batch was being stored is the next.
     private async Task PumpAsync(IAsyncEnumerable<IReadOnlyList<SessionEvent>> batches, CancellationToken cancellationToken)
     {
-        await foreach (var batch in batches.WithCancellation(cancellationToken).ConfigureAwait(false))
+        await foreach (var received in batches.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
+            var batch = WithoutRepeatedNotices(received);
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
             await log.AppendAsync(batch, cancellationToken).ConfigureAwait(false);
             await approvals.LoggedAsync(batch).ConfigureAwait(false);
             if (batch.Any(e => e is BlockCompleteEvent { Block: ToolResultBlock } || e is BlockUpdateEvent { Updates.Status: not null }))
@@ -90,6 +96,30 @@ internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, 
                 await sandbox.ScanWorkspaceAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    // An agent says at every start what of the profile it cannot apply; after a restart in the same session (another
+    // model, a moved profile version) that is the same notice again, and once in the conversation is enough.
+    private IReadOnlyList<SessionEvent> WithoutRepeatedNotices(IReadOnlyList<SessionEvent> batch)
+    {
+        HashSet<string>? repeated = null;
+        foreach (var e in batch)
+        {
+            if (e is BlockStartEvent { Block: SystemBlock { Subtype: "profile_not_applied" } notice }
+                && log.Read(p => p.Blocks.Any(b => b is SystemBlock { Subtype: "profile_not_applied" } said && said.Message == notice.Message)))
+            {
+                (repeated ??= new HashSet<string>(StringComparer.Ordinal)).Add(notice.Id);
+            }
+        }
+
+        return repeated is null
+            ? batch
+            : batch.Where(e => e switch
+            {
+                BlockStartEvent start => !repeated.Contains(start.Block.Id),
+                BlockCompleteEvent complete => !repeated.Contains(complete.BlockId),
+                _ => true,
+            }).ToList();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Turn {TurnId} of session {SessionId} failed unexpectedly")]

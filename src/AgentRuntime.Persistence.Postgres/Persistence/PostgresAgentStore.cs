@@ -63,6 +63,15 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<PostgresAgentStore>();
     }
 
+    public async Task CheckWritableAsync(CancellationToken cancellationToken)
+    {
+        // A row written and rolled back: a replica or a read-only transaction default refuses it.
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, "UPDATE schema_version SET version = version WHERE version = (SELECT MAX(version) FROM schema_version);", cancellationToken);
+        await transaction.RollbackAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -99,6 +99,15 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         await transaction.CommitAsync(cancellationToken);
     }
 
+    public async Task CheckWritableAsync(CancellationToken cancellationToken)
+    {
+        // BEGIN IMMEDIATE alone succeeds on a read-only file; a row actually written (and rolled back) does not.
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, transaction, "UPDATE schema_version SET version = version WHERE version = (SELECT MAX(version) FROM schema_version);", cancellationToken);
+        await transaction.RollbackAsync(cancellationToken);
+    }
+
     public async Task CreateSessionAsync(SessionRecord session, CancellationToken cancellationToken)
     {
         ValidateRecord(session);

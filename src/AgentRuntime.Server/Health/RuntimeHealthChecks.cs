@@ -13,19 +13,32 @@ namespace AgentRuntime.Health;
 
 /// <summary>
 /// Health for operators and load balancers: <c>/health/live</c> (the process answers) and <c>/health/ready</c> (also at
-/// <c>/health</c> and <c>/healthz</c>: the store
-/// answers a read, the sandbox provider can isolate, and each architecture can run), each with a JSON report.
-/// Unhealthy is a <c>503</c>; an architecture that cannot run makes the server degraded (<c>200</c>), since the others
-/// still serve.
+/// <c>/health</c> and <c>/healthz</c>: the store answers a read and takes a write, the sandbox provider isolates and
+/// really starts a sandbox, and each architecture's CLI runs), each with a JSON report. Unhealthy is a <c>503</c>; an
+/// architecture that cannot run makes the server degraded (<c>200</c>), since the others still serve. The sandbox and
+/// CLI probes start processes, so their results are kept for <see cref="SandboxProbeInterval"/> and
+/// <see cref="ArchitectureProbeInterval"/>: a load balancer polling every second costs one probe each period.
 /// </summary>
 internal static class RuntimeHealthChecks
 {
     private const string Ready = "ready";
 
-    public static void AddRuntimeHealthChecks(this IServiceCollection services) => services.AddHealthChecks()
-        .AddCheck<StoreHealthCheck>("store", tags: [Ready])
-        .AddCheck<SandboxHealthCheck>("sandbox", tags: [Ready])
-        .AddCheck<ArchitecturesHealthCheck>("architectures", failureStatus: HealthStatus.Degraded, tags: [Ready]);
+    /// <summary>How long a sandbox probe's result stands.</summary>
+    public static readonly TimeSpan SandboxProbeInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the architectures' probe result stands.</summary>
+    public static readonly TimeSpan ArchitectureProbeInterval = TimeSpan.FromSeconds(60);
+
+    public static void AddRuntimeHealthChecks(this IServiceCollection services)
+    {
+        // Singletons, so that their cached probe results outlive one request.
+        services.AddSingleton<SandboxHealthCheck>();
+        services.AddSingleton<ArchitecturesHealthCheck>();
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("store", tags: [Ready])
+            .AddCheck<SandboxHealthCheck>("sandbox", tags: [Ready])
+            .AddCheck<ArchitecturesHealthCheck>("architectures", failureStatus: HealthStatus.Degraded, tags: [Ready]);
+    }
 
     public static void MapRuntimeHealthChecks(this IEndpointRouteBuilder endpoints)
     {
@@ -80,35 +93,104 @@ internal static class RuntimeHealthChecks
                 using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 bounded.CancelAfter(TimeSpan.FromSeconds(5));
                 await store.ListSessionSummariesAsync(null, null, 1, bounded.Token).ConfigureAwait(false);
-                return HealthCheckResult.Healthy($"{store.GetType().Name} answers.");
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 return HealthCheckResult.Unhealthy($"The store does not answer: {ex.Message}");
             }
+
+            try
+            {
+                using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bounded.CancelAfter(TimeSpan.FromSeconds(5));
+                await store.CheckWritableAsync(bounded.Token).ConfigureAwait(false);
+                return HealthCheckResult.Healthy($"{store.GetType().Name} answers and takes writes.");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy($"The store answers but does not take writes: {ex.Message}");
+            }
         }
     }
 
-    private sealed class SandboxHealthCheck(ISandboxProvider sandboxes) : IHealthCheck
+    /// <summary>The provider isolates, and a sandbox really starts and runs a process (bubblewrap works, a remote service answers).</summary>
+    private sealed class SandboxHealthCheck(ISandboxProvider sandboxes, TimeProvider time) : IHealthCheck
     {
+        private readonly CachedProbe _probe = new(time, SandboxProbeInterval);
+
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             var enforcement = sandboxes.Enforcement;
-            return Task.FromResult(enforcement.Isolation
-                ? HealthCheckResult.Healthy("The sandbox provider isolates.")
-                : HealthCheckResult.Unhealthy($"The sandbox provider cannot isolate here: {string.Join(" ", enforcement.Notes)}".TrimEnd(':', ' ')));
+            return enforcement.Isolation
+                ? _probe.GetAsync(StartOneAsync, cancellationToken)
+                : Task.FromResult(HealthCheckResult.Unhealthy($"The sandbox provider cannot isolate here: {string.Join(" ", enforcement.Notes)}".TrimEnd(':', ' ')));
+        }
+
+        private async Task<HealthCheckResult> StartOneAsync(CancellationToken cancellationToken)
+        {
+            using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bounded.CancelAfter(TimeSpan.FromSeconds(20));
+            try
+            {
+                var sandbox = await sandboxes.CreateAsync(new SandboxRequest { SessionId = Guid.NewGuid().ToString(), Network = SandboxNetworkPolicy.None }, bounded.Token).ConfigureAwait(false);
+                await using (sandbox.ConfigureAwait(false))
+                {
+                    var process = await sandbox.StartProcessAsync(new SandboxProcessSpec { Command = "true" }, bounded.Token).ConfigureAwait(false);
+                    await using (process.ConfigureAwait(false))
+                    {
+                        var exitCode = await process.Exited.WaitAsync(bounded.Token).ConfigureAwait(false);
+                        return exitCode == 0
+                            ? HealthCheckResult.Healthy($"The {sandboxes.Name} provider isolates and starts sandboxes.")
+                            : HealthCheckResult.Unhealthy($"A {sandboxes.Name} sandbox starts, but a process in it exited with code {exitCode}.");
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                return HealthCheckResult.Unhealthy($"The {sandboxes.Name} provider cannot start a sandbox: {ex.Message}");
+            }
         }
     }
 
-    private sealed class ArchitecturesHealthCheck(IEnumerable<IAgentArchitecture> architectures) : IHealthCheck
+    private sealed class ArchitecturesHealthCheck(IEnumerable<IAgentArchitecture> architectures, TimeProvider time) : IHealthCheck
     {
-        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        private readonly CachedProbe _probe = new(time, ArchitectureProbeInterval);
+
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            _probe.GetAsync(async ct =>
+            {
+                var all = await Task.WhenAll(architectures.Select(a => a.ProbeAsync(ct))).ConfigureAwait(false);
+                var missing = all.Where(a => !a.Available).Select(a => $"{a.Name}: {a.Reason}").ToList();
+                return missing.Count == 0
+                    ? HealthCheckResult.Healthy($"{string.Join(", ", all.Select(a => a.Name))} can run.")
+                    : new HealthCheckResult(context.Registration.FailureStatus, string.Join(" ", missing));
+            }, cancellationToken);
+    }
+
+    /// <summary>A probe's last result, kept for a while; one caller probes at a time, the others wait for its result.</summary>
+    private sealed class CachedProbe(TimeProvider time, TimeSpan interval)
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private (DateTimeOffset At, HealthCheckResult Result)? _last;
+
+        public async Task<HealthCheckResult> GetAsync(Func<CancellationToken, Task<HealthCheckResult>> probe, CancellationToken cancellationToken)
         {
-            var all = architectures.Select(a => a.GetAvailability()).ToList();
-            var missing = all.Where(a => !a.Available).Select(a => $"{a.Name}: {a.Reason}").ToList();
-            return Task.FromResult(missing.Count == 0
-                ? HealthCheckResult.Healthy($"{string.Join(", ", all.Select(a => a.Name))} can run.")
-                : new HealthCheckResult(context.Registration.FailureStatus, string.Join(" ", missing)));
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (_last is { } last && time.GetUtcNow() - last.At < interval)
+                {
+                    return last.Result;
+                }
+
+                var result = await probe(cancellationToken).ConfigureAwait(false);
+                _last = (time.GetUtcNow(), result);
+                return result;
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
     }
 }

@@ -111,6 +111,22 @@ public sealed class AcpProfileMaterializationTests
     }
 
     [Fact]
+    public async Task BundledMcpFiles_AcrossConnects_RemovedServersAndFilesGo_InstalledServersAreNotCopied()
+    {
+        var sandbox = new MemorySandbox();
+        static ProfileBundledMcp Server(string name, params string[] files) =>
+            new() { Name = name, Command = "node", Files = files.ToDictionary(f => f, f => $"// {f}") };
+        var none = new Dictionary<string, string>();
+
+        await Acp.Materialization.BundledMcpFiles.WriteAsync(sandbox, Profile with { BundledMcps = [Server("calc", "a.js", "lib/b.js"), Server("old", "x.js")] }, none, Token);
+        await sandbox.WriteFileAsync(SandboxRoot.Home, ".agent-runtime/mcp/calc/planted.js", "// by the agent"u8.ToArray(), Token);
+        await Acp.Materialization.BundledMcpFiles.WriteAsync(sandbox, Profile with { BundledMcps = [Server("calc", "a.js"), Server("built", "y.js")] }, new Dictionary<string, string> { ["built"] = "/layer/mcp/built" }, Token);
+
+        var files = (await sandbox.ListFilesAsync(SandboxRoot.Home, ".agent-runtime/mcp", Token)).Select(f => f.RelativePath).Order(StringComparer.Ordinal);
+        Assert.Equal([".agent-runtime/mcp/calc/a.js"], files);
+    }
+
+    [Fact]
     public async Task WorkspaceAgentsMd_AcrossConnects_ReplacesAndRemovesOnlyWhatTheRuntimeWrote()
     {
         var sandbox = new MemorySandbox();
@@ -150,6 +166,6 @@ public sealed class AcpProfileMaterializationTests
     {
         var harness = new AcpAgentHarness();
 
-        Assert.Equal(["systemPrompt", "tools", "skills", "subagents", "npmDependencies", "pipDependencies"], ((IAgentArchitecture)harness.Architecture).UnsupportedProfileFields);
+        Assert.Equal(["systemPrompt", "tools", "skills", "subagents"], ((IAgentArchitecture)harness.Architecture).UnsupportedProfileFields);
     }
 }

@@ -21,7 +21,7 @@ public sealed class ClaudeProfileMaterializerTests
     {
         var sandbox = new ScriptedSandbox();
 
-        await ClaudeProfileMaterializer.WriteAsync(sandbox, Profile, NoSecrets, Token);
+        await ClaudeProfileMaterializer.WriteAsync(sandbox, Profile, NoSecrets, NoSecrets, Token);
 
         Assert.Equal(2, sandbox.Processes.Count);
         var clear = sandbox.Processes[0];
@@ -41,7 +41,7 @@ public sealed class ClaudeProfileMaterializerTests
     {
         var sandbox = new ScriptedSandbox { LinkedPath = ".claude/skills/s/SKILL.md" };
 
-        var error = await Assert.ThrowsAsync<AgentException>(() => ClaudeProfileMaterializer.WriteAsync(sandbox, Profile, NoSecrets, Token));
+        var error = await Assert.ThrowsAsync<AgentException>(() => ClaudeProfileMaterializer.WriteAsync(sandbox, Profile, NoSecrets, NoSecrets, Token));
 
         Assert.Equal("profile_write_failed", error.Code);
         Assert.Contains("~/.claude/skills/s/SKILL.md", error.Message, StringComparison.Ordinal);
@@ -53,7 +53,7 @@ public sealed class ClaudeProfileMaterializerTests
     {
         var sandbox = new ScriptedSandbox { ExitCode = 1, StandardError = "rm: cannot remove '.claude/skills': Permission denied\n" };
 
-        var error = await Assert.ThrowsAsync<AgentException>(() => ClaudeProfileMaterializer.WriteAsync(sandbox, Profile, NoSecrets, Token));
+        var error = await Assert.ThrowsAsync<AgentException>(() => ClaudeProfileMaterializer.WriteAsync(sandbox, Profile, NoSecrets, NoSecrets, Token));
 
         Assert.Equal("profile_write_failed", error.Code);
         Assert.Contains("Permission denied", error.Message, StringComparison.Ordinal);

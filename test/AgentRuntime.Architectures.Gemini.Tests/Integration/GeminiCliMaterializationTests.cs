@@ -107,6 +107,6 @@ public sealed class GeminiCliMaterializationTests
     {
         var architecture = new GeminiCliArchitecture(Microsoft.Extensions.Options.Options.Create(new GeminiCliOptions()), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<GeminiCliArchitecture>.Instance);
 
-        Assert.Equal(["subagents", "npmDependencies", "pipDependencies"], ((IAgentArchitecture)architecture).UnsupportedProfileFields);
+        Assert.Equal(["subagents"], ((IAgentArchitecture)architecture).UnsupportedProfileFields);
     }
 }

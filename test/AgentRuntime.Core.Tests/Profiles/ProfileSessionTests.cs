@@ -33,6 +33,21 @@ public sealed class ProfileSessionTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AgentNotices_TheSameNoticeAgainAfterARestart_IsKeptOnce_AnotherIsKept()
+    {
+        var session = await _harness.CreateSessionAsync(Token);
+        var events = _harness.Collect(session.SessionId, Token);
+
+        await _harness.SendAndWaitAsync(session.SessionId, "notice The MCP server x is not offered.", events, Token);
+        await _harness.SendAndWaitAsync(session.SessionId, "notice The MCP server x is not offered.", events, Token);
+        await _harness.SendAndWaitAsync(session.SessionId, "notice The MCP server y is not offered.", events, Token);
+
+        var notices = events.OfType<BlockStartEvent>().Select(e => e.Block).OfType<SystemBlock>().Where(b => b.Subtype == "profile_not_applied").Select(b => b.Message);
+        Assert.Equal(["The MCP server x is not offered.", "The MCP server y is not offered."], notices);
+        Assert.Equal(2, events.OfType<BlockCompleteEvent>().Count(e => e.Block is SystemBlock { Subtype: "profile_not_applied" }));
+    }
+
+    [Fact]
     public async Task Connect_AProfileReferringToAMissingSecret_FailsTheTurnNamingIt()
     {
         var profile = Profile with { EnvironmentVariables = new Dictionary<string, ProfileEnvironmentValue> { ["X"] = new() { SecretRef = "NOT_THERE" } } };

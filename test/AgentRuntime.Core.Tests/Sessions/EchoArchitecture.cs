@@ -93,6 +93,17 @@ internal sealed class EchoArchitecture : IAgentArchitecture
             }
 
             var answer = $"echo #{n}: {turn.Content}";
+            if (turn.Content.StartsWith("notice ", StringComparison.Ordinal))
+            {
+                // What an agent says at every start that it cannot apply of the profile (as the ACP architecture does).
+                var notice = new SystemBlock { Id = $"notice-{turn.TurnId}", Timestamp = DateTimeOffset.UnixEpoch, Subtype = "profile_not_applied", Message = turn.Content["notice ".Length..] };
+                yield return
+                [
+                    new BlockStartEvent { ConversationId = Conversations.Main, Block = notice },
+                    new BlockCompleteEvent { ConversationId = Conversations.Main, BlockId = notice.Id, Block = notice },
+                ];
+            }
+
             if (turn.Content.StartsWith("ask ", StringComparison.Ordinal))
             {
                 // The tool call and what the log shows for its approval, before the decision is waited for.

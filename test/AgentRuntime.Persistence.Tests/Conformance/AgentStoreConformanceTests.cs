@@ -193,6 +193,20 @@ public abstract partial class AgentStoreConformanceTests : IAsyncLifetime
         Assert.False(await Store.DeleteSessionAsync(Guid.NewGuid().ToString(), CancellationToken));
     }
 
+    [Fact(Timeout = Timeout)]
+    public async Task CheckWritable_OnAWorkingStore_SucceedsAndChangesNothing()
+    {
+        var session = await CreateSessionAsync();
+        var appended = await Store.AppendEventsAsync(session.SessionId, [Turn(1)], CancellationToken);
+
+        await Store.CheckWritableAsync(CancellationToken);
+
+        Assert.Equal(appended.Select(Json), (await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken)).Select(Json));
+        // The store goes on taking writes where it left off.
+        var next = await Store.AppendEventsAsync(session.SessionId, [Turn(2)], CancellationToken);
+        Assert.Equal(appended[^1].Seq + 1, Assert.Single(next).Seq);
+    }
+
     protected async Task<SessionRecord> CreateSessionAsync()
     {
         var session = NewSession();

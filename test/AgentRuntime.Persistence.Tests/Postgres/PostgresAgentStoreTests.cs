@@ -393,6 +393,22 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
 
     private static string NewDatabaseName() => "store_" + Guid.NewGuid().ToString("N");
 
+    [Fact(Timeout = Timeout)]
+    public async Task CheckWritable_DatabaseMadeReadOnly_Throws()
+    {
+        await using (var admin = await ConnectAsync())
+        {
+            await ExecuteAsync(admin, $"ALTER DATABASE \"{_database}\" SET default_transaction_read_only = on;");
+        }
+
+        // New connections take the database's setting, as a replica's or a locked-down database's would refuse writes.
+        await DisposeStoresAsync();
+        var store = NewStore(_database);
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => store.CheckWritableAsync(CancellationToken));
+        Assert.Contains("read-only transaction", error.MessageText, StringComparison.Ordinal);
+    }
+
     private async Task CreateDatabaseAsync(string database, CancellationToken cancellationToken)
     {
         // Recorded first, so a database is dropped even when the test fails right after making it.

@@ -21,6 +21,8 @@ public sealed class HealthAndRoutingTests : ServerTest
         var report = JsonDocument.Parse(await ready.Content.ReadAsStringAsync(Token)).RootElement;
         var checks = report.GetProperty("checks");
         Assert.Equal("healthy", checks.GetProperty("store").GetProperty("status").GetString());
+        Assert.EndsWith("answers and takes writes.", checks.GetProperty("store").GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal("The local provider isolates and starts sandboxes.", checks.GetProperty("sandbox").GetProperty("description").GetString());
         Assert.Equal("healthy", checks.GetProperty("sandbox").GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         // The generic ACP architecture has no agent configured in these tests: the server is degraded, not down.
@@ -53,5 +55,41 @@ public sealed class HealthAndRoutingTests : ServerTest
         using var response = await Server.Http.SendAsync(new HttpRequestMessage(HttpMethod.Put, "/api/me"), Token);
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+    }
+}
+
+/// <summary>Readiness runs what it checks: a CLI that is there but does not run, and a sandbox that does not start.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class BrokenRuntimeHealthTests : ServerTest
+{
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["AgentRuntime:Claude:CliPath"] = Script("broken-claude", "echo 'claude is broken' >&2; exit 3"),
+        // Found where configured, but fails whatever it is asked to run.
+        ["AgentRuntime:LocalSandbox:BubblewrapPath"] = Script("broken-bwrap", "echo 'no namespaces here' >&2; exit 1"),
+    };
+
+    [Fact]
+    public async Task Ready_CliThatFailsAndSandboxThatDoesNotStart_AreNamed_ServerUnavailable()
+    {
+        using var anonymous = Server.CreateHttpClient(null);
+
+        using var ready = await anonymous.GetAsync("/health/ready", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        var checks = JsonDocument.Parse(await ready.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("checks");
+        Assert.Equal("unhealthy", checks.GetProperty("sandbox").GetProperty("status").GetString());
+        Assert.Contains("exited with code", checks.GetProperty("sandbox").GetProperty("description").GetString(), StringComparison.Ordinal);
+        var architectures = checks.GetProperty("architectures").GetProperty("description").GetString();
+        Assert.Contains("claude-agent-sdk:", architectures, StringComparison.Ordinal);
+        Assert.Contains("exited with code 3: claude is broken", architectures, StringComparison.Ordinal);
+    }
+
+    private string Script(string name, string body)
+    {
+        var path = Path.Combine(DataDirectory, name);
+        File.WriteAllText(path, $"#!/bin/sh\n{body}\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
     }
 }

@@ -24,7 +24,7 @@ public abstract class ServerTest : IAsyncLifetime
     {
     }
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         Model = await ScriptedModelServer.StartAsync(TestContext.Current.CancellationToken);
         Server = await RunningServer.StartAsync(DataDirectory, Model, Settings, ConfigureHost);

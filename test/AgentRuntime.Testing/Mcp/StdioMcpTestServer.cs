@@ -2,8 +2,9 @@ namespace AgentRuntime.Testing.Mcp;
 
 /// <summary>
 /// A tiny MCP server for tests: a Node.js script that speaks JSON-RPC 2.0 over stdio (one message per line), with one
-/// tool, <c>record</c>, that writes its <c>text</c> argument to <c>recorded.txt</c> in its working directory and answers
-/// with that directory and the value of its <c>MCP_GREETING</c> environment variable. Ship it in a profile as a
+/// tool, <c>record</c>, that writes its <c>text</c> argument to <c>recorded.txt</c> in its working directory (or in
+/// <c>MCP_RECORD_DIR</c>) and answers with that directory, the value of its <c>MCP_GREETING</c> environment variable and
+/// the content of <c>installed.txt</c> in its working directory, if an install step left one. Ship it in a profile as a
 /// bundled MCP server (<c>node server.js</c>).
 /// </summary>
 public static class StdioMcpTestServer
@@ -50,8 +51,9 @@ public static class StdioMcpTestServer
                 return send({ id, error: { code: -32602, message: 'unknown tool' } });
               }
               const text = String((params.arguments || {}).text);
-              fs.writeFileSync('recorded.txt', text);
-              return send({ id, result: { content: [{ type: 'text', text: `recorded in ${process.cwd()} greeting=${process.env.MCP_GREETING}` }] } });
+              fs.writeFileSync(require('path').join(process.env.MCP_RECORD_DIR || '.', 'recorded.txt'), text);
+              const installed = fs.existsSync('installed.txt') ? fs.readFileSync('installed.txt', 'utf8').trim() : 'none';
+              return send({ id, result: { content: [{ type: 'text', text: `recorded in ${process.cwd()} greeting=${process.env.MCP_GREETING} installed=${installed}` }] } });
             }
             default:
               return send({ id, error: { code: -32601, message: `no method ${method}` } });
