@@ -50,7 +50,7 @@ internal sealed partial class TurnRunner(string sessionId, SessionEventLog log, 
         }
         catch (SandboxException ex)
         {
-            failure = new TurnFailure(ex.Message, "sandbox_error");
+            failure = new TurnFailure(ex.Message, ex.Code);
         }
         catch (Exception ex)
         {
