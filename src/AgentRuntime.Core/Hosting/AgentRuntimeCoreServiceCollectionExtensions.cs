@@ -53,7 +53,9 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             sp.GetRequiredService<TenantQuotas>(),
             sp.GetRequiredService<Events.EventCommitter>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            new Profiles.ProfileSecrets(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>())));
+            new Profiles.ProfileSecrets(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()),
+            // Providers besides the default (Modal) are registered keyed by their name.
+            name => sp.GetKeyedService<ISandboxProvider>(name)));
         services.TryAddSingleton<SessionManager>();
         services.TryAddSingleton<IAgentSessionManager>(sp => sp.GetRequiredService<SessionManager>());
         services.AddHostedService<AgentRuntimeHostedService>();

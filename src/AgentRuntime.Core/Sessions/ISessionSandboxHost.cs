@@ -18,7 +18,7 @@ internal interface ISessionSandboxHost
     Task SandboxStartingAsync(int restartCount, CancellationToken cancellationToken);
 
     /// <summary>A sandbox is up and restored; returns once the loop has counted it in the record.</summary>
-    Task SandboxStartedAsync(string sandboxId, int restartCount, CancellationToken cancellationToken);
+    Task SandboxStartedAsync(string sandboxId, int restartCount, bool attached, CancellationToken cancellationToken);
 
     /// <summary>The sandbox ended, on purpose or not.</summary>
     void SandboxTerminated(ISandbox sandbox);

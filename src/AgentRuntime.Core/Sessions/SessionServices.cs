@@ -18,4 +18,5 @@ internal sealed record SessionServices(
     TenantQuotas Limits,
     Events.EventCommitter Committer,
     ILoggerFactory LoggerFactory,
-    Profiles.ProfileSecrets? Secrets = null);
+    Profiles.ProfileSecrets? Secrets = null,
+    Func<string, ISandboxProvider?>? NamedSandboxProviders = null);
