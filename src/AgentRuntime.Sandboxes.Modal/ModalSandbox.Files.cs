@@ -11,26 +11,30 @@ namespace AgentRuntime.Sandboxes.Modal;
 internal sealed partial class ModalSandbox
 {
     private const int Missing = 3;
+    private const int Link = 5;
 
-    // $1 the path. Only a regular file, never a link.
-    private const string ReadScript = """[ -f "$1" ] && [ ! -L "$1" ] || exit 3; exec cat -- "$1" """;
+    // Exits 5 when $1 is, or goes through, a symbolic link: refused as a bad path, as a local sandbox refuses it.
+    private const string NoLinks = """set -f; p=; IFS=/; for c in $1; do p="${p:+$p/}$c"; [ -L "$p" ] && exit 5; done; IFS=' '; """;
+
+    // $1 the path. Only a regular file.
+    private const string ReadScript = NoLinks + """[ -f "$1" ] || exit 3; exec cat -- "$1" """;
 
     // $1 the path, $2 the offset, $3 the most bytes: the length on a line, then the bytes.
-    private const string ReadRangeScript = """[ -f "$1" ] && [ ! -L "$1" ] || exit 3; exec 3<"$1" || exit 3; wc -c <&3; tail -c +$(($2 + 1)) "$1" | head -c "$3" """;
+    private const string ReadRangeScript = NoLinks + """[ -f "$1" ] || exit 3; wc -c < "$1"; tail -c +$(($2 + 1)) -- "$1" | head -c "$3" """;
 
     // $1 the path: written to a temporary file beside it, then renamed over it, so a reader never sees half a file
     // and a link planted at the name is replaced, not followed.
-    private const string WriteScript = """d=$(dirname -- "$1"); mkdir -p -- "$d" && t="$d/.agent-runtime-$$.tmp" && cat > "$t" && mv -f -- "$t" "$1" """;
+    private const string WriteScript = NoLinks + """d=$(dirname -- "$1"); mkdir -p -- "$d" && t="$d/.agent-runtime-$$.tmp" && cat > "$t" && mv -f -- "$t" "$1" """;
 
-    private const string DeleteScript = """[ -e "$1" ] || [ -L "$1" ] || exit 3; [ -d "$1" ] && [ ! -L "$1" ] && exit 4; rm -f -- "$1" """;
+    private const string DeleteScript = NoLinks + """[ -e "$1" ] || exit 3; [ -d "$1" ] && exit 4; rm -f -- "$1" """;
 
     // Regular files only (find does not follow links), as path NUL size NUL mtime NUL.
-    private const string ListScript = """[ -d "$1" ] && [ ! -L "$1" ] || exit 0; cd -- "$1" && exec find . -maxdepth 64 -type f -printf '%P\0%s\0%T@\0' """;
+    private const string ListScript = NoLinks + """[ -d "$1" ] || exit 0; cd -- "$1" && exec find . -maxdepth 64 -type f -printf '%P\0%s\0%T@\0' """;
 
     public async Task<byte[]?> ReadFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken)
     {
         var result = await RunScriptAsync(ReadScript, root, [CheckPath(relativePath)], null, cancellationToken).ConfigureAwait(false);
-        return result.Code == Missing ? null : result.Ok("read").Stdout;
+        return result.Code == Missing ? null : result.Ok("read", relativePath).Stdout;
     }
 
     public async Task<SandboxFileRange?> ReadFileRangeAsync(SandboxRoot root, string relativePath, long offset, int maxBytes, CancellationToken cancellationToken)
@@ -46,7 +50,7 @@ internal sealed partial class ModalSandbox
             return null;
         }
 
-        var output = result.Ok("read").Stdout;
+        var output = result.Ok("read", relativePath).Stdout;
         var newline = Array.IndexOf(output, (byte)'\n');
         if (newline < 0 || !long.TryParse(Encoding.ASCII.GetString(output, 0, newline).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var length))
         {
@@ -59,7 +63,7 @@ internal sealed partial class ModalSandbox
     public async Task WriteFileAsync(SandboxRoot root, string relativePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         var result = await RunScriptAsync(WriteScript, root, [CheckPath(relativePath)], content, cancellationToken).ConfigureAwait(false);
-        result.Ok("write");
+        result.Ok("write", relativePath);
     }
 
     public async Task<bool> DeleteFileAsync(SandboxRoot root, string relativePath, CancellationToken cancellationToken)
@@ -70,14 +74,14 @@ internal sealed partial class ModalSandbox
             return false;
         }
 
-        result.Ok("delete");
+        result.Ok("delete", relativePath);
         return true;
     }
 
     public async Task<IReadOnlyList<SandboxFileEntry>> ListFilesAsync(SandboxRoot root, string relativeDirectory, CancellationToken cancellationToken)
     {
         var directory = relativeDirectory.Length == 0 ? "." : CheckPath(relativeDirectory);
-        var output = (await RunScriptAsync(ListScript, root, [directory], null, cancellationToken).ConfigureAwait(false)).Ok("list").Stdout;
+        var output = (await RunScriptAsync(ListScript, root, [directory], null, cancellationToken).ConfigureAwait(false)).Ok("list", relativeDirectory).Stdout;
         var fields = Encoding.UTF8.GetString(output).Split('\0');
         var prefix = directory == "." ? "" : directory.TrimEnd('/') + "/";
         var entries = new List<SandboxFileEntry>();
@@ -99,7 +103,7 @@ internal sealed partial class ModalSandbox
     {
         ArgumentNullException.ThrowIfNull(relativePath);
         if (relativePath.Length == 0 || relativePath[0] == '/' || relativePath.Contains('\0', StringComparison.Ordinal)
-            || relativePath.Split('/').Any(segment => segment is ".." ))
+            || relativePath.Split('/').Any(segment => segment is "" or "." or ".."))
         {
             throw new ArgumentException($"'{relativePath}' is not a path below the sandbox's root.", nameof(relativePath));
         }
@@ -140,8 +144,12 @@ internal sealed partial class ModalSandbox
 
     private readonly record struct ScriptResult(ModalSandbox Sandbox, int Code, byte[] Stdout, string Stderr)
     {
-        public ScriptResult Ok(string what) => Code == 0
-            ? this
-            : throw new SandboxException($"Could not {what} a file in sandbox {Sandbox.Id} (exit {Code}): {Stderr.Trim()}");
+        public ScriptResult Ok(string what, string path) => Code switch
+        {
+            0 => this,
+            Link => throw new ArgumentException($"The path '{path}' is or goes through a symbolic link; links in a sandbox are not followed.", nameof(path)),
+            4 => throw new ArgumentException($"The path '{path}' is a directory.", nameof(path)),
+            _ => throw new SandboxException($"Could not {what} '{path}' in sandbox {Sandbox.Id} (exit {Code}): {Stderr.Trim()}"),
+        };
     }
 }
