@@ -87,6 +87,10 @@ internal sealed class CommandRouter : IDisposable
                     more = false;
                     failure = ex;
                 }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
+                {
+                    throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+                }
 
                 if (failure is not null)
                 {
@@ -189,6 +193,10 @@ internal sealed class CommandRouter : IDisposable
         catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw ModalErrors.From(ex, rpc);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
+        {
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
         }
     }
 }

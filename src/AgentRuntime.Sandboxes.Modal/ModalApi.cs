@@ -83,6 +83,10 @@ internal sealed partial class ModalApi : IDisposable
         {
             throw ModalErrors.From(ex, rpc);
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
+        {
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+        }
     }
 
     /// <summary>Calls an RPC once: for those that a retry could repeat (SandboxCreate, TaskExecStart).</summary>
@@ -95,6 +99,10 @@ internal sealed partial class ModalApi : IDisposable
         catch (RpcException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw ModalErrors.From(ex, rpc);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled)
+        {
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
         }
     }
 

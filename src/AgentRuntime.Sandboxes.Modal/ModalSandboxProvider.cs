@@ -257,11 +257,11 @@ internal sealed partial class ModalSandboxProvider : ISandboxProvider, IDisposab
             {
                 await Task.Delay(_options.RetryDelay, timeout.Token).ConfigureAwait(false);
             }
-            catch (RpcException ex)
+            catch (RpcException ex) when (!timeout.IsCancellationRequested)
             {
                 throw ModalErrors.From(ex, "ImageJoinStreaming");
             }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            catch (Exception ex) when (ex is OperationCanceledException or RpcException && timeout.IsCancellationRequested)
             {
                 throw new SandboxException($"The sandbox image {response.ImageId} was not built within {_options.ImageBuildTimeout} (AgentRuntime:Modal:ImageBuildTimeout).", code: ModalErrors.ImageBuildCode);
             }
