@@ -20,6 +20,7 @@ internal sealed class FakeCommandRouter(FakeModalServer server) : TaskCommandRou
             throw new RpcException(new Status(StatusCode.InvalidArgument, "a command and a new exec id are expected"));
         }
 
+        server.Execs.Enqueue(string.Join(' ', request.CommandArgs) + " " + string.Join(' ', request.Env.Select(e => $"{e.Key}={e.Value}")));
         ISandboxProcess process;
         try
         {

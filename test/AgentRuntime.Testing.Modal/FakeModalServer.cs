@@ -56,6 +56,9 @@ public sealed class FakeModalServer : IAsyncDisposable
 
     internal ConcurrentDictionary<string, byte> AuthTokens { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Every exec started: its command line and environment, as one text each (to look for what must not be there).</summary>
+    public ConcurrentQueue<string> Execs { get; } = new();
+
     /// <summary>The sandboxes created, in order, with their tags.</summary>
     public IReadOnlyList<(string Id, IReadOnlyDictionary<string, string> Tags)> Created =>
         Sandboxes.Values.OrderBy(s => s.Number).Select(s => (s.Id, s.Tags)).ToList();
