@@ -100,6 +100,7 @@ public sealed record AgentProfile
 }
 
 /// <summary>Where a profile's sessions run their sandboxes.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record ProfileSandbox
 {
     /// <summary>The sandbox provider's name, such as <c>local</c> or <c>modal</c>.</summary>

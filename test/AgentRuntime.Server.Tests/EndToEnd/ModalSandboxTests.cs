@@ -143,6 +143,40 @@ public sealed class ModalSandboxTests(FakeModalFixture modal) : ServerTest, ICla
     }
 }
 
+/// <summary>Profiles choosing their sandbox provider on a server whose default is Modal.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class ModalSandboxProfileTests(FakeModalFixture modal) : ServerTest, IClassFixture<FakeModalFixture>
+{
+    protected override IDictionary<string, string?>? Settings => modal.Settings();
+
+    [Fact]
+    public async Task Profile_ChoosingLocal_RunsLocally_AndAnUnknownProviderFailsClearly()
+    {
+        foreach (var (id, provider) in new[] { ("on-local", "local"), ("on-nowhere", "nowhere") })
+        {
+            using var created = await Server.Http.PostAsync("/api/profiles", new StringContent(
+                "{\"id\":\"" + id + "\",\"name\":\"" + id + "\",\"sandbox\":{\"provider\":\"" + provider + "\"}}", System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+            created.EnsureSuccessStatusCode();
+        }
+
+        var local = await Server.CreateSessionAsync(profile: "on-local");
+        var hub = await SubscribeHubAsync(local.SessionId);
+        Model.Enqueue(Reply.Text("Hello from a local sandbox."));
+        var turn = await Server.SendMessageAsync(local.SessionId, "Hello");
+        await hub.WaitForAsync<TurnCompletedEvent>(e => e.TurnId == turn, TimeSpan.FromSeconds(120));
+        Assert.Equal(0, modal.Server.Calls("SandboxCreate"));
+        Assert.StartsWith("local-", (await Server.GetSessionAsync(local.SessionId)).Runtime!.Sandbox!.SandboxId, StringComparison.Ordinal);
+
+        var nowhere = await Server.CreateSessionAsync(profile: "on-nowhere");
+        var events = await SubscribeHubAsync(nowhere.SessionId);
+        var failed = await Server.SendMessageAsync(nowhere.SessionId, "Hello");
+        await events.WaitForAsync<TurnFailedEvent>(e => e.TurnId == failed, TimeSpan.FromSeconds(60));
+        var error = events.Events.OfType<BlockCompleteEvent>().Select(e => e.Block).OfType<ErrorBlock>().Single();
+        Assert.Equal("sandbox_provider_not_configured", error.Code);
+        Assert.Contains("'nowhere'", error.Message, StringComparison.Ordinal);
+    }
+}
+
 /// <summary>A server whose Modal token is refused.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ModalSandboxBadTokenTests(FakeModalFixture modal) : ServerTest, IClassFixture<FakeModalFixture>
