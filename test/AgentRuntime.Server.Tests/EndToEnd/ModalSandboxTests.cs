@@ -82,6 +82,19 @@ public sealed class ModalSandboxTests(FakeModalFixture modal) : ServerTest, ICla
         // The model key reached the model (the proxy swapped it in) and never the sandbox.
         Assert.Equal("sk-ant-test-key", Model.ConversationRequests[^1].Headers["x-api-key"]);
         Assert.DoesNotContain(modal.Server.Execs, e => e.Contains("sk-ant-test-key", StringComparison.Ordinal));
+
+        // The relay path alone is worth nothing: an unknown key is 404, the sandbox's key without its token is 401.
+        var relay = System.Text.RegularExpressions.Regex.Match(modal.Server.Execs.Last(e => e.Contains("ANTHROPIC_BASE_URL=", StringComparison.Ordinal)), "ANTHROPIC_BASE_URL=(\\S+)").Groups[1].Value;
+        Assert.StartsWith(Server.BaseAddress.ToString().TrimEnd('/') + "/modal-relay/", relay, StringComparison.Ordinal);
+        var modelCalls = Model.Requests.Count;
+        using var anonymous = new HttpClient();
+        using var unknown = await anonymous.PostAsync(new Uri(Server.BaseAddress, "/modal-relay/not-a-key/v1/messages"), new StringContent("{}"), TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        using var request = new HttpRequestMessage(HttpMethod.Post, relay + "/v1/messages") { Content = new StringContent("{}") };
+        request.Headers.Add("x-api-key", "art-guessed");
+        using var refused = await anonymous.SendAsync(request, TestContext.Current.CancellationToken);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(modelCalls, Model.Requests.Count);
     }
 
     [Fact]
