@@ -29,6 +29,9 @@ internal interface ISessionSandboxHost
     /// <summary>The health timer fired.</summary>
     void HealthTimerFired();
 
+    /// <summary>The provider reported progress while making the sandbox (any thread).</summary>
+    void SandboxProgress(string message);
+
     /// <summary>The gateway refused a connection for the network policy.</summary>
     void EgressDenied(string host, int port);
 }

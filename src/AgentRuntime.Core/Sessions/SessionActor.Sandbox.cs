@@ -33,6 +33,19 @@ internal sealed partial class SessionActor : ISessionSandboxHost
 
     void ISessionSandboxHost.HealthTimerFired() => Post(CheckHealthAsync);
 
+    // When the last progress update went out; progress comes as fast as a build logs, the clients get one a second.
+    private DateTimeOffset _lastProgress;
+
+    void ISessionSandboxHost.SandboxProgress(string message) => Post(async () =>
+    {
+        var now = _services.Time.GetUtcNow();
+        if (_runtime.Sandbox is { Status: SandboxStatus.Starting } info && now - _lastProgress >= TimeSpan.FromSeconds(1))
+        {
+            _lastProgress = now;
+            await SetSandboxAsync(info with { Progress = message.Length > 500 ? message[..500] : message }).ConfigureAwait(false);
+        }
+    });
+
     void ISessionSandboxHost.EgressDenied(string host, int port) => Post(async () =>
     {
         var block = new SystemBlock
@@ -58,7 +71,7 @@ internal sealed partial class SessionActor : ISessionSandboxHost
     {
         if (_sandbox.IsOpen && _runtime.Sandbox is { Status: SandboxStatus.Starting } info)
         {
-            await SetSandboxAsync(info with { Status = SandboxStatus.Ready, LastHealthCheck = _services.Time.GetUtcNow() }).ConfigureAwait(false);
+            await SetSandboxAsync(info with { Status = SandboxStatus.Ready, LastHealthCheck = _services.Time.GetUtcNow(), Progress = null }).ConfigureAwait(false);
         }
     }
 

@@ -101,7 +101,14 @@ internal sealed partial class SessionSandbox
         bool attached;
         try
         {
-            var request = new SandboxRequest { SessionId = SessionId, Network = profile.Network, Bridge = lease, TenantId = record.TenantId };
+            var request = new SandboxRequest
+            {
+                SessionId = SessionId,
+                Network = profile.Network,
+                Bridge = lease,
+                TenantId = record.TenantId,
+                Progress = new ProgressReport(_host, _logger, SessionId),
+            };
             // A sandbox left running by the previous server (a provider whose sandboxes outlive it) is picked up once,
             // at the first start after a load; later starts follow a sandbox that ended, and make a new one.
             ISandbox? found = null;
@@ -344,6 +351,19 @@ internal sealed partial class SessionSandbox
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} closed sandbox {SandboxId}")]
     private partial void LogSandboxClosed(string sessionId, string sandboxId);
+
+    /// <summary>Passes a provider's progress to the session (throttled there) and to the log.</summary>
+    private sealed partial class ProgressReport(ISessionSandboxHost host, ILogger logger, string sessionId) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            LogProgress(logger, sessionId, value);
+            host.SandboxProgress(value);
+        }
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} sandbox: {Progress}")]
+        private static partial void LogProgress(ILogger logger, string sessionId, string progress);
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not persist the state of session {SessionId}")]
     private partial void LogPersistFailed(Exception exception, string sessionId);

@@ -19,8 +19,10 @@ public sealed class FakeModalFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync() => Server = await FakeModalServer.StartAsync(_directory.FullName);
 
+    /// <summary>The settings of a host using the fake; each call names an image of its own, so every test builds one.</summary>
     public IDictionary<string, string?> Settings(string? secret = null) => new Dictionary<string, string?>
     {
+        ["AgentRuntime:Modal:ImageCommands:0"] = "RUN echo image-" + Guid.NewGuid().ToString("N"),
         ["AgentRuntime:SandboxProvider"] = "modal",
         ["AgentRuntime:Modal:ServerUrl"] = Server.Address.ToString(),
         ["AgentRuntime:Modal:TokenId"] = Server.TokenId,
@@ -44,7 +46,9 @@ public sealed class ModalSandboxTests(FakeModalFixture modal) : ServerTest, ICla
 {
     private static readonly TimeSpan TurnTimeout = TimeSpan.FromSeconds(120);
 
-    protected override IDictionary<string, string?>? Settings => modal.Settings();
+    private readonly IDictionary<string, string?> _settings = modal.Settings();
+
+    protected override IDictionary<string, string?>? Settings => _settings;
 
     [Fact]
     public async Task Turn_InAModalSandbox_RunsTheToolStoresFileAndTranscript_AndTheNextTurnIsWarm()
@@ -62,6 +66,9 @@ public sealed class ModalSandboxTests(FakeModalFixture modal) : ServerTest, ICla
         await hub.WaitForAsync<TurnCompletedEvent>(e => e.TurnId == turn1, TurnTimeout);
 
         var created = Assert.Single(modal.Server.Created, c => c.Tags["agent-runtime.session"] == session.SessionId);
+        // The image was built for this test: its build log reached the session while the sandbox started.
+        Assert.Contains(hub.Events.OfType<StatusEvent>(), e => e.Runtime.Sandbox is { Status: Sessions.SandboxStatus.Starting, Progress: { Length: > 0 } });
+        Assert.Null((await Server.GetSessionAsync(session.SessionId)).Runtime!.Sandbox!.Progress);
         Assert.Equal("default", created.Tags["agent-runtime.tenant"]);
         Assert.Contains(hub.Events.OfType<FileCreatedEvent>(), e => e.Path == "notes.md");
         var result = hub.Events.OfType<BlockCompleteEvent>().Select(e => e.Block).OfType<ToolResultBlock>().Single();
