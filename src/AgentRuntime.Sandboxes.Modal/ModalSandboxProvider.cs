@@ -158,6 +158,9 @@ internal sealed partial class ModalSandboxProvider : ISandboxProvider, IDisposab
                 {
                     return response.TaskId;
                 }
+
+                // Not scheduled yet (the call waits up to its timeout, but need not): ask again shortly, as the SDKs do.
+                await Task.Delay(TimeSpan.FromMilliseconds(500), timeout.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

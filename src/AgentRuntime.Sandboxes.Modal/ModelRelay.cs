@@ -48,6 +48,12 @@ internal sealed class ModelRelay
             return;
         }
 
+        // The model proxy behind the relay bounds request bodies itself (AgentRuntime:Gateway:MaxRequestBodyBytes).
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = null;
+        }
+
         var target = (slash < 0 ? "/" : rest[slash..]) + context.Request.QueryString.Value;
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri("http://model-proxy" + target));
         if (context.Request.ContentLength is > 0 || context.Request.Headers.TransferEncoding.Count > 0)
