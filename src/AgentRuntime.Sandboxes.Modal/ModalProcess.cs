@@ -111,11 +111,19 @@ internal sealed class ModalProcess : ISandboxProcess
         try
         {
             var code = await _router.WaitAsync(ExecId, _stop.Token).ConfigureAwait(false);
-            // Output written just before the exit is read before the exit is reported, as for a local process.
-            await _pumps.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            try
+            {
+                // Output written just before the exit is read before the exit is reported, as for a local process;
+                // output nobody drains (back-pressure holds it) does not hold back the exit code.
+                await _pumps.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+
             _exited.TrySetResult(code);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SandboxException or TimeoutException or IOException)
+        catch (Exception ex) when (ex is OperationCanceledException or SandboxException or IOException)
         {
             // Lost track of it (killed, or the sandbox is gone): as a killed process.
             _exited.TrySetResult(137);
