@@ -3,7 +3,8 @@ using AgentRuntime.Hosting;
 namespace AgentRuntime.Host;
 
 /// <summary>
-/// Builds the runnable server on its embedded defaults — SQLite under the data directory, local bubblewrap sandboxes,
+/// Builds the runnable server on its embedded defaults — SQLite under the data directory, local bubblewrap sandboxes
+/// (and Modal sandboxes for profiles that choose them),
 /// the Claude Code, Gemini CLI and generic ACP architectures, the web UI at <c>/</c> — with the store chosen by
 /// <c>AgentRuntime:Store</c>. Tests build it the same way, with their own settings layered on top.
 /// </summary>
@@ -22,6 +23,7 @@ public static class RuntimeHost
         var runtime = builder.Services.AddAgentRuntime();
         UseConfiguredStore(runtime, builder.Configuration["AgentRuntime:Store"]);
         runtime.AddLocalSandbox()
+            .AddModalSandbox()
             .AddClaudeCode()
             .AddGeminiCli()
             .AddAcpAgent();

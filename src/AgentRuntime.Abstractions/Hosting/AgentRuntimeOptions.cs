@@ -15,6 +15,18 @@ public sealed class AgentRuntimeOptions
     [Required]
     public string DataDirectory { get; set; } = ".data";
 
+    /// <summary>
+    /// Where the runtime can be reached from sandboxes that run elsewhere (a Modal sandbox reaches the model proxy through
+    /// it); when absent, the server's own first address, which only a sandbox on this machine can reach.
+    /// </summary>
+    public Uri? PublicUrl { get; set; }
+
+    /// <summary>
+    /// The sandbox provider of profiles that name none (such as <c>local</c> or <c>modal</c>); the one registered as the
+    /// default (<c>AddLocalSandbox()</c>) when absent.
+    /// </summary>
+    public string? SandboxProvider { get; set; }
+
     /// <summary>A directory of profile JSON files loaded at start-up, in addition to the shipped <c>default</c> profile.</summary>
     public string? ProfilesDirectory { get; set; }
 

@@ -44,6 +44,12 @@ public sealed record AgentProfile
         init => _network = value;
     }
 
+    /// <summary>
+    /// Where the session's sandbox runs: <c>{"provider": "modal"}</c> picks a provider the server has; the server's
+    /// default (<c>AgentRuntime:SandboxProvider</c>, else <c>local</c>) when absent.
+    /// </summary>
+    public ProfileSandbox? Sandbox { get; init; }
+
     /// <summary>What is stored of each session's workspace; <see cref="Profiles.WorkspaceLimits.Default"/> where absent.</summary>
     public WorkspaceLimits? WorkspaceLimits { get; init; }
 
@@ -91,6 +97,14 @@ public sealed record AgentProfile
 
     /// <summary>Environment variables of the agent and its tools: plain values or references to the runtime's secrets.</summary>
     public IReadOnlyDictionary<string, ProfileEnvironmentValue>? EnvironmentVariables { get; init; }
+}
+
+/// <summary>Where a profile's sessions run their sandboxes.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ProfileSandbox
+{
+    /// <summary>The sandbox provider's name, such as <c>local</c> or <c>modal</c>.</summary>
+    public required string Provider { get; init; }
 }
 
 /// <summary>A profile as <c>GET /api/profiles</c> lists it.</summary>

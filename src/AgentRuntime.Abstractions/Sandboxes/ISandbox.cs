@@ -113,6 +113,13 @@ public interface ISandbox : IAsyncDisposable
     /// <summary>Stops every process of the sandbox and releases it. Idempotent.</summary>
     Task TerminateAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Lets go of the sandbox when the server stops. A provider whose sandboxes outlive the server (Modal) leaves it
+    /// running, so that the restarted server re-attaches (<see cref="ISandboxProvider.AttachAsync"/>); the default
+    /// terminates it.
+    /// </summary>
+    Task DetachAsync(CancellationToken cancellationToken) => TerminateAsync(cancellationToken);
+
     private static async Task<SandboxFileScan> ScanByListingAsync(ISandbox sandbox, SandboxRoot root, string relativeDirectory, CancellationToken cancellationToken) =>
         new(await sandbox.ListFilesAsync(root, relativeDirectory, cancellationToken).ConfigureAwait(false), []);
 }

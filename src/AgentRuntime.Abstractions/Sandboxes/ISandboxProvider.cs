@@ -12,6 +12,15 @@ public interface ISandboxProvider
 
     /// <summary>What this provider enforces on this machine (isolation, network, memory, disk), for operators.</summary>
     SandboxEnforcement Enforcement { get; }
+
+    /// <summary>
+    /// Re-attaches to a sandbox this provider created earlier (<see cref="ISandbox.Id"/>, kept in the session's record),
+    /// such as after a restart of the server, if it still runs; <see langword="null"/> when it is gone or the provider's
+    /// sandboxes do not outlive the server (the default). The session then creates a new one and restores it.
+    /// </summary>
+    /// <exception cref="SandboxException">The provider could not tell (unreachable, refused).</exception>
+    Task<ISandbox?> AttachAsync(string sandboxId, SandboxRequest request, CancellationToken cancellationToken) =>
+        Task.FromResult<ISandbox?>(null);
 }
 
 /// <summary>What a sandbox is created for.</summary>
@@ -34,7 +43,20 @@ public sealed record SandboxRequest
     /// cannot mount one refuse the request with a <see cref="SandboxException"/>.
     /// </summary>
     public SandboxLayer? Layer { get; init; }
+
+    /// <summary>The tenant the session belongs to, for a provider that labels its sandboxes.</summary>
+    public string? TenantId { get; init; }
+
+    /// <summary>Reports progress while the sandbox is being made (such as an image build's log lines), for the session.</summary>
+    public IProgress<string>? Progress { get; init; }
 }
 
 /// <summary>A sandbox could not be created or used.</summary>
-public sealed class SandboxException(string message, Exception? inner = null) : Exception(message, inner);
+/// <param name="message">What went wrong, for the session's user.</param>
+/// <param name="inner">The cause.</param>
+/// <param name="code">A stable code for programs (such as <c>sandbox_auth</c>); <c>sandbox_error</c> when absent.</param>
+public sealed class SandboxException(string message, Exception? inner = null, string? code = null) : Exception(message, inner)
+{
+    /// <summary>A stable code for programs: <c>sandbox_error</c>, or the provider's more precise one.</summary>
+    public string Code { get; } = code ?? "sandbox_error";
+}

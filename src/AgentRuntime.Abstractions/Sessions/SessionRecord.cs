@@ -12,6 +12,12 @@ public sealed record SessionRecord : SessionSummary
     /// <summary>How many sandboxes were started for this session in all.</summary>
     public int SandboxStartCount { get; init; }
 
+    /// <summary>
+    /// The provider's id of the session's last sandbox, so that a restarted server re-attaches to it where the provider's
+    /// sandboxes outlive the server (Modal); null before the first.
+    /// </summary>
+    public string? SandboxId { get; init; }
+
     /// <summary>Totals of the main conversation.</summary>
     public SessionMetadata Metadata { get; init; } = new();
 }

@@ -26,6 +26,12 @@ public sealed record SandboxInfo
 
     /// <summary>When the sandbox was last found healthy or not.</summary>
     public DateTimeOffset? LastHealthCheck { get; init; }
+
+    /// <summary>
+    /// While the sandbox starts, what its provider last reported doing (such as a line of an image build's log); at most
+    /// one update a second. Absent once it is ready.
+    /// </summary>
+    public string? Progress { get; init; }
 }
 
 /// <summary>Where a sandbox stands.</summary>

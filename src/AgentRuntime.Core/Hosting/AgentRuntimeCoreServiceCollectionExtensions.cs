@@ -64,7 +64,9 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             sp.GetRequiredService<Events.EventCommitter>(),
             sp.GetRequiredService<ILoggerFactory>(),
             new Profiles.ProfileSecrets(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()),
-            sp.GetRequiredService<DependencyLayers>())
+            sp.GetRequiredService<DependencyLayers>(),
+            // Providers besides the default (Modal) are registered keyed by their name.
+            name => sp.GetKeyedService<ISandboxProvider>(name))
         {
             Telemetry = sp.GetRequiredService<Diagnostics.RuntimeTelemetry>(),
         });

@@ -119,6 +119,8 @@ public static partial class ProfileValidator
         Packages(errors, "npmDependencies", profile.NpmDependencies, NpmPackage());
         Packages(errors, "pipDependencies", profile.PipDependencies, PipPackage());
         Environment(errors, "environmentVariables", profile.EnvironmentVariables);
+        // Whether the server has the provider is checked when a session starts its sandbox (sandbox_provider_not_configured).
+        Check(errors, "sandbox.provider", profile.Sandbox is null || ProviderName().IsMatch(profile.Sandbox.Provider ?? ""), "a provider name such as \"local\" or \"modal\": 1 to 32 lower-case letters, digits or '-'.");
         if (errors.Count > 0)
         {
             throw new ProfileValidationException(errors);
@@ -261,6 +263,9 @@ public static partial class ProfileValidator
             Check(errors, $"{field}.{name}", value?.SecretRef is null || VariableName().IsMatch(value.SecretRef), "secretRef names a secret: letters, digits and '_'.");
         }
     }
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,31}$", RegexOptions.CultureInvariant)]
+    private static partial Regex ProviderName();
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex Id();

@@ -18,7 +18,7 @@ internal interface ISessionSandboxHost
     Task SandboxStartingAsync(int restartCount, CancellationToken cancellationToken);
 
     /// <summary>A sandbox is up and restored; returns once the loop has counted it in the record.</summary>
-    Task SandboxStartedAsync(string sandboxId, int restartCount, CancellationToken cancellationToken);
+    Task SandboxStartedAsync(string sandboxId, int restartCount, bool attached, CancellationToken cancellationToken);
 
     /// <summary>The sandbox ended, on purpose or not.</summary>
     void SandboxTerminated(ISandbox sandbox);
@@ -28,6 +28,9 @@ internal interface ISessionSandboxHost
 
     /// <summary>The health timer fired.</summary>
     void HealthTimerFired();
+
+    /// <summary>The provider reported progress while making the sandbox (any thread).</summary>
+    void SandboxProgress(string message);
 
     /// <summary>The gateway refused a connection for the network policy.</summary>
     void EgressDenied(string host, int port);

@@ -17,11 +17,14 @@ internal sealed partial class SessionActor : ISessionSandboxHost
         // The provider assigns the id, so a starting sandbox has none yet.
         RunOnLoopAsync(() => SetSandboxAsync(new SandboxInfo { SandboxId = "", Status = SandboxStatus.Starting, RestartCount = restartCount }), cancellationToken);
 
-    Task ISessionSandboxHost.SandboxStartedAsync(string sandboxId, int restartCount, CancellationToken cancellationToken) => RunOnLoopAsync(async () =>
+    Task ISessionSandboxHost.SandboxStartedAsync(string sandboxId, int restartCount, bool attached, CancellationToken cancellationToken) => RunOnLoopAsync(async () =>
     {
-        _record = _record with { SandboxStartCount = _record.SandboxStartCount + 1, SandboxRestartCount = restartCount };
+        // A re-attached sandbox is the one already counted; its id is kept so the next restart finds it again.
+        _record = attached
+            ? _record with { SandboxId = sandboxId }
+            : _record with { SandboxStartCount = _record.SandboxStartCount + 1, SandboxRestartCount = restartCount, SandboxId = sandboxId };
         await _services.Store.UpdateSessionAsync(_record, CancellationToken.None).ConfigureAwait(false);
-        _runtime = _runtime with { Sandbox = _runtime.Sandbox! with { SandboxId = sandboxId } };
+        _runtime = _runtime with { Sandbox = _runtime.Sandbox! with { SandboxId = sandboxId, RestartCount = restartCount } };
     }, cancellationToken);
 
     void ISessionSandboxHost.SandboxTerminated(ISandbox sandbox) => Post(() => OnSandboxTerminatedAsync(sandbox));
@@ -29,6 +32,19 @@ internal sealed partial class SessionActor : ISessionSandboxHost
     void ISessionSandboxHost.IdleTimerFired() => Post(CloseIfIdleAsync);
 
     void ISessionSandboxHost.HealthTimerFired() => Post(CheckHealthAsync);
+
+    // When the last progress update went out; progress comes as fast as a build logs, the clients get one a second.
+    private DateTimeOffset _lastProgress;
+
+    void ISessionSandboxHost.SandboxProgress(string message) => Post(async () =>
+    {
+        var now = _services.Time.GetUtcNow();
+        if (_runtime.Sandbox is { Status: SandboxStatus.Starting } info && now - _lastProgress >= TimeSpan.FromSeconds(1))
+        {
+            _lastProgress = now;
+            await SetSandboxAsync(info with { Progress = message.Length > 500 ? message[..500] : message }).ConfigureAwait(false);
+        }
+    });
 
     void ISessionSandboxHost.EgressDenied(string host, int port) => Post(async () =>
     {
@@ -55,7 +71,7 @@ internal sealed partial class SessionActor : ISessionSandboxHost
     {
         if (_sandbox.IsOpen && _runtime.Sandbox is { Status: SandboxStatus.Starting } info)
         {
-            await SetSandboxAsync(info with { Status = SandboxStatus.Ready, LastHealthCheck = _services.Time.GetUtcNow() }).ConfigureAwait(false);
+            await SetSandboxAsync(info with { Status = SandboxStatus.Ready, LastHealthCheck = _services.Time.GetUtcNow(), Progress = null }).ConfigureAwait(false);
         }
     }
 
@@ -67,9 +83,9 @@ internal sealed partial class SessionActor : ISessionSandboxHost
     }
 
     /// <summary>Closes the sandbox; only with no turn running, or after the turn was cancelled and awaited.</summary>
-    private async Task CloseSandboxAsync(bool emitStatus)
+    private async Task CloseSandboxAsync(bool emitStatus, bool detach = false)
     {
-        if (!await _sandbox.CloseAsync().ConfigureAwait(false))
+        if (!await _sandbox.CloseAsync(detach).ConfigureAwait(false))
         {
             return;
         }

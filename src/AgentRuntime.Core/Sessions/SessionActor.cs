@@ -111,18 +111,22 @@ internal sealed partial class SessionActor : IAsyncDisposable
         return true;
     });
 
-    /// <summary>Stops the turn and the sandbox, persists what is left and leaves memory; the session stays stored.</summary>
-    public Task UnloadAsync() => InvokeAsync(async () =>
+    /// <summary>
+    /// Stops the turn and the sandbox, persists what is left and leaves memory; the session stays stored. With
+    /// <paramref name="detach"/> (the server stops) a sandbox that can outlive the server is left running.
+    /// </summary>
+    public Task UnloadAsync(bool detach = false) => InvokeAsync(async () =>
     {
-        await StopAsync(emitStatus: true).ConfigureAwait(false);
+        await StopAsync(emitStatus: true, detach).ConfigureAwait(false);
         return true;
     });
 
+    /// <summary>Unloads the session as the server stops: a sandbox that can outlive the server is kept for the next one.</summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            await UnloadAsync().ConfigureAwait(false);
+            await UnloadAsync(detach: true).ConfigureAwait(false);
         }
         catch (SessionNotFoundException)
         {
@@ -182,7 +186,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         }
     }
 
-    private async Task StopAsync(bool emitStatus)
+    private async Task StopAsync(bool emitStatus, bool detach = false)
     {
         if (_stopped)
         {
@@ -201,7 +205,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
             EndTurn();
         }
 
-        await CloseSandboxAsync(emitStatus).ConfigureAwait(false);
+        await CloseSandboxAsync(emitStatus, detach).ConfigureAwait(false);
         _sandbox.ReleaseSlotIfClosed();
         if (emitStatus)
         {

@@ -96,7 +96,6 @@ internal sealed partial class SessionSandbox
         using var activity = RuntimeTelemetry.Source.StartActivity(AgentRuntimeTelemetry.Names.SandboxStartSpan);
         activity?.SetTag(AgentRuntimeTelemetry.Tags.SessionId, SessionId);
         activity?.SetTag(AgentRuntimeTelemetry.Tags.TenantId, _host.Record.TenantId);
-        activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxProvider, _services.SandboxProvider.Name);
         string? errorType = null;
         try
         {
@@ -111,7 +110,7 @@ internal sealed partial class SessionSandbox
         }
         finally
         {
-            var tags = new TagList { { AgentRuntimeTelemetry.Tags.SandboxProvider, _services.SandboxProvider.Name } };
+            var tags = new TagList { { AgentRuntimeTelemetry.Tags.SandboxProvider, (_provider ?? _services.SandboxProvider).Name } };
             if (errorType is not null)
             {
                 tags.Add(AgentRuntimeTelemetry.Tags.ErrorType, errorType);
@@ -132,12 +131,34 @@ internal sealed partial class SessionSandbox
         var profile = await GetProfileAsync(cancellationToken).ConfigureAwait(false);
         _workspaceLimits = (profile.WorkspaceLimits ?? WorkspaceLimits.Default).OrDefaults();
         var layer = await PrepareLayerAsync(profile, cancellationToken).ConfigureAwait(false);
+        var provider = _provider = ProviderFor(profile);
+        activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxProvider, provider.Name);
         CloseGatewayLease();
         var lease = OpenGatewayLease(profile);
         ISandbox sandbox;
+        bool attached;
         try
         {
-            sandbox = await _services.SandboxProvider.CreateAsync(new SandboxRequest { SessionId = SessionId, Network = profile.Network, Bridge = lease, Layer = layer?.SandboxLayer }, cancellationToken).ConfigureAwait(false);
+            var request = new SandboxRequest
+            {
+                SessionId = SessionId,
+                Network = profile.Network,
+                Bridge = lease,
+                Layer = layer?.SandboxLayer,
+                TenantId = record.TenantId,
+                Progress = new ProgressReport(_host, _logger, SessionId),
+            };
+            // A sandbox left running by the previous server (a provider whose sandboxes outlive it) is picked up once,
+            // at the first start after a load; later starts follow a sandbox that ended, and make a new one.
+            ISandbox? found = null;
+            if (!_attachTried && record.SandboxId is { Length: > 0 } previous)
+            {
+                found = await provider.AttachAsync(previous, request, cancellationToken).ConfigureAwait(false);
+            }
+
+            _attachTried = true;
+            attached = found is not null;
+            sandbox = found ?? await provider.CreateAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -148,6 +169,8 @@ internal sealed partial class SessionSandbox
         await _workspaceGate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
+            // Also into a re-attached sandbox: the stored state is what the log says happened (a turn the restart cut
+            // off is handed to the agent again), so what the sandbox holds beyond it is replaced.
             await _workspace.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
             await _transcripts.RestoreAsync(sandbox, cancellationToken).ConfigureAwait(false);
             _lease = lease;
@@ -166,10 +189,30 @@ internal sealed partial class SessionSandbox
         }
 
         activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxId, sandbox.Id);
-        LogSandboxStarted(SessionId, sandbox.Id, restartCount);
+        LogSandboxStarted(SessionId, sandbox.Id, restartCount, attached);
         _ = sandbox.Terminated.ContinueWith(_ => _host.SandboxTerminated(sandbox), TaskScheduler.Default);
         ArmHealthTimer();
-        await _host.SandboxStartedAsync(sandbox.Id, restartCount, cancellationToken).ConfigureAwait(false);
+        await _host.SandboxStartedAsync(sandbox.Id, attached ? record.SandboxRestartCount : restartCount, attached, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Whether this load of the session has looked for its previous sandbox.
+    private bool _attachTried;
+
+    // The provider of the sandbox started last (the profile's or the server's default), which telemetry names.
+    private ISandboxProvider? _provider;
+
+    /// <summary>The provider the profile names, else the server's default.</summary>
+    private ISandboxProvider ProviderFor(AgentProfile profile)
+    {
+        var name = profile.Sandbox?.Provider ?? _services.Options.SandboxProvider;
+        if (name is null || name == _services.SandboxProvider.Name)
+        {
+            return _services.SandboxProvider;
+        }
+
+        return _services.NamedSandboxProviders?.Invoke(name) ?? throw new AgentException(
+            $"The sandbox provider '{name}' is not configured on this server (the profile's sandbox.provider, or AgentRuntime:SandboxProvider).",
+            "sandbox_provider_not_configured");
     }
 
     /// <summary>The session's profile as the agent was last connected with it.</summary>
@@ -294,8 +337,11 @@ internal sealed partial class SessionSandbox
         }
     }
 
-    /// <summary>Closes the agent and the sandbox; returns whether there was a sandbox to close.</summary>
-    public async Task<bool> CloseAsync()
+    /// <summary>
+    /// Closes the agent and the sandbox; returns whether there was a sandbox to close. With <paramref name="detach"/>
+    /// (the server stops) a sandbox that can outlive the server is left running for the next one to re-attach.
+    /// </summary>
+    public async Task<bool> CloseAsync(bool detach = false)
     {
         _healthTimer?.Dispose();
         _idleTimer?.Dispose();
@@ -308,9 +354,17 @@ internal sealed partial class SessionSandbox
         _sandbox = null;
         using var activity = RuntimeTelemetry.Source.StartActivity(AgentRuntimeTelemetry.Names.SandboxStopSpan);
         activity?.SetTag(AgentRuntimeTelemetry.Tags.SessionId, SessionId);
-        activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxProvider, _services.SandboxProvider.Name);
+        activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxProvider, (_provider ?? _services.SandboxProvider).Name);
         activity?.SetTag(AgentRuntimeTelemetry.Tags.SandboxId, sandbox.Id);
-        await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+        if (detach)
+        {
+            await sandbox.DetachAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        else
+        {
+            await sandbox.TerminateAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
         CloseGatewayLease();
         LogSandboxClosed(SessionId, sandbox.Id);
         return true;
@@ -374,11 +428,24 @@ internal sealed partial class SessionSandbox
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} started sandbox {SandboxId} (restart {RestartCount})")]
-    private partial void LogSandboxStarted(string sessionId, string sandboxId, int restartCount);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} started sandbox {SandboxId} (restart {RestartCount}, re-attached {Attached})")]
+    private partial void LogSandboxStarted(string sessionId, string sandboxId, int restartCount, bool attached);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} closed sandbox {SandboxId}")]
     private partial void LogSandboxClosed(string sessionId, string sandboxId);
+
+    /// <summary>Passes a provider's progress to the session (throttled there) and to the log.</summary>
+    private sealed partial class ProgressReport(ISessionSandboxHost host, ILogger logger, string sessionId) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            LogProgress(logger, sessionId, value);
+            host.SandboxProgress(value);
+        }
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} sandbox: {Progress}")]
+        private static partial void LogProgress(ILogger logger, string sessionId, string progress);
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Could not persist the state of session {SessionId}")]
     private partial void LogPersistFailed(Exception exception, string sessionId);

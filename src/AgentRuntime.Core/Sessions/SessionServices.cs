@@ -19,7 +19,8 @@ internal sealed record SessionServices(
     Events.EventCommitter Committer,
     ILoggerFactory LoggerFactory,
     Profiles.ProfileSecrets? Secrets = null,
-    Profiles.DependencyLayers? DependencyLayers = null)
+    Profiles.DependencyLayers? DependencyLayers = null,
+    Func<string, ISandboxProvider?>? NamedSandboxProviders = null)
 {
     /// <summary>The core's spans and instruments; the registration gives them the application's meter factory.</summary>
     public Diagnostics.RuntimeTelemetry Telemetry { get; init; } = Diagnostics.RuntimeTelemetry.Unscoped;

@@ -54,7 +54,7 @@ internal sealed partial class TurnRunner(
         }
         catch (SandboxException ex)
         {
-            failure = new TurnFailure(ex.Message, "sandbox_error");
+            failure = new TurnFailure(ex.Message, ex.Code);
         }
         catch (Exception ex)
         {

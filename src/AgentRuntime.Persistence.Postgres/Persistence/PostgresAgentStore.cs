@@ -26,9 +26,9 @@ namespace AgentRuntime.Persistence.Postgres;
 internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable, IDisposable
 {
     // The columns ReadRecord reads; AddRecordParameters binds the first ten as $1..$10 in that order, then
-    // last_activity_utc_ticks as $11 and agent_profile_version as $12.
+    // last_activity_utc_ticks as $11, agent_profile_version as $12 and sandbox_id as $13.
     private const string RecordColumns =
-        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id, agent_profile_version";
+        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id, agent_profile_version, sandbox_id";
 
     // The columns of a SessionSummary: the list reads neither the sandbox counts nor the metadata.
     internal const string SummaryColumns = "session_id, architecture, agent_profile_ref, name, created_at, last_activity, tenant_id, agent_profile_version";
@@ -111,8 +111,8 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         ValidateRecord(session);
         await using var command = _dataSource.CreateCommand("""
             INSERT INTO sessions (session_id, architecture, agent_profile_ref, name, created_at, last_activity,
-                sandbox_restart_count, sandbox_start_count, metadata, tenant_id, last_activity_utc_ticks, agent_profile_version)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                sandbox_restart_count, sandbox_start_count, metadata, tenant_id, last_activity_utc_ticks, agent_profile_version, sandbox_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             ON CONFLICT (session_id) DO NOTHING;
             """);
         AddRecordParameters(command, session);
@@ -226,7 +226,7 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         await using var command = _dataSource.CreateCommand("""
             UPDATE sessions SET architecture = $2, agent_profile_ref = $3, name = $4, created_at = $5, last_activity = $6,
                 sandbox_restart_count = $7, sandbox_start_count = $8, metadata = $9, tenant_id = $10, last_activity_utc_ticks = $11,
-                agent_profile_version = $12
+                agent_profile_version = $12, sandbox_id = $13
             WHERE session_id = $1;
             """);
         AddRecordParameters(command, session);
@@ -295,6 +295,7 @@ internal sealed partial class PostgresAgentStore : IAgentStore, IAsyncDisposable
         command.Parameters.Add(Parameter(session.TenantId));
         command.Parameters.Add(Parameter(session.LastActivity.UtcTicks));
         command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = (object?)session.AgentProfileVersion ?? DBNull.Value });
+        command.Parameters.Add(NullableText(session.SandboxId));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Migrated the PostgreSQL store in database '{Database}' from schema version {From} to {To}.")]

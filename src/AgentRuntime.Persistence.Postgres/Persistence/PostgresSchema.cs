@@ -154,6 +154,12 @@ internal static class PostgresSchema
 
         ALTER TABLE sessions ADD COLUMN agent_profile_version integer;
         """,
+
+        // 5: the provider's id of a session's last sandbox, so that a restarted server re-attaches to one that outlives
+        // it (Modal).
+        """
+        ALTER TABLE sessions ADD COLUMN sandbox_id text;
+        """,
     ];
 
     /// <summary>The size of a workspace file chunk; migration 2 splits existing content by the same number.</summary>

@@ -30,7 +30,7 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
 
     // The columns ReadRecord reads, in its order.
     private const string RecordColumns =
-        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id, agent_profile_version";
+        "session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count, sandbox_start_count, metadata, tenant_id, agent_profile_version, sandbox_id";
 
     // The columns of a SessionSummary: the list reads neither the sandbox counts nor the metadata.
     internal const string SummaryColumns = "session_id, architecture, agent_profile_ref, name, created_at, last_activity, tenant_id, agent_profile_version";
@@ -114,8 +114,8 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = CreateCommand(connection, null, """
             INSERT INTO sessions (session_id, tenant_id, architecture, agent_profile_ref, agent_profile_version, name, created_at,
-                last_activity, last_activity_utc_ticks, sandbox_restart_count, sandbox_start_count, metadata)
-            VALUES ($id, $tenant, $architecture, $profile, $profileVersion, $name, $created, $activity, $activityTicks, $restarts, $starts, $metadata)
+                last_activity, last_activity_utc_ticks, sandbox_restart_count, sandbox_start_count, metadata, sandbox_id)
+            VALUES ($id, $tenant, $architecture, $profile, $profileVersion, $name, $created, $activity, $activityTicks, $restarts, $starts, $metadata, $sandboxId)
             ON CONFLICT (session_id) DO NOTHING;
             """);
         AddRecordParameters(command, session);
@@ -230,7 +230,7 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
             UPDATE sessions SET tenant_id = $tenant, architecture = $architecture, agent_profile_ref = $profile,
                 agent_profile_version = $profileVersion, name = $name,
                 created_at = $created, last_activity = $activity, last_activity_utc_ticks = $activityTicks,
-                sandbox_restart_count = $restarts, sandbox_start_count = $starts, metadata = $metadata
+                sandbox_restart_count = $restarts, sandbox_start_count = $starts, metadata = $metadata, sandbox_id = $sandboxId
             WHERE session_id = $id;
             """);
         AddRecordParameters(command, session);
@@ -332,6 +332,7 @@ internal sealed partial class SqliteAgentStore : IAgentStore, IDisposable
         command.Parameters.AddWithValue("$architecture", session.Architecture);
         command.Parameters.AddWithValue("$profile", session.AgentProfileRef);
         command.Parameters.AddWithValue("$profileVersion", (object?)session.AgentProfileVersion ?? DBNull.Value);
+        command.Parameters.AddWithValue("$sandboxId", (object?)session.SandboxId ?? DBNull.Value);
         command.Parameters.AddWithValue("$name", (object?)session.Name ?? DBNull.Value);
         command.Parameters.AddWithValue("$created", FormatTimestamp(session.CreatedAt));
         command.Parameters.AddWithValue("$activity", FormatTimestamp(session.LastActivity));

@@ -137,6 +137,12 @@ internal static class SqliteSchema
 
         ALTER TABLE sessions ADD COLUMN agent_profile_version INTEGER;
         """,
+
+        // 5: the provider's id of a session's last sandbox, so that a restarted server re-attaches to one that outlives
+        // it (Modal).
+        """
+        ALTER TABLE sessions ADD COLUMN sandbox_id TEXT;
+        """,
     ];
 
     /// <summary>The size of a workspace file chunk; migration 2 splits existing content by the same number.</summary>

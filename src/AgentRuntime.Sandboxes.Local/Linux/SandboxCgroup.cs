@@ -126,10 +126,14 @@ internal sealed class SandboxCgroup : IDisposable
                     continue;
                 }
 
-                new SandboxCgroup(Directory.EnumerateDirectories(server).ToList()).Dispose();
                 try
                 {
+                    new SandboxCgroup(Directory.EnumerateDirectories(server).ToList()).Dispose();
                     Directory.Delete(server);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    // Another server (or provider) starting at the same time swept it first.
                 }
                 catch (IOException)
                 {

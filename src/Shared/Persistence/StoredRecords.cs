@@ -10,7 +10,7 @@ namespace AgentRuntime.Persistence;
 /// <summary>
 /// How the database stores write and read what they keep as text: session rows (selected in the column order
 /// <c>session_id, architecture, agent_profile_ref, name, created_at, last_activity, sandbox_restart_count,
-/// sandbox_start_count, metadata, tenant_id, agent_profile_version</c>; a summary's as <c>session_id, architecture,
+/// sandbox_start_count, metadata, tenant_id, agent_profile_version, sandbox_id</c>; a summary's as <c>session_id, architecture,
 /// agent_profile_ref, name, created_at, last_activity, tenant_id, agent_profile_version</c>), profiles as JSON, and timestamps as ISO-8601 round-trip text that
 /// keeps ticks and offset.
 /// </summary>
@@ -31,6 +31,7 @@ internal static class StoredRecords
             ?? new SessionMetadata(),
         TenantId = reader.GetString(9),
         AgentProfileVersion = reader.IsDBNull(10) ? null : reader.GetInt32(10),
+        SandboxId = reader.IsDBNull(11) ? null : reader.GetString(11),
     };
 
     public static SessionSummary ReadSummary(DbDataReader reader) => new()

@@ -55,12 +55,23 @@ public sealed class ProfileValidatorTests
     [InlineData("""{"id":"../p","name":"P"}""", "id:")]
     [InlineData("""{"id":"p","name":"P","permissions":{"mode":"rules","allow":["Bash("]}}""", "permissions.allow: 'Bash(' is not a rule")]
     [InlineData("""{"id":"p"}""", "misses a required field")]
+    [InlineData("""{"id":"p","name":"P","sandbox":{"provider":"Mo dal"}}""", "sandbox.provider: a provider name")]
+    [InlineData("""{"id":"p","name":"P","sandbox":{"provider":"modal","cpu":4}}""", "sandbox.cpu: is not a profile field.")]
+    [InlineData("""{"id":"p","name":"P","sandbox":{}}""", "misses a required field")]
     [InlineData("""[1]""", "(profile): is not valid")]
     public void Parse_ABadProfile_NamesTheField(string json, string error)
     {
         var invalid = Assert.Throws<ProfileValidationException>(() => ProfileValidator.Parse(Encoding.UTF8.GetBytes(json)));
 
         Assert.Contains(invalid.Errors, e => e.Contains(error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Parse_ASandboxProvider_IsKept()
+    {
+        var profile = ProfileValidator.Parse("""{"id":"p","name":"P","sandbox":{"provider":"modal"}}"""u8);
+
+        Assert.Equal("modal", profile.Sandbox?.Provider);
     }
 
     [Fact]

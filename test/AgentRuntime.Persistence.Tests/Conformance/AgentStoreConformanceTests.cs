@@ -85,6 +85,21 @@ public abstract partial class AgentStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact(Timeout = Timeout)]
+    public async Task Session_SandboxId_KeptThroughCreateUpdateAndClear()
+    {
+        var session = NewSession() with { SandboxId = "sb-created" };
+        await Store.CreateSessionAsync(session, CancellationToken);
+        Assert.Equal("sb-created", (await Store.GetSessionAsync(session.SessionId, CancellationToken))!.SandboxId);
+
+        await Store.UpdateSessionAsync(session with { SandboxId = "sb-replaced" }, CancellationToken);
+        Assert.Equal("sb-replaced", (await Store.GetSessionAsync(session.SessionId, CancellationToken))!.SandboxId);
+        Assert.Equal("sb-replaced", (await Store.ListSessionsAsync(null, CancellationToken)).Single(s => s.SessionId == session.SessionId).SandboxId);
+
+        await Store.UpdateSessionAsync(session with { SandboxId = null }, CancellationToken);
+        Assert.Null((await Store.GetSessionAsync(session.SessionId, CancellationToken))!.SandboxId);
+    }
+
+    [Fact(Timeout = Timeout)]
     public async Task UpdateSession_UnknownSession_ThrowsKeyNotFound()
     {
         var session = NewSession();

@@ -60,6 +60,8 @@ export interface AgentProfile extends AgentProfileSummary {
   network?: NetworkPolicy;
   budget?: ModelBudget;
   workspaceLimits?: WorkspaceLimits;
+  /** Where the sessions' sandboxes run: a provider the server has, such as `local` or `modal`. */
+  sandbox?: { provider: string };
 }
 
 /** `POST /api/sessions`. */

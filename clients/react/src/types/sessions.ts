@@ -19,6 +19,8 @@ export interface SandboxInfo {
   status: SandboxStatus;
   restartCount: number;
   lastHealthCheck?: string;
+  /** While it starts: what its provider last reported doing (such as an image build's log line). */
+  progress?: string;
 }
 
 /** Whether a session is in the server's memory and what its sandbox is doing. */
