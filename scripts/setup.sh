@@ -18,29 +18,30 @@ install_agents() {
   fi
 }
 
+# apt_install WHAT PACKAGES...: installs Debian packages as root, or says how to when this is not root.
+apt_install() {
+  local what="$1"
+  shift
+  echo "Installing $what (apt-get)..."
+  if [[ "$(id -u)" -ne 0 ]]; then
+    echo "$what is missing and this is not root: install it with 'sudo apt-get install $*'." >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
 install_bubblewrap() {
   # Sandboxes isolate agents with bubblewrap; setpriv and prlimit (util-linux) start them as their own user with limits.
   if ! command -v bwrap >/dev/null 2>&1 || ! command -v prlimit >/dev/null 2>&1 || ! command -v setpriv >/dev/null 2>&1; then
-    echo "Installing bubblewrap and util-linux (apt-get)..."
-    if [[ "$(id -u)" -ne 0 ]]; then
-      echo "bubblewrap is missing and this is not root: install it with 'sudo apt-get install bubblewrap'." >&2
-      exit 1
-    fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap util-linux >/dev/null
+    apt_install "bubblewrap and util-linux" bubblewrap util-linux
   fi
 }
 
 install_python() {
   # Profiles' pip dependencies are installed in a sandbox, which sees the system's Python (/usr), not a user's own.
   if ! /usr/bin/python3 -m pip --version >/dev/null 2>&1; then
-    echo "Installing python3 and pip (apt-get)..."
-    if [[ "$(id -u)" -ne 0 ]]; then
-      echo "python3-pip is missing and this is not root: install it with 'sudo apt-get install python3-pip'." >&2
-      exit 1
-    fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-pip >/dev/null
+    apt_install "python3 and pip" python3 python3-pip
   fi
 }
 

@@ -6,16 +6,9 @@ using AgentRuntime.Api;
 using AgentRuntime.Benchmarks.Interrupt;
 using AgentRuntime.Blocks;
 using AgentRuntime.Events;
-using AgentRuntime.Host;
 using AgentRuntime.Serialization;
 using AgentRuntime.Testing;
 using AgentRuntime.Testing.Packages;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AgentRuntime.Benchmarks.DependencyLayers;
 
@@ -45,66 +38,48 @@ internal static class DependencyLayerBenchmark
         await using var mirror = await PackageMirror.StartAsync(cancellationToken);
         mirror.AddNpmPackage("bench-greeter", "1.0.0", new Dictionary<string, string> { ["index.js"] = "exports.greet = () => 'hi';\n" });
         mirror.AddPipPackage("bench-calculator", "1.0.0", new Dictionary<string, string> { ["bench_calculator/__init__.py"] = "def add(a, b):\n    return a + b\n" });
-        var app = RuntimeHost.CreateApp(["--urls", "http://127.0.0.1:0"], builder =>
+        await using var host = await BenchHost.StartAsync(dataDirectory, new Dictionary<string, string?>
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["AgentRuntime:DataDirectory"] = dataDirectory,
-                ["AgentRuntime:Auth:Mode"] = "none",
-                ["AgentRuntime:Claude:BaseUrl"] = model.BaseUrl,
-                ["AgentRuntime:Claude:ApiKey"] = "sk-ant-bench-key",
-                ["AgentRuntime:Dependencies:NpmRegistry"] = mirror.NpmRegistry,
-                ["AgentRuntime:Dependencies:PipIndexUrl"] = mirror.PipIndexUrl,
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
-            builder.Logging.ClearProviders();
-            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        });
-        await app.StartAsync(cancellationToken);
-        try
+            ["AgentRuntime:Claude:BaseUrl"] = model.BaseUrl,
+            ["AgentRuntime:Claude:ApiKey"] = "sk-ant-bench-key",
+            ["AgentRuntime:Dependencies:NpmRegistry"] = mirror.NpmRegistry,
+            ["AgentRuntime:Dependencies:PipIndexUrl"] = mirror.PipIndexUrl,
+        }, cancellationToken);
+        using var http = new HttpClient { BaseAddress = host.Address, Timeout = TurnTimeout };
+        var network = new JsonObject { ["allow"] = new JsonArray(mirror.AllowEntry) };
+        await SaveProfileAsync(http, new JsonObject { ["id"] = "plain", ["name"] = "plain", ["network"] = network.DeepClone() }, cancellationToken);
+        await SaveProfileAsync(http, new JsonObject
         {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TurnTimeout };
-            var network = new JsonObject { ["allow"] = new JsonArray(mirror.AllowEntry) };
-            await SaveProfileAsync(http, new JsonObject { ["id"] = "plain", ["name"] = "plain", ["network"] = network.DeepClone() }, cancellationToken);
-            await SaveProfileAsync(http, new JsonObject
-            {
-                ["id"] = "deps",
-                ["name"] = "deps",
-                ["network"] = network.DeepClone(),
-                ["npmDependencies"] = new JsonArray("bench-greeter@1.0.0"),
-                ["pipDependencies"] = new JsonArray("bench-calculator==1.0.0"),
-            }, cancellationToken);
+            ["id"] = "deps",
+            ["name"] = "deps",
+            ["network"] = network.DeepClone(),
+            ["npmDependencies"] = new JsonArray("bench-greeter@1.0.0"),
+            ["pipDependencies"] = new JsonArray("bench-calculator==1.0.0"),
+        }, cancellationToken);
 
-            Console.Error.WriteLine("Dependency layers: a warm-up session starts the CLI once...");
-            await FirstTurnAsync(http, "plain", cancellationToken);
-            var plain = new List<double>();
-            for (var i = 0; i < Sessions; i++)
+        Console.Error.WriteLine("Dependency layers: a warm-up session starts the CLI once...");
+        await FirstTurnAsync(http, "plain", cancellationToken);
+        var plain = new List<double>();
+        for (var i = 0; i < Sessions; i++)
+        {
+            plain.Add((await FirstTurnAsync(http, "plain", cancellationToken)).Milliseconds);
+        }
+
+        Console.Error.WriteLine("Dependency layers: the first session of the profile installs its layer...");
+        var cold = await FirstTurnAsync(http, "deps", cancellationToken);
+        var warm = new List<double>();
+        for (var i = 0; i < Sessions; i++)
+        {
+            var turn = await FirstTurnAsync(http, "deps", cancellationToken);
+            if (turn.InstallSeconds is not null)
             {
-                plain.Add((await FirstTurnAsync(http, "plain", cancellationToken)).Milliseconds);
+                throw new InvalidOperationException("A later session installed the layer again.");
             }
 
-            Console.Error.WriteLine("Dependency layers: the first session of the profile installs its layer...");
-            var cold = await FirstTurnAsync(http, "deps", cancellationToken);
-            var warm = new List<double>();
-            for (var i = 0; i < Sessions; i++)
-            {
-                var turn = await FirstTurnAsync(http, "deps", cancellationToken);
-                if (turn.InstallSeconds is not null)
-                {
-                    throw new InvalidOperationException("A later session installed the layer again.");
-                }
-
-                warm.Add(turn.Milliseconds);
-            }
-
-            return new DependencyLayerResult(Median(plain), cold.Milliseconds, cold.InstallSeconds ?? double.NaN, Median(warm), mirror.Downloads.Values.Sum());
+            warm.Add(turn.Milliseconds);
         }
-        finally
-        {
-            await app.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
-            await app.DisposeAsync();
-        }
+
+        return new DependencyLayerResult(Median(plain), cold.Milliseconds, cold.InstallSeconds ?? double.NaN, Median(warm), mirror.Downloads.Values.Sum());
     }
 
     private static async Task<(double Milliseconds, double? InstallSeconds)> FirstTurnAsync(HttpClient http, string profile, CancellationToken cancellationToken)

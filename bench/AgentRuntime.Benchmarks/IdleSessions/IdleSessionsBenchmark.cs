@@ -163,80 +163,62 @@ internal static class IdleSessionsBenchmark
     {
         var ids = await File.ReadAllLinesAsync(IdsPath(dataDirectory), cancellationToken);
         var eventsPerSession = IdleConversation.For(0, DateTimeOffset.UnixEpoch).Count;
-        var app = RuntimeHost.CreateApp(["--urls", "http://127.0.0.1:0"], builder =>
+        await using var host = await BenchHost.StartAsync(dataDirectory, new Dictionary<string, string?>
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["AgentRuntime:DataDirectory"] = dataDirectory,
-                ["AgentRuntime:Auth:Mode"] = "none",
-                // One client opens every session, twice: over a tenant's requests per minute.
-                ["AgentRuntime:Limits:RequestsPerMinute"] = "1000000",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
-            builder.Logging.ClearProviders();
-            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        });
-        await app.StartAsync(cancellationToken);
-        try
+            // One client opens every session, twice: over a tenant's requests per minute.
+            ["AgentRuntime:Limits:RequestsPerMinute"] = "1000000",
+        }, cancellationToken);
+        using var http = new HttpClient { BaseAddress = host.Address };
+
+        // One session opened and deleted first: the load path compiled and the connection open, none left loaded.
+        await GetAsync(http, $"/api/sessions/{ids[0]}", cancellationToken);
+        using (var deleted = await http.DeleteAsync($"/api/sessions/{ids[0]}", cancellationToken))
         {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            using var http = new HttpClient { BaseAddress = new Uri(address) };
-
-            // One session opened and deleted first: the load path compiled and the connection open, none left loaded.
-            await GetAsync(http, $"/api/sessions/{ids[0]}", cancellationToken);
-            using (var deleted = await http.DeleteAsync($"/api/sessions/{ids[0]}", cancellationToken))
-            {
-                deleted.EnsureSuccessStatusCode();
-            }
-
-            var before = Snapshot();
-            ResetPeak();
-            var times = new List<double>(Sessions);
-            var loading = Stopwatch.StartNew();
-            foreach (var id in ids.Skip(1))
-            {
-                var watch = Stopwatch.StartNew();
-                await GetAsync(http, $"/api/sessions/{id}", cancellationToken);
-                times.Add(watch.Elapsed.TotalMilliseconds);
-            }
-
-            var loadSeconds = loading.Elapsed.TotalSeconds;
-            var after = Snapshot();
-            var peak = ReadStatus("VmHWM");
-
-            // Measured first, checked after: parsing the answers is a client's work, and its garbage not the server's.
-            foreach (var id in ids.Skip(1))
-            {
-                var detail = JsonSerializer.Deserialize(await GetAsync(http, $"/api/sessions/{id}", cancellationToken), AgentRuntimeJsonContext.Default.SessionDetail)!;
-                Check(detail.LastSeq == eventsPerSession && detail.Blocks.Count > 0, $"session {id} came back with {detail.LastSeq} events and {detail.Blocks.Count} blocks");
-            }
-
-            var list = JsonSerializer.Deserialize(await GetAsync(http, "/api/sessions", cancellationToken), AgentRuntimeJsonContext.Default.SessionList)!;
-            var idle = list.Sessions.Count(s => s.Runtime.IsLoaded && s.TurnState == TurnState.Idle && s.Runtime.Sandbox is null or { Status: SandboxStatus.Terminated });
-            Check(idle == Sessions, $"{idle} of the {list.Sessions.Count} sessions listed are loaded and idle");
-
-            times.Sort();
-            return new IdleSessionsResult(
-                Sessions,
-                eventsPerSession,
-                LogBytesPerSession: 0,
-                before.Rss / MB,
-                after.Rss / MB,
-                peak / MB,
-                before.GcCommitted / MB,
-                after.GcCommitted / MB,
-                before.Heap / MB,
-                after.Heap / MB,
-                loadSeconds,
-                times[times.Count / 2],
-                times[(int)(times.Count * 0.99)],
-                System.Runtime.GCSettings.IsServerGC);
+            deleted.EnsureSuccessStatusCode();
         }
-        finally
+
+        var before = Snapshot();
+        ResetPeak();
+        var times = new List<double>(Sessions);
+        var loading = Stopwatch.StartNew();
+        foreach (var id in ids.Skip(1))
         {
-            await app.StopAsync(CancellationToken.None);
-            await app.DisposeAsync();
+            var watch = Stopwatch.StartNew();
+            await GetAsync(http, $"/api/sessions/{id}", cancellationToken);
+            times.Add(watch.Elapsed.TotalMilliseconds);
         }
+
+        var loadSeconds = loading.Elapsed.TotalSeconds;
+        var after = Snapshot();
+        var peak = ReadStatus("VmHWM");
+
+        // Measured first, checked after: parsing the answers is a client's work, and its garbage not the server's.
+        foreach (var id in ids.Skip(1))
+        {
+            var detail = JsonSerializer.Deserialize(await GetAsync(http, $"/api/sessions/{id}", cancellationToken), AgentRuntimeJsonContext.Default.SessionDetail)!;
+            Check(detail.LastSeq == eventsPerSession && detail.Blocks.Count > 0, $"session {id} came back with {detail.LastSeq} events and {detail.Blocks.Count} blocks");
+        }
+
+        var list = JsonSerializer.Deserialize(await GetAsync(http, "/api/sessions", cancellationToken), AgentRuntimeJsonContext.Default.SessionList)!;
+        var idle = list.Sessions.Count(s => s.Runtime.IsLoaded && s.TurnState == TurnState.Idle && s.Runtime.Sandbox is null or { Status: SandboxStatus.Terminated });
+        Check(idle == Sessions, $"{idle} of the {list.Sessions.Count} sessions listed are loaded and idle");
+
+        times.Sort();
+        return new IdleSessionsResult(
+            Sessions,
+            eventsPerSession,
+            LogBytesPerSession: 0,
+            before.Rss / MB,
+            after.Rss / MB,
+            peak / MB,
+            before.GcCommitted / MB,
+            after.GcCommitted / MB,
+            before.Heap / MB,
+            after.Heap / MB,
+            loadSeconds,
+            times[times.Count / 2],
+            times[(int)(times.Count * 0.99)],
+            System.Runtime.GCSettings.IsServerGC);
     }
 
     private static async Task<byte[]> GetAsync(HttpClient http, string path, CancellationToken cancellationToken)

@@ -62,48 +62,31 @@ internal static class InterruptBenchmark
         await using var model = await ScriptedModelServer.StartAsync(cancellationToken);
         model.Respond(Answer);
         var marks = new InterruptLogMarks();
-        var app = RuntimeHost.CreateApp(["--urls", "http://127.0.0.1:0"], builder =>
+        await using var host = await BenchHost.StartAsync(dataDirectory, new Dictionary<string, string?>
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["AgentRuntime:DataDirectory"] = dataDirectory,
-                ["AgentRuntime:Auth:Mode"] = "none",
-                ["AgentRuntime:Claude:BaseUrl"] = model.BaseUrl,
-                ["AgentRuntime:Claude:ApiKey"] = "sk-ant-bench-key",
-                ["Logging:LogLevel:Default"] = "Warning",
-            });
-            // Standard output carries the tables; warnings (a hard stop, a killed CLI) go to standard error.
-            builder.Logging.ClearProviders();
-            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            ["AgentRuntime:Claude:BaseUrl"] = model.BaseUrl,
+            ["AgentRuntime:Claude:ApiKey"] = "sk-ant-bench-key",
+        }, cancellationToken, builder =>
+        {
             builder.Logging.AddProvider(marks);
             builder.Logging.AddFilter<InterruptLogMarks>(null, LogLevel.Information);
         });
-        await app.StartAsync(cancellationToken);
-        try
-        {
-            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            using var http = new HttpClient { BaseAddress = new Uri(address), Timeout = TurnTimeout };
-            var grace = app.Services.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value.InterruptGrace;
-            var session = await CreateSessionAsync(http, cancellationToken);
-            await using var events = await SessionEventStream.OpenAsync(http, session, cancellationToken);
-            var bench = new Bench(http, session, events, marks, grace);
+        using var http = new HttpClient { BaseAddress = host.Address, Timeout = TurnTimeout };
+        var grace = host.App.Services.GetRequiredService<IOptions<AgentRuntimeOptions>>().Value.InterruptGrace;
+        var session = await CreateSessionAsync(http, cancellationToken);
+        await using var events = await SessionEventStream.OpenAsync(http, session, cancellationToken);
+        var bench = new Bench(http, session, events, marks, grace);
 
-            Console.Error.WriteLine("Interrupt: the first turn starts the sandbox and Claude Code...");
-            var first = Stopwatch.GetTimestamp();
-            var firstTurn = await bench.SendAsync($"{NextMarker} Hello.", cancellationToken);
-            await bench.WaitForEndAsync(firstTurn.From, firstTurn.TurnId, cancellationToken);
-            var firstTurnMs = Stopwatch.GetElapsedTime(first).TotalMilliseconds;
+        Console.Error.WriteLine("Interrupt: the first turn starts the sandbox and Claude Code...");
+        var first = Stopwatch.GetTimestamp();
+        var firstTurn = await bench.SendAsync($"{NextMarker} Hello.", cancellationToken);
+        await bench.WaitForEndAsync(firstTurn.From, firstTurn.TurnId, cancellationToken);
+        var firstTurnMs = Stopwatch.GetElapsedTime(first).TotalMilliseconds;
 
-            var duringTool = await RunScenarioAsync(bench, "during a long tool (Bash `sleep 30`)", $"{SleepMarker} Wait a while.", WaitForToolAsync, cancellationToken);
-            var whileStreaming = await RunScenarioAsync(bench, $"while text streams ({StreamPieces} deltas, {StreamChunkDelay.TotalMilliseconds:0} ms apart)",
-                $"{StreamMarker} Tell me a long story.", WaitForDeltasAsync, cancellationToken);
-            return new InterruptResult(duringTool, whileStreaming, grace, CliVersion(), firstTurnMs);
-        }
-        finally
-        {
-            await app.StopAsync(CancellationToken.None).WaitAsync(StopTimeout, CancellationToken.None);
-            await app.DisposeAsync();
-        }
+        var duringTool = await RunScenarioAsync(bench, "during a long tool (Bash `sleep 30`)", $"{SleepMarker} Wait a while.", WaitForToolAsync, cancellationToken);
+        var whileStreaming = await RunScenarioAsync(bench, $"while text streams ({StreamPieces} deltas, {StreamChunkDelay.TotalMilliseconds:0} ms apart)",
+            $"{StreamMarker} Tell me a long story.", WaitForDeltasAsync, cancellationToken);
+        return new InterruptResult(duringTool, whileStreaming, grace, CliVersion(), firstTurnMs);
     }
 
     private static async Task<InterruptScenario> RunScenarioAsync(Bench bench, string name, string prompt, Func<Bench, int, CancellationToken, Task> untilRunning, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using AgentRuntime.Testing.Net;
 using System.Text.Json;
 using AgentRuntime.Cli.Tests.Support;
 using AgentRuntime.Client;

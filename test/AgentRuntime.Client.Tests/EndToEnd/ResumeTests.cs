@@ -1,3 +1,4 @@
+using AgentRuntime.Testing.Net;
 using AgentRuntime.Client.Tests.Support;
 using AgentRuntime.Events;
 using AgentRuntime.Testing;

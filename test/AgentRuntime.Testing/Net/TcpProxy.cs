@@ -1,16 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace AgentRuntime.Client.Tests.Support;
+namespace AgentRuntime.Testing.Net;
 
 /// <summary>
 /// A loopback TCP proxy in front of a server whose live connections a test can cut at any moment, the way a network
-/// drop would, while it keeps accepting new ones so the client can reconnect.
+/// drop would, while it keeps accepting new ones so the client can reconnect; and which can be pointed at a server
+/// restarted on another port, so the client's address stays the same.
 /// </summary>
-internal sealed class TcpProxy : IAsyncDisposable
+public sealed class TcpProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly IPEndPoint _target;
+    private IPEndPoint _target;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<(Socket Client, Socket Server)> _open = [];
     private readonly Task _accepting;
@@ -23,6 +24,9 @@ internal sealed class TcpProxy : IAsyncDisposable
         Address = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
         _accepting = AcceptAsync();
     }
+
+    /// <summary>Sends new connections to another server (one restarted on another port).</summary>
+    public void Retarget(Uri target) => Volatile.Write(ref _target, new IPEndPoint(IPAddress.Parse(target.Host), target.Port));
 
     /// <summary>Where clients connect.</summary>
     public Uri Address { get; }
@@ -75,7 +79,7 @@ internal sealed class TcpProxy : IAsyncDisposable
             var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                await server.ConnectAsync(_target, _stop.Token);
+                await server.ConnectAsync(Volatile.Read(ref _target), _stop.Token);
             }
             catch (SocketException)
             {
