@@ -62,7 +62,7 @@ internal interface ISessionGrain : IGrainWithStringKey
     [Alias("DeleteFile")]
     Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken);
 
-    /// <summary>Rejects a path that goes through a symbolic link in the running sandbox (a no-op without one).</summary>
+    /// <summary>Rejects a path that goes through a symbolic link in the running sandbox (a no-op without one; never loads the session).</summary>
     [Alias("CheckPath")]
     Task CheckPathAsync(string path, CancellationToken cancellationToken);
 

@@ -109,8 +109,18 @@ internal sealed class SessionGrain(LocalSessions sessions) : Grain, ISessionGrai
     public async Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken) =>
         await (await ActorAsync()).DeleteFileAsync(path, cancellationToken);
 
-    public async Task CheckPathAsync(string path, CancellationToken cancellationToken) =>
-        await (await ActorAsync()).CheckPathAsync(path, cancellationToken);
+    public async Task CheckPathAsync(string path, CancellationToken cancellationToken)
+    {
+        // Only a running sandbox has links to refuse; a session that is not loaded is not loaded for this.
+        if (sessions.TryGetLoaded(SessionId) is { } actor)
+        {
+            await actor.CheckPathAsync(path, cancellationToken);
+        }
+        else
+        {
+            DeactivateOnIdle();
+        }
+    }
 
     public async Task<string> DeleteAsync()
     {
@@ -148,5 +158,18 @@ internal sealed class SessionGrain(LocalSessions sessions) : Grain, ISessionGrai
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
-    private Task<SessionActor> ActorAsync() => sessions.GetAsync(SessionId);
+    private async Task<SessionActor> ActorAsync()
+    {
+        try
+        {
+            return await sessions.GetAsync(SessionId);
+        }
+        catch
+        {
+            // Nothing is loaded (no such session, or its load failed): the activation, kept alive only for a loaded
+            // session, must not outlive the call, or every unknown id a client tried would stay in memory.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
 }

@@ -214,10 +214,8 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
     {
         var normalized = WorkspacePaths.Normalize(path);
         await ThrowIfMissingAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        if (local.TryGetLoaded(sessionId) is not null)
-        {
-            await Grain(sessionId).CheckPathAsync(normalized, cancellationToken).ConfigureAwait(false);
-        }
+        // Wherever the session is loaded: a running sandbox's links are refused as writes and deletes would refuse them.
+        await Grain(sessionId).CheckPathAsync(normalized, cancellationToken).ConfigureAwait(false);
 
         return await services.Store.OpenWorkspaceFileAsync(sessionId, normalized, cancellationToken).ConfigureAwait(false);
     }

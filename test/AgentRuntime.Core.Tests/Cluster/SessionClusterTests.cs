@@ -11,6 +11,7 @@ using AgentRuntime.Sessions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Runtime;
 using Orleans.TestingHost;
 
 namespace AgentRuntime.Core.Tests.Cluster;
@@ -95,9 +96,17 @@ public sealed class SessionClusterTests : IAsyncLifetime
             Assert.Contains(detail.Blocks, b => b is Blocks.AssistantTextBlock { Content: var text } && text.EndsWith($"hello {i}", StringComparison.Ordinal));
         }
 
-        // Abuse: a session that does not exist is the same 404 from every silo, however it is asked for.
-        await Assert.ThrowsAsync<SessionNotFoundException>(() => Manager(silos[1]).SendMessageAsync(Guid.NewGuid().ToString(), "hi", ct));
+        // Abuse: a session that does not exist is the same 404 from every silo, however it is asked for, and the ids
+        // tried leave nothing active behind: only the three sessions stay.
+        for (var i = 0; i < 20; i++)
+        {
+            await Assert.ThrowsAsync<SessionNotFoundException>(() => Manager(silos[i % 3]).SendMessageAsync(Guid.NewGuid().ToString(), "hi", ct));
+            await Assert.ThrowsAsync<SessionNotFoundException>(() => Manager(silos[i % 3]).GetSessionAsync(Guid.NewGuid().ToString(), ct));
+        }
+
         await Assert.ThrowsAsync<SessionNotFoundException>(() => Manager(silos[2]).GetSessionAsync("not-a-session", ct));
+        var management = _cluster.Client.GetGrain<IManagementGrain>(0);
+        await WaitUntilAsync(async () => (await management.GetSimpleGrainStatistics()).Where(g => g.GrainType.Contains(nameof(SessionGrain), StringComparison.Ordinal)).Sum(g => g.ActivationCount) == 3, ct);
     }
 
     [Fact]
@@ -187,6 +196,16 @@ public sealed class SessionClusterTests : IAsyncLifetime
             {
                 await Task.Delay(250, ct);
             }
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for a condition");
+            await Task.Delay(100, ct);
         }
     }
 
