@@ -226,9 +226,23 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
         var normalized = WorkspacePaths.Normalize(path);
         ThrowIfNotSessionId(sessionId);
 
-        // The session's node reads the content from here piece by piece into a spooled copy of its own, then hands it to
-        // the actor (SessionGrain.UploadFileAsync).
-        var source = grains.CreateObjectReference<IFileUploadSource>(new StreamUploadSource(content));
+        // Content that a file event can carry (most writes) goes in the call itself; anything larger, the session's node
+        // reads from here piece by piece into a spooled copy of its own before it enters the actor
+        // (SessionGrain.UploadFileAsync), so memory stays flat whatever the file's size.
+        var head = new byte[FileEvents.InlineLimit + 1];
+        var headLength = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        if (headLength > services.Options.MaxFileBytes)
+        {
+            throw new ArgumentException($"The file is larger than AgentRuntime:MaxFileBytes ({services.Options.MaxFileBytes} bytes).", nameof(content));
+        }
+
+        if (headLength <= FileEvents.InlineLimit)
+        {
+            var inline = await Grain(sessionId).WriteFileAsync(normalized, head[..headLength], cancellationToken).ConfigureAwait(false);
+            return new WorkspaceFileWrite(normalized, headLength, inline);
+        }
+
+        var source = grains.CreateObjectReference<IFileUploadSource>(new StreamUploadSource(head, content));
         try
         {
             var upload = await Grain(sessionId).UploadFileAsync(normalized, source, cancellationToken).ConfigureAwait(false);
