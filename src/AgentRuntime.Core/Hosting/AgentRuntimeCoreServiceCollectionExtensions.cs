@@ -1,5 +1,4 @@
 using AgentRuntime.Architectures;
-using AgentRuntime.Cluster;
 using AgentRuntime.Persistence;
 using AgentRuntime.Profiles;
 using AgentRuntime.Sandboxes;
@@ -71,13 +70,9 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
         {
             Telemetry = sp.GetRequiredService<Diagnostics.RuntimeTelemetry>(),
         });
-        services.TryAddSingleton<Cluster.LocalSessions>();
-        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<SessionManager>(sp).WithObservedMetrics());
+        services.TryAddSingleton(sp => new SessionManager(sp.GetRequiredService<SessionServices>()).WithObservedMetrics());
         services.TryAddSingleton<IAgentSessionManager>(sp => sp.GetRequiredService<SessionManager>());
         services.AddHostedService<AgentRuntimeHostedService>();
-        // After the runtime's hosted service: hosted services stop in reverse order, so the silo stops first (its grains
-        // unload their sessions) while the store is still there. Every session, in one process or many, is a grain.
-        services.AddEmbeddedSessionSilo();
         return new AgentRuntimeBuilder(services);
     }
 

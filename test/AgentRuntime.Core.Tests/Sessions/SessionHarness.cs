@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using AgentRuntime.Architectures;
-using AgentRuntime.Cluster;
 using AgentRuntime.Events;
 using AgentRuntime.Hosting;
 using AgentRuntime.Persistence;
@@ -9,8 +8,6 @@ using AgentRuntime.Sandboxes.Local;
 using AgentRuntime.Sandboxes;
 using AgentRuntime.Sessions;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -26,7 +23,6 @@ internal sealed class SessionHarness : IAsyncDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("agent-runtime-core-tests-").FullName;
-    private readonly IHost _host;
 
     /// <param name="configure">Changes the options.</param>
     /// <param name="store">A store shared with another harness (a second server on the same data), else a new one.</param>
@@ -53,19 +49,12 @@ internal sealed class SessionHarness : IAsyncDisposable
         };
         configure?.Invoke(Options);
         var local = new LocalSandboxProvider(Microsoft.Extensions.Options.Options.Create(new LocalSandboxOptions()), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LocalSandboxProvider>.Instance);
-        var services = new SessionServices(
+        Manager = new SessionManager(new SessionServices(
             Store, sandboxes?.Invoke(local) ?? local, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = Architecture }, Time, Options, new SessionListFeed(),
             new TenantQuotas(limits ?? new TenantLimitOptions(), Store), new EventCommitter(Store), NullLoggerFactory.Instance,
             new ProfileSecrets(new ConfigurationBuilder()
                 .AddInMemoryCollection((secrets ?? new Dictionary<string, string>()).Select(s => KeyValuePair.Create($"{ProfileSecrets.SectionName}:{s.Key}", (string?)s.Value)))
-                .Build()));
-
-        // Sessions are grains, as in the server: a silo of its own in this process hosts them.
-        _host = new HostBuilder()
-            .ConfigureServices(s => s.AddSingleton(services).AddSingleton<LocalSessions>().AddSingleton<SessionManager>().AddEmbeddedSessionSilo())
-            .Build();
-        Task.Run(() => _host.StartAsync()).Wait(Timeout);
-        Manager = _host.Services.GetRequiredService<SessionManager>();
+                .Build())));
     }
 
     /// <summary>The runtime's data directory (a private temporary one), where local sandboxes live.</summary>
@@ -122,8 +111,6 @@ internal sealed class SessionHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Manager.DisposeAsync();
-        await _host.StopAsync(Timeout);
-        _host.Dispose();
         if (Directory.Exists(_dataDirectory))
         {
             Directory.Delete(_dataDirectory, recursive: true);
