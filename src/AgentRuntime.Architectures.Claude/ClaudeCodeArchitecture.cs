@@ -46,16 +46,8 @@ internal sealed partial class ClaudeCodeArchitecture(IOptions<ClaudeCodeOptions>
         return new ArchitectureAvailability(Name, true, null);
     }
 
-    public async Task<ArchitectureAvailability> ProbeAsync(CancellationToken cancellationToken)
-    {
-        if (GetAvailability() is { Available: false } unavailable)
-        {
-            return unavailable;
-        }
-
-        var (_, failure) = await AgentCliProbe.VersionAsync(options.Value.CliPath!, cancellationToken).ConfigureAwait(false);
-        return new ArchitectureAvailability(Name, failure is null, failure);
-    }
+    public Task<ArchitectureAvailability> ProbeAsync(CancellationToken cancellationToken) =>
+        AgentCliProbe.ProbeAsync(GetAvailability(), options.Value.CliPath, cancellationToken);
 
     public IReadOnlyList<string> GetTranscriptDirectories(ISandbox sandbox, SessionRecord session) =>
         [ClaudeProjectPaths.ProjectDirectory(sandbox.WorkspacePath)];

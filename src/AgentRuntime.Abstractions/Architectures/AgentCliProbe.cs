@@ -8,6 +8,22 @@ public static class AgentCliProbe
     /// <summary>How long the CLI may take to print its version.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// <paramref name="found"/> when it says the architecture cannot run; otherwise whether its CLI at
+    /// <paramref name="cliPath"/> runs (<see cref="IAgentArchitecture.ProbeAsync"/> for a CLI-based architecture).
+    /// </summary>
+    public static async Task<ArchitectureAvailability> ProbeAsync(ArchitectureAvailability found, string? cliPath, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(found);
+        if (!found.Available || cliPath is null)
+        {
+            return found;
+        }
+
+        var (_, failure) = await VersionAsync(cliPath, cancellationToken).ConfigureAwait(false);
+        return found with { Available = failure is null, Reason = failure };
+    }
+
     /// <summary>The version the CLI printed, or why it does not run.</summary>
     public static async Task<(string? Version, string? Failure)> VersionAsync(string cliPath, CancellationToken cancellationToken)
     {

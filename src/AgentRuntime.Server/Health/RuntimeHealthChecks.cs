@@ -94,27 +94,21 @@ internal static class RuntimeHealthChecks
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
+            // A read, then a write that is rolled back, each within 5 s; the first that fails says what the store cannot do.
+            var failure = "The store does not answer";
             try
             {
                 using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 bounded.CancelAfter(TimeSpan.FromSeconds(5));
                 await store.ListSessionSummariesAsync(null, null, 1, bounded.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                return HealthCheckResult.Unhealthy($"The store does not answer: {ex.Message}");
-            }
-
-            try
-            {
-                using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                failure = "The store answers but does not take writes";
                 bounded.CancelAfter(TimeSpan.FromSeconds(5));
                 await store.CheckWritableAsync(bounded.Token).ConfigureAwait(false);
                 return HealthCheckResult.Healthy($"{store.GetType().Name} answers and takes writes.");
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                return HealthCheckResult.Unhealthy($"The store answers but does not take writes: {ex.Message}");
+                return HealthCheckResult.Unhealthy($"{failure}: {ex.Message}");
             }
         }
     }
