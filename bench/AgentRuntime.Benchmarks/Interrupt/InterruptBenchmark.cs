@@ -46,7 +46,6 @@ internal static class InterruptBenchmark
     private const string NextMarker = "bench-next";
 
     private static readonly TimeSpan TurnTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
     private static readonly string LongText = string.Join(' ', Enumerable.Range(1, 360).Select(i => $"word{i}"));
 
     public static async Task<InterruptResult> RunAsync(string directory, CancellationToken cancellationToken)

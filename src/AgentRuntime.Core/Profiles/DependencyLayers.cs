@@ -344,12 +344,11 @@ internal sealed partial class DependencyLayers(
 }
 
 /// <summary>An installed layer of a profile's dependencies, as sandboxes mount it.</summary>
-/// <param name="Directory">Its directory, the same on the host and in sandboxes.</param>
 /// <param name="Hash">Its name (<see cref="DependencyLayerPlan.Hash"/>).</param>
 /// <param name="Built">How long installing it took, when it was installed just now; <see langword="null"/> when it was there.</param>
-/// <param name="SandboxLayer">How sandboxes mount it.</param>
+/// <param name="SandboxLayer">How sandboxes mount it: its directory (the same on the host and in sandboxes) and environment.</param>
 /// <param name="BundledMcpFolders">The installed bundled MCP servers' folders, by name.</param>
-internal sealed record DependencyLayer(string Directory, string Hash, TimeSpan? Built, SandboxLayer SandboxLayer, IReadOnlyDictionary<string, string> BundledMcpFolders)
+internal sealed record DependencyLayer(string Hash, TimeSpan? Built, SandboxLayer SandboxLayer, IReadOnlyDictionary<string, string> BundledMcpFolders)
 {
     public const string NpmFolder = "npm";
     public const string PipFolder = "python";
@@ -372,7 +371,7 @@ internal sealed record DependencyLayer(string Directory, string Hash, TimeSpan? 
         }
 
         var folders = plan.Servers.ToDictionary(s => s.Name, s => Path.Combine(directory, ServersFolder, s.Name), StringComparer.Ordinal);
-        return new DependencyLayer(directory, plan.Hash, built, new SandboxLayer { Directory = directory, Environment = environment, BinDirectories = bin }, folders);
+        return new DependencyLayer(plan.Hash, built, new SandboxLayer { Directory = directory, Environment = environment, BinDirectories = bin }, folders);
     }
 }
 
