@@ -96,10 +96,10 @@ internal sealed partial class DependencyLayers(
             throw new AgentException($"Installing the profile's dependencies ({plan.Describe()}) failed: {failure}", "dependency_install_failed", ex);
         }
 
-        var layer = DependencyLayer.Of(plan, directory, built: Stopwatch.GetElapsedTime(started));
-        await WriteMarkerAsync(plan, directory, layer.Built!.Value).ConfigureAwait(false);
-        LogInstalled(plan.Hash, layer.Built.Value.TotalSeconds);
-        return layer;
+        var took = Stopwatch.GetElapsedTime(started);
+        await WriteMarkerAsync(plan, directory, took).ConfigureAwait(false);
+        LogInstalled(plan.Hash, took.TotalSeconds);
+        return DependencyLayer.Of(plan, directory, built: took);
     }
 
     // The servers' projects, written by the runtime before any installer runs; paths were validated with the profile.
