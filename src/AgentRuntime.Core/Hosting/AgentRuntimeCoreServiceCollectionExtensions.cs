@@ -1,4 +1,5 @@
 using AgentRuntime.Architectures;
+using AgentRuntime.Cluster;
 using AgentRuntime.Persistence;
 using AgentRuntime.Profiles;
 using AgentRuntime.Sandboxes;
@@ -70,9 +71,13 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
         {
             Telemetry = sp.GetRequiredService<Diagnostics.RuntimeTelemetry>(),
         });
-        services.TryAddSingleton(sp => new SessionManager(sp.GetRequiredService<SessionServices>()).WithObservedMetrics());
+        services.TryAddSingleton<Cluster.LocalSessions>();
+        services.TryAddSingleton(sp => ActivatorUtilities.CreateInstance<SessionManager>(sp).WithObservedMetrics());
         services.TryAddSingleton<IAgentSessionManager>(sp => sp.GetRequiredService<SessionManager>());
         services.AddHostedService<AgentRuntimeHostedService>();
+        // After the runtime's hosted service: hosted services stop in reverse order, so the silo stops first (its grains
+        // unload their sessions) while the store is still there. Every session, in one process or many, is a grain.
+        services.AddEmbeddedSessionSilo();
         return new AgentRuntimeBuilder(services);
     }
 

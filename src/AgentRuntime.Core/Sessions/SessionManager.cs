@@ -1,6 +1,5 @@
-using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
 using AgentRuntime.Architectures;
+using AgentRuntime.Cluster;
 using AgentRuntime.Events;
 using AgentRuntime.Persistence;
 using AgentRuntime.Profiles;
@@ -9,23 +8,22 @@ using Microsoft.Extensions.Logging;
 namespace AgentRuntime.Sessions;
 
 /// <summary>
-/// Creates, loads, unloads and deletes session actors. A session is loaded on first use (from persistence when this
-/// server did not create it) and unloaded after <c>SessionIdleTimeout</c> without activity, sandbox or subscriber.
+/// The entry point of every client command. A command goes to the session's grain, which owns the session's actor on
+/// whichever node of the cluster it is active (one process: this one); a session is loaded on first use (from
+/// persistence when it is not in memory) and unloaded after <c>SessionIdleTimeout</c> without activity, sandbox or
+/// subscriber. Live events of a session loaded here are read from its actor's log directly, with no hop per event.
 /// </summary>
-internal sealed partial class SessionManager(SessionServices services) : IAgentSessionManager, IAsyncDisposable
+internal sealed partial class SessionManager(SessionServices services, LocalSessions local, IGrainFactory grains) : IAgentSessionManager, IAsyncDisposable
 {
     // What a denial may tell the agent; longer is more than a person types.
     private const int MaxApprovalMessageChars = 4000;
 
-    private readonly ConcurrentDictionary<string, Lazy<Task<SessionActor>>> _actors = new(StringComparer.Ordinal);
     private readonly ILogger _logger = services.LoggerFactory.CreateLogger<SessionManager>();
 
-    /// <summary>Has the runtime's meter observe the loaded sessions and their running sandboxes; returns this manager.</summary>
+    /// <summary>Has the runtime's meter observe the sessions loaded on this node and their running sandboxes; returns this manager.</summary>
     public SessionManager WithObservedMetrics()
     {
-        services.Telemetry.ObserveSessions(
-            () => _actors.Values.Count(lazy => lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully),
-            () => _actors.Values.Count(lazy => lazy.IsValueCreated && lazy.Value is { IsCompletedSuccessfully: true, Result.HasLiveSandbox: true }));
+        services.Telemetry.ObserveSessions(() => local.Loaded.Count(), () => local.Loaded.Count(actor => actor.HasLiveSandbox));
         return this;
     }
 
@@ -62,13 +60,13 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         };
         await using var slot = await services.Limits.ReserveSessionAsync(tenantId, cancellationToken).ConfigureAwait(false);
         await services.Store.CreateSessionAsync(record, cancellationToken).ConfigureAwait(false);
-        var actor = await GetActorAsync(record.SessionId, cancellationToken).ConfigureAwait(false);
+        var grain = Grain(record.SessionId);
         foreach (var (path, content) in files)
         {
-            await actor.WriteFileAsync(path, SpooledFile.FromBytes(System.Text.Encoding.UTF8.GetBytes(content)), cancellationToken).ConfigureAwait(false);
+            await grain.WriteFileAsync(path, System.Text.Encoding.UTF8.GetBytes(content), cancellationToken).ConfigureAwait(false);
         }
 
-        var item = actor.ToListItem();
+        var item = await grain.LoadAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Created, SessionId = record.SessionId, TenantId = tenantId, Session = item });
         LogSessionCreated(record.SessionId, record.Architecture);
         return item;
@@ -96,36 +94,13 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
 
     public async Task<SessionDetail> GetSessionAsync(string sessionId, CancellationToken cancellationToken)
     {
-        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        var detail = await Grain(sessionId).GetDetailAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         var files = await services.Store.ListWorkspaceFilesAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        var item = actor.ToListItem();
-        return actor.Log.Read(p => new SessionDetail
-        {
-            SessionId = item.SessionId,
-            TenantId = item.TenantId,
-            Architecture = item.Architecture,
-            AgentProfileRef = item.AgentProfileRef,
-            AgentProfileVersion = item.AgentProfileVersion,
-            Name = item.Name,
-            CreatedAt = item.CreatedAt,
-            LastActivity = item.LastActivity,
-            TurnState = item.TurnState,
-            Runtime = item.Runtime,
-            Blocks = p.Blocks,
-            Subagents = p.Subagents,
-            Metadata = p.Metadata,
-            PendingApprovals = [.. p.PendingApprovals],
-            Options = p.Options,
-            WorkspaceFiles = files,
-            LastSeq = p.LastSeq,
-        });
+        return detail.Value with { WorkspaceFiles = files };
     }
 
-    public async Task<string> InterruptAsync(string sessionId, CancellationToken cancellationToken)
-    {
-        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        return await actor.InterruptAsync().ConfigureAwait(false);
-    }
+    public Task<string> InterruptAsync(string sessionId, CancellationToken cancellationToken) =>
+        Grain(sessionId).InterruptAsync().WaitAsync(cancellationToken);
 
     public async Task<ApprovalResolvedEvent> AnswerApprovalAsync(string sessionId, string approvalId, ApprovalAnswer answer, string by, CancellationToken cancellationToken)
     {
@@ -140,8 +115,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             throw new ArgumentException("updatedInput must be a JSON object, and goes with an allow only.", nameof(answer));
         }
 
-        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        return await actor.AnswerApprovalAsync(approvalId, answer, by).ConfigureAwait(false);
+        return await Grain(sessionId).AnswerApprovalAsync(approvalId, answer, by).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<SessionOptions> UpdateOptionsAsync(string sessionId, SessionOptionsUpdate update, CancellationToken cancellationToken)
@@ -152,8 +126,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             throw new ArgumentException("model must be a model name of at most 200 characters.", nameof(update));
         }
 
-        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        return await actor.UpdateOptionsAsync(update).ConfigureAwait(false);
+        return await Grain(sessionId).UpdateOptionsAsync(update).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task<string> SendMessageAsync(string sessionId, string content, CancellationToken cancellationToken) =>
@@ -168,8 +141,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         }
 
         MessageImages.Validate(images, services.Options);
-        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        return await actor.SendMessageAsync(content, images).ConfigureAwait(false);
+        return await Grain(sessionId).SendMessageAsync(content, images).WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<SessionMetadata> SetBudgetAsync(string sessionId, Gateway.ModelBudget? budget, CancellationToken cancellationToken)
@@ -179,8 +151,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             throw new ArgumentException("A budget's maxTokens and maxCostUSD cannot be negative.", nameof(budget));
         }
 
-        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        return await actor.SetBudgetAsync(budget, cancellationToken).ConfigureAwait(false);
+        return await Grain(sessionId).SetBudgetAsync(budget, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<SessionListItem> SetProfileVersionAsync(string sessionId, int? version, CancellationToken cancellationToken)
@@ -190,32 +161,27 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
             throw new ArgumentException("A profile version is a number from 1, or 'latest'.", nameof(version));
         }
 
-        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        return await actor.SetProfileVersionAsync(version, cancellationToken).ConfigureAwait(false);
+        return await Grain(sessionId).SetProfileVersionAsync(version, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<string?> GetSessionTenantAsync(string sessionId, CancellationToken cancellationToken) =>
-        TryGetLoaded(sessionId)?.TenantId ?? (await services.Store.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false))?.TenantId;
+        local.TryGetLoaded(sessionId)?.TenantId ?? (await services.Store.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false))?.TenantId;
 
     public async Task<bool> SessionExistsAsync(string sessionId, CancellationToken cancellationToken) =>
-        TryGetLoaded(sessionId) is not null || await services.Store.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false) is not null;
+        local.TryGetLoaded(sessionId) is not null || await services.Store.GetSessionAsync(sessionId, cancellationToken).ConfigureAwait(false) is not null;
 
     public async Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken)
     {
-        SessionActor actor;
+        string tenantId;
         try
         {
-            actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+            tenantId = await Grain(sessionId).DeleteAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (SessionNotFoundException)
         {
             return false;
         }
 
-        var tenantId = actor.TenantId;
-        await actor.DeleteAsync().ConfigureAwait(false);
-        _actors.TryRemove(sessionId, out _);
-        await actor.DisposeAsync().ConfigureAwait(false);
         services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Deleted, SessionId = sessionId, TenantId = tenantId });
         LogSessionDeleted(sessionId);
         return true;
@@ -233,14 +199,8 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         return events;
     }
 
-    public async IAsyncEnumerable<SessionEvent> SubscribeAsync(string sessionId, long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        await foreach (var e in actor.Log.SubscribeAsync(afterSeq, cancellationToken).ConfigureAwait(false))
-        {
-            yield return e;
-        }
-    }
+    public IAsyncEnumerable<SessionEvent> SubscribeAsync(string sessionId, long afterSeq, CancellationToken cancellationToken) =>
+        new ClusterSubscription(Grain(sessionId), local, sessionId, afterSeq).ReadAsync(cancellationToken);
 
     public IAsyncEnumerable<SessionListChange> SubscribeSessionListAsync(CancellationToken cancellationToken) => services.ListFeed.SubscribeAsync(cancellationToken);
 
@@ -254,10 +214,8 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
     {
         var normalized = WorkspacePaths.Normalize(path);
         await ThrowIfMissingAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        if (TryGetLoaded(sessionId) is { } actor)
-        {
-            await actor.CheckPathAsync(normalized, cancellationToken).ConfigureAwait(false);
-        }
+        // Wherever the session is loaded: a running sandbox's links are refused as writes and deletes would refuse them.
+        await Grain(sessionId).CheckPathAsync(normalized, cancellationToken).ConfigureAwait(false);
 
         return await services.Store.OpenWorkspaceFileAsync(sessionId, normalized, cancellationToken).ConfigureAwait(false);
     }
@@ -266,22 +224,40 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
     {
         ArgumentNullException.ThrowIfNull(content);
         var normalized = WorkspacePaths.Normalize(path);
-        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
+        ThrowIfNotSessionId(sessionId);
 
-        // Copied to a private temporary file (hashing as it goes) before the actor is entered, so a slow upload holds
-        // neither the actor nor a store transaction, and memory stays flat whatever the file's size.
-        var limit = services.Options.MaxFileBytes;
-        await using var spooled = await SpooledFile.CopyAsync(content, limit, SpooledFile.DirectoryFor(services.Options), cancellationToken).ConfigureAwait(false)
-            ?? throw new ArgumentException($"The file is larger than AgentRuntime:MaxFileBytes ({limit} bytes).", nameof(content));
-        var change = await actor.WriteFileAsync(normalized, spooled, cancellationToken).ConfigureAwait(false);
-        return new WorkspaceFileWrite(normalized, spooled.Length, change);
+        // Content that a file event can carry (most writes) goes in the call itself; anything larger, the session's node
+        // reads from here piece by piece into a spooled copy of its own before it enters the actor
+        // (SessionGrain.UploadFileAsync), so memory stays flat whatever the file's size.
+        var head = new byte[FileEvents.InlineLimit + 1];
+        var headLength = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        if (headLength > services.Options.MaxFileBytes)
+        {
+            throw new ArgumentException($"The file is larger than AgentRuntime:MaxFileBytes ({services.Options.MaxFileBytes} bytes).", nameof(content));
+        }
+
+        if (headLength <= FileEvents.InlineLimit)
+        {
+            var inline = await Grain(sessionId).WriteFileAsync(normalized, head[..headLength], cancellationToken).ConfigureAwait(false);
+            return new WorkspaceFileWrite(normalized, headLength, inline);
+        }
+
+        var source = grains.CreateObjectReference<IFileUploadSource>(new StreamUploadSource(head, content));
+        try
+        {
+            var upload = await Grain(sessionId).UploadFileAsync(normalized, source, cancellationToken).ConfigureAwait(false);
+            return new WorkspaceFileWrite(normalized, upload.Size, upload.Change);
+        }
+        finally
+        {
+            grains.DeleteObjectReference<IFileUploadSource>(source);
+        }
     }
 
     public async Task<bool> DeleteFileAsync(string sessionId, string path, CancellationToken cancellationToken)
     {
         var normalized = WorkspacePaths.Normalize(path);
-        var actor = await GetActorAsync(sessionId, cancellationToken).ConfigureAwait(false);
-        return await actor.DeleteFileAsync(normalized, cancellationToken).ConfigureAwait(false);
+        return await Grain(sessionId).DeleteFileAsync(normalized, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<AgentProfile>> ListProfilesAsync(string? tenantId, CancellationToken cancellationToken) =>
@@ -300,31 +276,27 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         services.Architectures.Values.Select(a => a.GetAvailability() with { UnsupportedProfileFields = a.UnsupportedProfileFields })
             .OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
 
-    /// <summary>Unloads sessions idle for longer than the configured timeout. Called periodically.</summary>
+    /// <summary>
+    /// Unloads the sessions loaded on this node that have been idle for longer than the configured timeout, each through
+    /// its grain (which checks again, in order with its commands). Called periodically.
+    /// </summary>
     public async Task UnloadIdleSessionsAsync()
     {
         var now = services.Time.GetUtcNow();
-        foreach (var (sessionId, lazy) in _actors)
+        foreach (var actor in local.Loaded.ToList())
         {
-            if (lazy.Value is { IsCompletedSuccessfully: true, Result: var actor }
-                && !actor.HasSandboxOrTurn
+            if (!actor.HasSandboxOrTurn
                 && actor.Log.SubscriberCount == 0
                 && now - actor.LastActivity >= services.Options.SessionIdleTimeout
-                && _actors.TryRemove(new KeyValuePair<string, Lazy<Task<SessionActor>>>(sessionId, lazy)))
+                && await Grain(actor.SessionId).UnloadIfIdleAsync().ConfigureAwait(false))
             {
-                await actor.DisposeAsync().ConfigureAwait(false);
-                LogSessionUnloaded(sessionId);
+                LogSessionUnloaded(actor.SessionId);
             }
         }
     }
 
-    /// <summary>Unloads every session: stops turns and sandboxes and persists what is left. Called at shutdown.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        var actors = _actors.Values.Where(l => l.IsValueCreated && l.Value.IsCompletedSuccessfully).Select(l => l.Value.Result).ToList();
-        _actors.Clear();
-        await Task.WhenAll(actors.Select(a => a.DisposeAsync().AsTask())).ConfigureAwait(false);
-    }
+    /// <summary>Unloads every session of this node: stops turns and sandboxes and persists what is left. Called at shutdown.</summary>
+    public ValueTask DisposeAsync() => local.DisposeAsync();
 
     private async Task ThrowIfMissingAsync(string sessionId, CancellationToken cancellationToken)
     {
@@ -345,7 +317,7 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         var sorted = true;
         foreach (var summary in summaries)
         {
-            var item = TryGetLoaded(summary.SessionId) is { } actor ? actor.ToListItem() : SessionListItems.Unloaded(summary);
+            var item = local.TryGetLoaded(summary.SessionId) is { } actor ? actor.ToListItem() : SessionListItems.Unloaded(summary);
             sorted &= items.Count == 0 || items[^1].LastActivity >= item.LastActivity;
             items.Add(item);
         }
@@ -354,41 +326,19 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
         return sorted ? items : [.. items.OrderByDescending(s => s.LastActivity)];
     }
 
-    private SessionActor? TryGetLoaded(string sessionId) =>
-        _actors.TryGetValue(sessionId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
+    /// <summary>The session's grain; an id that is not a GUID names no session, and reaches no grain.</summary>
+    private ISessionGrain Grain(string sessionId)
+    {
+        ThrowIfNotSessionId(sessionId);
+        return grains.GetGrain<ISessionGrain>(sessionId);
+    }
 
-    private async Task<SessionActor> GetActorAsync(string sessionId, CancellationToken cancellationToken)
+    private static void ThrowIfNotSessionId(string sessionId)
     {
         if (!Guid.TryParse(sessionId, out _))
         {
             throw new SessionNotFoundException(sessionId);
         }
-
-        var lazy = _actors.GetOrAdd(sessionId, id => new Lazy<Task<SessionActor>>(() => LoadActorAsync(id)));
-        try
-        {
-            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // A failed load is not cached: the next request tries again.
-            _actors.TryRemove(new KeyValuePair<string, Lazy<Task<SessionActor>>>(sessionId, lazy));
-            throw;
-        }
-    }
-
-    private async Task<SessionActor> LoadActorAsync(string sessionId)
-    {
-        var record = await services.Store.GetSessionAsync(sessionId, CancellationToken.None).ConfigureAwait(false)
-            ?? throw new SessionNotFoundException(sessionId);
-        if (!services.Architectures.TryGetValue(record.Architecture, out var architecture))
-        {
-            throw new InvalidOperationException($"Session '{sessionId}' uses architecture '{record.Architecture}', which this server does not have.");
-        }
-
-        var actor = await SessionActor.LoadAsync(record, architecture, services, CancellationToken.None).ConfigureAwait(false);
-        LogSessionLoaded(sessionId, actor.Log.LastSeq);
-        return actor;
     }
 
     private IAgentArchitecture ResolveArchitecture(string? name)
@@ -409,9 +359,6 @@ internal sealed partial class SessionManager(SessionServices services) : IAgentS
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created session {SessionId} ({Architecture})")]
     private partial void LogSessionCreated(string sessionId, string architecture);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded session {SessionId} with {LastSeq} logged events")]
-    private partial void LogSessionLoaded(string sessionId, long lastSeq);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Unloaded idle session {SessionId}")]
     private partial void LogSessionUnloaded(string sessionId);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AgentRuntime.Architectures;
+using AgentRuntime.Cluster;
 using AgentRuntime.Events;
 using AgentRuntime.Hosting;
 using AgentRuntime.Persistence;
@@ -8,6 +9,8 @@ using AgentRuntime.Sandboxes.Local;
 using AgentRuntime.Sandboxes;
 using AgentRuntime.Sessions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -23,6 +26,7 @@ internal sealed class SessionHarness : IAsyncDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("agent-runtime-core-tests-").FullName;
+    private readonly IHost _host;
 
     /// <param name="configure">Changes the options.</param>
     /// <param name="store">A store shared with another harness (a second server on the same data), else a new one.</param>
@@ -49,12 +53,19 @@ internal sealed class SessionHarness : IAsyncDisposable
         };
         configure?.Invoke(Options);
         var local = new LocalSandboxProvider(Microsoft.Extensions.Options.Options.Create(new LocalSandboxOptions()), Microsoft.Extensions.Options.Options.Create(Options), NullLogger<LocalSandboxProvider>.Instance);
-        Manager = new SessionManager(new SessionServices(
+        var services = new SessionServices(
             Store, sandboxes?.Invoke(local) ?? local, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = Architecture }, Time, Options, new SessionListFeed(),
             new TenantQuotas(limits ?? new TenantLimitOptions(), Store), new EventCommitter(Store), NullLoggerFactory.Instance,
             new ProfileSecrets(new ConfigurationBuilder()
                 .AddInMemoryCollection((secrets ?? new Dictionary<string, string>()).Select(s => KeyValuePair.Create($"{ProfileSecrets.SectionName}:{s.Key}", (string?)s.Value)))
-                .Build())));
+                .Build()));
+
+        // Sessions are grains, as in the server: a silo of its own in this process hosts them.
+        _host = new HostBuilder()
+            .ConfigureServices(s => s.AddSingleton(services).AddSingleton<LocalSessions>().AddSingleton<SessionManager>().AddEmbeddedSessionSilo())
+            .Build();
+        Task.Run(() => _host.StartAsync()).Wait(Timeout);
+        Manager = _host.Services.GetRequiredService<SessionManager>();
     }
 
     /// <summary>The runtime's data directory (a private temporary one), where local sandboxes live.</summary>
@@ -111,6 +122,8 @@ internal sealed class SessionHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Manager.DisposeAsync();
+        await _host.StopAsync(Timeout);
+        _host.Dispose();
         if (Directory.Exists(_dataDirectory))
         {
             Directory.Delete(_dataDirectory, recursive: true);

@@ -1,0 +1,175 @@
+using System.Runtime.CompilerServices;
+using AgentRuntime.Blocks;
+using AgentRuntime.Events;
+using AgentRuntime.Gateway;
+using AgentRuntime.Sessions;
+using Orleans.Concurrency;
+using Orleans.Placement;
+
+namespace AgentRuntime.Cluster;
+
+/// <summary>
+/// The activation that owns a session. Every call is handed to the session's actor on this node, loading it first if
+/// needed; the actor's loop orders the commands, so the grain is reentrant: a slow command (a delete waiting for a turn
+/// to stop) does not hold up reads or the 409 for a second message. The grain stays active while the session is loaded
+/// (<see cref="KeepAliveAttribute"/>): the runtime's own idle sweep, which knows about turns, sandboxes and
+/// subscribers, decides when it goes. Its awaits stay on the grain's scheduler, as grain code must.
+/// </summary>
+/// <remarks>
+/// Placed on the node that first asks for it: the one whose client created or woke the session, whose subscribers
+/// then read its log with no hop. A load balancer that spreads clients spreads sessions with them. Never migrated while
+/// active: its sandbox and agent process cannot follow it.
+/// </remarks>
+[PreferLocalPlacement]
+[Immovable]
+[Reentrant]
+[KeepAlive]
+internal sealed class SessionGrain(LocalSessions sessions) : Grain, ISessionGrain
+{
+    private const int UploadChunkBytes = 64 * 1024;
+
+    private string SessionId => this.GetPrimaryKeyString();
+
+    public async Task<SessionListItem> LoadAsync() => (await ActorAsync()).ToListItem();
+
+    public async Task<Immutable<SessionDetail>> GetDetailAsync()
+    {
+        var actor = await ActorAsync();
+        var item = actor.ToListItem();
+        // Immutable: a caller on this node takes the projection as it is, without a copy of the whole conversation.
+        return new Immutable<SessionDetail>(actor.Log.Read(p => new SessionDetail
+        {
+            SessionId = item.SessionId,
+            TenantId = item.TenantId,
+            Architecture = item.Architecture,
+            AgentProfileRef = item.AgentProfileRef,
+            AgentProfileVersion = item.AgentProfileVersion,
+            Name = item.Name,
+            CreatedAt = item.CreatedAt,
+            LastActivity = item.LastActivity,
+            TurnState = item.TurnState,
+            Runtime = item.Runtime,
+            Blocks = p.Blocks,
+            Subagents = p.Subagents,
+            Metadata = p.Metadata,
+            PendingApprovals = [.. p.PendingApprovals],
+            Options = p.Options,
+            WorkspaceFiles = [],
+            LastSeq = p.LastSeq,
+        }));
+    }
+
+    public async IAsyncEnumerable<SessionEvent> SubscribeAsync(long afterSeq, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var actor = await ActorAsync();
+        await foreach (var e in actor.Log.SubscribeAsync(afterSeq, cancellationToken))
+        {
+            yield return e;
+        }
+    }
+
+    public async Task<string> SendMessageAsync(string content, IReadOnlyList<MessageImage> images) =>
+        await (await ActorAsync()).SendMessageAsync(content, images);
+
+    public async Task<string> InterruptAsync() => await (await ActorAsync()).InterruptAsync();
+
+    public async Task<ApprovalResolvedEvent> AnswerApprovalAsync(string approvalId, ApprovalAnswer answer, string by) =>
+        await (await ActorAsync()).AnswerApprovalAsync(approvalId, answer, by);
+
+    public async Task<SessionOptions> UpdateOptionsAsync(SessionOptionsUpdate update) =>
+        await (await ActorAsync()).UpdateOptionsAsync(update);
+
+    public async Task<SessionMetadata> SetBudgetAsync(ModelBudget? budget, CancellationToken cancellationToken) =>
+        await (await ActorAsync()).SetBudgetAsync(budget, cancellationToken);
+
+    public async Task<SessionListItem> SetProfileVersionAsync(int? version, CancellationToken cancellationToken) =>
+        await (await ActorAsync()).SetProfileVersionAsync(version, cancellationToken);
+
+    public async Task<FileEvent?> WriteFileAsync(string path, byte[] content, CancellationToken cancellationToken)
+    {
+        var actor = await ActorAsync();
+        await using var spooled = SpooledFile.FromBytes(content);
+        return await actor.WriteFileAsync(path, spooled, cancellationToken);
+    }
+
+    public async Task<FileUpload> UploadFileAsync(string path, IFileUploadSource source, CancellationToken cancellationToken)
+    {
+        var actor = await ActorAsync();
+        // Copied to a private temporary file on this node (hashing as it goes) before the actor is entered, so a slow
+        // upload holds neither the actor nor a store transaction, and memory stays flat whatever the file's size.
+        var options = sessions.Services.Options;
+        var limit = options.MaxFileBytes;
+        await using var reader = new UploadStream(source, UploadChunkBytes);
+        await using var spooled = await SpooledFile.CopyAsync(reader, limit, SpooledFile.DirectoryFor(options), cancellationToken)
+            ?? throw new ArgumentException($"The file is larger than AgentRuntime:MaxFileBytes ({limit} bytes).", "content");
+        var change = await actor.WriteFileAsync(path, spooled, cancellationToken);
+        return new FileUpload(spooled.Length, change);
+    }
+
+    public async Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken) =>
+        await (await ActorAsync()).DeleteFileAsync(path, cancellationToken);
+
+    public async Task CheckPathAsync(string path, CancellationToken cancellationToken)
+    {
+        // Only a running sandbox has links to refuse; a session that is not loaded is not loaded for this.
+        if (sessions.TryGetLoaded(SessionId) is { } actor)
+        {
+            await actor.CheckPathAsync(path, cancellationToken);
+        }
+        else
+        {
+            DeactivateOnIdle();
+        }
+    }
+
+    public async Task<string> DeleteAsync()
+    {
+        var actor = await ActorAsync();
+        await actor.DeleteAsync();
+        await sessions.RemoveAsync(actor);
+        DeactivateOnIdle();
+        return actor.TenantId;
+    }
+
+    public async Task<bool> UnloadIfIdleAsync()
+    {
+        if (sessions.TryGetLoaded(SessionId) is not { } actor)
+        {
+            DeactivateOnIdle();
+            return true;
+        }
+
+        var services = sessions.Services;
+        if (actor.HasSandboxOrTurn || actor.Log.SubscriberCount > 0 || services.Time.GetUtcNow() - actor.LastActivity < services.Options.SessionIdleTimeout)
+        {
+            return false;
+        }
+
+        await sessions.UnloadAsync(SessionId);
+        DeactivateOnIdle();
+        return true;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Whatever the reason (idle, this node shutting down, the cluster moving the session), the actor goes with the
+        // activation: a session is loaded only where its activation is.
+        await sessions.UnloadAsync(SessionId);
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    private async Task<SessionActor> ActorAsync()
+    {
+        try
+        {
+            return await sessions.GetAsync(SessionId);
+        }
+        catch
+        {
+            // Nothing is loaded (no such session, or its load failed): the activation, kept alive only for a loaded
+            // session, must not outlive the call, or every unknown id a client tried would stay in memory.
+            DeactivateOnIdle();
+            throw;
+        }
+    }
+}

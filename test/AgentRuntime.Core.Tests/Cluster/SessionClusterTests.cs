@@ -1,0 +1,221 @@
+using System.Collections.Concurrent;
+using AgentRuntime.Architectures;
+using AgentRuntime.Cluster;
+using AgentRuntime.Core.Tests.Sessions;
+using AgentRuntime.Events;
+using AgentRuntime.Hosting;
+using AgentRuntime.Persistence;
+using AgentRuntime.Profiles;
+using AgentRuntime.Sandboxes.Local;
+using AgentRuntime.Sessions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orleans.Runtime;
+using Orleans.TestingHost;
+
+namespace AgentRuntime.Core.Tests.Cluster;
+
+/// <summary>
+/// Three silos in this process sharing one store, each with the session core as a server has it: sessions live where
+/// they were created, commands and subscribers reach them from any silo, and a lost silo's sessions go on elsewhere.
+/// </summary>
+public sealed class SessionClusterTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = SessionHarness.Timeout;
+
+    private readonly InMemoryAgentStore _store = new();
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("agent-runtime-cluster-tests-").FullName;
+    private InProcessTestCluster _cluster = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(3);
+        builder.ConfigureSilo((silo, siloBuilder) =>
+        {
+            siloBuilder.ConfigureSessionGrains();
+            var services = siloBuilder.Services;
+            services.AddSingleton(_ =>
+            {
+                // Each silo a server of its own over the shared store: its own sandboxes (under its own folder), its
+                // own commit loop, its own architecture instance.
+                var options = new AgentRuntimeOptions { DataDirectory = Path.Combine(_dataDirectory, silo.SiloName) };
+                var sandboxes = new LocalSandboxProvider(
+                    Microsoft.Extensions.Options.Options.Create(new LocalSandboxOptions()), Microsoft.Extensions.Options.Options.Create(options), NullLogger<LocalSandboxProvider>.Instance);
+                return new SessionServices(
+                    _store, sandboxes, null, new Dictionary<string, IAgentArchitecture> { ["echo"] = new EchoArchitecture() }, TimeProvider.System, options,
+                    new SessionListFeed(), new TenantQuotas(new TenantLimitOptions(), _store), new EventCommitter(_store), NullLoggerFactory.Instance,
+                    new ProfileSecrets(new ConfigurationBuilder().Build()));
+            });
+            services.AddSingleton<LocalSessions>();
+            services.AddSingleton<SessionManager>();
+        });
+        builder.ConfigureClient(client => client.Services.AddSessionSerialization());
+        _cluster = builder.Build();
+        await _cluster.DeployAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        await _store.SaveProfileAsync(new AgentProfile { Id = "default", Name = "Default", Network = Sandboxes.SandboxNetworkPolicy.None }, CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var silo in _cluster.Silos)
+        {
+            await Manager(silo).DisposeAsync();
+        }
+
+        await _cluster.DisposeAsync();
+        Directory.Delete(_dataDirectory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Sessions_CreatedThroughEachSilo_LiveThereAndAnswerCommandsFromAnyOther()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var silos = _cluster.Silos.ToList();
+        var created = new List<(InProcessSiloHandle Owner, string SessionId)>();
+        foreach (var silo in silos)
+        {
+            created.Add((silo, (await CreateAsync(silo, ct)).SessionId));
+        }
+
+        foreach (var (owner, sessionId) in created)
+        {
+            Assert.All(silos, s => Assert.Equal(s == owner, Local(s).TryGetLoaded(sessionId) is not null));
+        }
+
+        // A message through the next silo runs on the owner, and no other silo loads the session to do it.
+        for (var i = 0; i < created.Count; i++)
+        {
+            var (owner, sessionId) = created[i];
+            var other = silos[(i + 1) % silos.Count];
+            var events = Collect(Manager(other), sessionId, 0, ct);
+            var turnId = await Manager(other).SendMessageAsync(sessionId, $"hello {i}", ct).WaitAsync(Timeout, ct);
+            await WaitUntilAsync(() => events.Any(e => e is TurnCompletedEvent c && c.TurnId == turnId), ct);
+            Assert.All(silos, s => Assert.Equal(s == owner, Local(s).TryGetLoaded(sessionId) is not null));
+            var detail = await Manager(silos[(i + 2) % silos.Count]).GetSessionAsync(sessionId, ct).WaitAsync(Timeout, ct);
+            Assert.Contains(detail.Blocks, b => b is Blocks.AssistantTextBlock { Content: var text } && text.EndsWith($"hello {i}", StringComparison.Ordinal));
+        }
+
+        // Abuse: a session that does not exist is the same 404 from every silo, however it is asked for, and the ids
+        // tried leave nothing active behind: only the three sessions stay.
+        for (var i = 0; i < 20; i++)
+        {
+            await Assert.ThrowsAsync<SessionNotFoundException>(() => Manager(silos[i % 3]).SendMessageAsync(Guid.NewGuid().ToString(), "hi", ct));
+            await Assert.ThrowsAsync<SessionNotFoundException>(() => Manager(silos[i % 3]).GetSessionAsync(Guid.NewGuid().ToString(), ct));
+        }
+
+        await Assert.ThrowsAsync<SessionNotFoundException>(() => Manager(silos[2]).GetSessionAsync("not-a-session", ct));
+        var management = _cluster.Client.GetGrain<IManagementGrain>(0);
+        await WaitUntilAsync(async () => (await management.GetSimpleGrainStatistics()).Where(g => g.GrainType.Contains(nameof(SessionGrain), StringComparison.Ordinal)).Sum(g => g.ActivationCount) == 3, ct);
+    }
+
+    [Fact]
+    public async Task Subscriber_OnAnotherSilo_SeesTheTurnReplayedThenLiveWithoutGapOrDuplicate()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (a, b, c) = (_cluster.Silos[0], _cluster.Silos[1], _cluster.Silos[2]);
+        var sessionId = (await CreateAsync(a, ct)).SessionId;
+        var first = Collect(Manager(a), sessionId, 0, ct);
+        var firstTurn = await Manager(a).SendMessageAsync(sessionId, "one", ct).WaitAsync(Timeout, ct);
+        await WaitUntilAsync(() => first.Any(e => e is TurnCompletedEvent t && t.TurnId == firstTurn), ct);
+        var seam = first.First(e => e is TurnCompletedEvent).Seq;
+
+        // B joins after the first turn from the middle of it, C from the start; the second turn is driven through C.
+        var fromSeam = Collect(Manager(b), sessionId, seam - 2, ct);
+        var fromStart = Collect(Manager(c), sessionId, 0, ct);
+        await WaitUntilAsync(() => fromStart.Count >= seam, ct);
+        var secondTurn = await Manager(c).SendMessageAsync(sessionId, "two", ct).WaitAsync(Timeout, ct);
+        await WaitUntilAsync(() => fromSeam.Any(e => e is TurnCompletedEvent t && t.TurnId == secondTurn) && fromStart.Any(e => e is TurnCompletedEvent t && t.TurnId == secondTurn), ct);
+
+        Assert.Null(Local(b).TryGetLoaded(sessionId));
+        var stored = (await _store.ReadEventsAsync(sessionId, 0, ct).ToListAsync(ct)).Select(e => e.Seq).ToList();
+        var lastOfTurn = stored.Max();
+        Assert.Equal(Enumerable.Range(1, (int)lastOfTurn).Select(i => (long)i), stored);
+        Assert.Equal(stored, fromStart.Select(e => e.Seq).TakeWhile(s => s <= lastOfTurn));
+        Assert.Equal(stored.Where(s => s > seam - 2), fromSeam.Select(e => e.Seq).TakeWhile(s => s <= lastOfTurn));
+        // The events crossed as themselves: the second answer is there on B, text and all.
+        Assert.Contains(fromSeam, e => e is BlockCompleteEvent { Block: Blocks.AssistantTextBlock { Content: var text } } && text.EndsWith("two", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Silo_LostMidTurn_SessionGoesOnElsewhereAndSubscribersMissNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (a, b, c) = (_cluster.Silos[0], _cluster.Silos[1], _cluster.Silos[2]);
+        var sessionId = (await CreateAsync(a, ct)).SessionId;
+        var watcher = Collect(Manager(c), sessionId, 0, ct);
+        var held = await Manager(b).SendMessageAsync(sessionId, "hold", ct).WaitAsync(Timeout, ct);
+        await WaitUntilAsync(() => watcher.Any(e => e is BlockDeltaEvent { Delta: "holding" }), ct);
+
+        // A dies without a goodbye to the cluster: the others learn of it from membership. (In one process its services
+        // are disposed with it, so its actor stops too; a real kill -9 leaves even less, and the store has the rest.)
+        await _cluster.KillSiloAsync(a, ct).WaitAsync(Timeout, ct);
+
+        // The next message, through B, finds the session on a survivor: the held turn ends as failed, a new one runs.
+        var next = await RetryAsync(() => Manager(b).SendMessageAsync(sessionId, "after", ct), ct);
+        await WaitUntilAsync(() => watcher.Any(e => e is TurnCompletedEvent t && t.TurnId == next), ct);
+        Assert.Contains(watcher, e => e is TurnFailedEvent f && f.TurnId == held);
+        Assert.True(Local(b).TryGetLoaded(sessionId) is not null || Local(c).TryGetLoaded(sessionId) is not null);
+
+        var stored = (await _store.ReadEventsAsync(sessionId, 0, ct).ToListAsync(ct)).Select(e => e.Seq).ToList();
+        Assert.Equal(Enumerable.Range(1, stored.Count).Select(i => (long)i), stored);
+        Assert.Equal(stored, watcher.Select(e => e.Seq).Take(stored.Count));
+    }
+
+    private static SessionManager Manager(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<SessionManager>();
+
+    private static LocalSessions Local(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<LocalSessions>();
+
+    private static Task<SessionListItem> CreateAsync(InProcessSiloHandle silo, CancellationToken ct) =>
+        Manager(silo).CreateSessionAsync(new CreateSessionRequest { AgentProfileRef = "default", Architecture = "echo" }, ct).WaitAsync(Timeout, ct);
+
+    private static ConcurrentQueue<SessionEvent> Collect(SessionManager manager, string sessionId, long afterSeq, CancellationToken ct)
+    {
+        var events = new ConcurrentQueue<SessionEvent>();
+        _ = Task.Run(async () =>
+        {
+            await foreach (var e in manager.SubscribeAsync(sessionId, afterSeq, ct))
+            {
+                events.Enqueue(e);
+            }
+        }, ct);
+        return events;
+    }
+
+    // Until the cluster has declared the dead silo dead, a call may still be routed to it and fail.
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> call, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (true)
+        {
+            try
+            {
+                return await call().WaitAsync(Timeout, ct);
+            }
+            catch (Exception ex) when (ClusterSubscription.IsNodeLost(ex) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250, ct);
+            }
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for a condition");
+            await Task.Delay(100, ct);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for a condition");
+            await Task.Delay(20, ct);
+        }
+    }
+}
