@@ -23,6 +23,7 @@ namespace AgentRuntime.Core.Tests.Cluster;
 public sealed class SessionClusterTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = SessionHarness.Timeout;
+    private const long MaxFileBytes = 2 * 1024 * 1024;
 
     private readonly InMemoryAgentStore _store = new();
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("agent-runtime-cluster-tests-").FullName;
@@ -39,7 +40,7 @@ public sealed class SessionClusterTests : IAsyncLifetime
             {
                 // Each silo a server of its own over the shared store: its own sandboxes (under its own folder), its
                 // own commit loop, its own architecture instance.
-                var options = new AgentRuntimeOptions { DataDirectory = Path.Combine(_dataDirectory, silo.SiloName) };
+                var options = new AgentRuntimeOptions { DataDirectory = Path.Combine(_dataDirectory, silo.SiloName), MaxFileBytes = MaxFileBytes };
                 var sandboxes = new LocalSandboxProvider(
                     Microsoft.Extensions.Options.Options.Create(new LocalSandboxOptions()), Microsoft.Extensions.Options.Options.Create(options), NullLogger<LocalSandboxProvider>.Instance);
                 return new SessionServices(
@@ -160,6 +161,77 @@ public sealed class SessionClusterTests : IAsyncLifetime
         var stored = (await _store.ReadEventsAsync(sessionId, 0, ct).ToListAsync(ct)).Select(e => e.Seq).ToList();
         Assert.Equal(Enumerable.Range(1, stored.Count).Select(i => (long)i), stored);
         Assert.Equal(stored, watcher.Select(e => e.Seq).Take(stored.Count));
+    }
+
+    [Fact]
+    public async Task Upload_ThroughAnotherSilo_ArrivesByteExactInPiecesAndAFailedOneLeavesNothingBehind()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (a, b) = (_cluster.Silos[0], _cluster.Silos[1]);
+        var sessionId = (await CreateAsync(a, ct)).SessionId;
+        var content = new byte[MaxFileBytes];
+        Random.Shared.NextBytes(content);
+
+        // Through B, to the session's node A: many pieces, written once complete.
+        var written = await Manager(b).WriteFileAsync(sessionId, "data/big.bin", new MemoryStream(content), ct).WaitAsync(Timeout, ct);
+        Assert.Equal(content.Length, written.Size);
+        await using (var stored = await _store.OpenWorkspaceFileAsync(sessionId, "data/big.bin", ct))
+        {
+            using var copy = new MemoryStream();
+            await stored!.CopyToAsync(copy, ct);
+            Assert.Equal(content, copy.ToArray());
+        }
+
+        // One byte over the limit, and a client that goes away mid-upload: refused, nothing stored, no spooled copy left
+        // on the session's node.
+        var tooLarge = new byte[MaxFileBytes + 1];
+        await Assert.ThrowsAsync<ArgumentException>(() => Manager(b).WriteFileAsync(sessionId, "data/too-large.bin", new MemoryStream(tooLarge), ct));
+        await Assert.ThrowsAsync<IOException>(() => Manager(b).WriteFileAsync(sessionId, "data/cut.bin", new BrokenStream(content, 1024 * 1024), ct));
+
+        var files = await _store.ListWorkspaceFilesAsync(sessionId, ct);
+        Assert.Equal(["data/big.bin"], files.Select(f => f.Path).Where(p => p.StartsWith("data/", StringComparison.Ordinal)));
+        var spool = SpooledFile.DirectoryFor(a.ServiceProvider.GetRequiredService<SessionServices>().Options);
+        await WaitUntilAsync(() => !Directory.Exists(spool) || Directory.GetFiles(spool).Length == 0, ct);
+        Assert.Null(Local(b).TryGetLoaded(sessionId));
+    }
+
+    /// <summary>A request body whose client disconnects after <paramref name="failAfter"/> bytes.</summary>
+    private sealed class BrokenStream(byte[] content, int failAfter) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position >= failAfter)
+            {
+                throw new IOException("The client disconnected.");
+            }
+
+            var n = Math.Min(count, Math.Min(failAfter, content.Length) - _position);
+            content.AsSpan(_position, n).CopyTo(buffer.AsSpan(offset));
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static SessionManager Manager(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<SessionManager>();
