@@ -64,6 +64,9 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
         };
         await using var slot = await services.Limits.ReserveSessionAsync(tenantId, cancellationToken).ConfigureAwait(false);
         await services.Store.CreateSessionAsync(record, cancellationToken).ConfigureAwait(false);
+        // Told before the session is loaded, so that the list's subscribers see it created before any of its updates
+        // (loading it and writing its files already change its state).
+        services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Created, SessionId = record.SessionId, TenantId = tenantId, Session = SessionListItems.Unloaded(record) });
         var grain = Grain(record.SessionId);
         foreach (var (path, content) in files)
         {
@@ -71,7 +74,6 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
         }
 
         var item = await grain.LoadAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Created, SessionId = record.SessionId, TenantId = tenantId, Session = item });
         LogSessionCreated(record.SessionId, record.Architecture);
         return item;
     }

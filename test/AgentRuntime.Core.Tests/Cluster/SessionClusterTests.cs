@@ -164,6 +164,35 @@ public sealed class SessionClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SessionListFeed_OnEverySilo_TellsOfSessionsCreatedUpdatedAndDeletedOnAnyOther()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (a, b, c) = (_cluster.Silos[0], _cluster.Silos[1], _cluster.Silos[2]);
+        var onB = CollectList(Manager(b), ct);
+        var onC = CollectList(Manager(c), ct);
+        await WaitUntilAsync(() => Feed(b).SubscriberCount == 1 && Feed(c).SubscriberCount == 1, ct);
+
+        var sessionId = (await CreateAsync(a, ct)).SessionId;
+        var turn = await Manager(a).SendMessageAsync(sessionId, "hello", ct).WaitAsync(Timeout, ct);
+        await WaitUntilAsync(() => onC.Any(x => x.SessionId == sessionId && x.Kind == SessionListChangeKind.Updated && x.Session?.TurnState == TurnState.Idle && x.Session.LastActivity > x.Session.CreatedAt), ct);
+        Assert.True(await Manager(c).DeleteSessionAsync(sessionId, ct));
+
+        foreach (var feed in new[] { onB, onC })
+        {
+            await WaitUntilAsync(() => feed.Any(x => x.SessionId == sessionId && x.Kind == SessionListChangeKind.Deleted), ct);
+            var kinds = feed.Where(x => x.SessionId == sessionId).Select(x => x.Kind).ToList();
+            Assert.Equal(SessionListChangeKind.Created, kinds[0]);
+            Assert.Contains(SessionListChangeKind.Updated, kinds);
+            Assert.Equal(SessionListChangeKind.Deleted, kinds[^1]);
+            // Each change once: the node that made it is not sent its own change back.
+            Assert.Single(kinds, k => k == SessionListChangeKind.Created);
+            Assert.Single(kinds, k => k == SessionListChangeKind.Deleted);
+        }
+
+        Assert.NotNull(turn);
+    }
+
+    [Fact]
     public async Task Upload_ThroughAnotherSilo_ArrivesByteExactInPiecesAndAFailedOneLeavesNothingBehind()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -236,6 +265,8 @@ public sealed class SessionClusterTests : IAsyncLifetime
 
     private static SessionManager Manager(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<SessionManager>();
 
+    private static SessionListFeed Feed(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<SessionServices>().ListFeed;
+
     private static LocalSessions Local(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<LocalSessions>();
 
     private static Task<SessionListItem> CreateAsync(InProcessSiloHandle silo, CancellationToken ct) =>
@@ -252,6 +283,19 @@ public sealed class SessionClusterTests : IAsyncLifetime
             }
         }, ct);
         return events;
+    }
+
+    private static ConcurrentQueue<SessionListChange> CollectList(SessionManager manager, CancellationToken ct)
+    {
+        var changes = new ConcurrentQueue<SessionListChange>();
+        _ = Task.Run(async () =>
+        {
+            await foreach (var change in manager.SubscribeSessionListAsync(ct))
+            {
+                changes.Enqueue(change);
+            }
+        }, ct);
+        return changes;
     }
 
     // Until the cluster has declared the dead silo dead, a call may still be routed to it and fail.
