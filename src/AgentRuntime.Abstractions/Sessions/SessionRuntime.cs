@@ -8,6 +8,12 @@ public sealed record SessionRuntime
     /// <summary>Whether the session is loaded in this server's memory.</summary>
     public bool IsLoaded { get; init; }
 
+    /// <summary>
+    /// The cluster node the session is loaded on (its silo's endpoint, <c>address:port</c>), or <see langword="null"/>
+    /// when it is not loaded. In a cluster, where its turns run and its sandbox lives.
+    /// </summary>
+    public string? Node { get; init; }
+
     /// <summary>The session's sandbox, or <see langword="null"/> when none is running.</summary>
     public SandboxInfo? Sandbox { get; init; }
 }

@@ -9,8 +9,11 @@ namespace AgentRuntime.Cluster;
 /// cluster's one-activation guarantee makes the actor the one writer of its session; everything else only looks up an
 /// actor already loaded (to subscribe to its log without a hop through the grain, or to show its live state in lists).
 /// </summary>
-internal sealed partial class LocalSessions(SessionServices services) : IAsyncDisposable
+internal sealed partial class LocalSessions(SessionServices services, ILocalSiloDetails? silo = null) : IAsyncDisposable
 {
+    // What a loaded session's runtime names as its node: this silo's endpoint.
+    private readonly string? _node = silo?.SiloAddress.Endpoint.ToString();
+
     private readonly ConcurrentDictionary<string, Lazy<Task<SessionActor>>> _actors = new(StringComparer.Ordinal);
     private readonly ILogger _logger = services.LoggerFactory.CreateLogger<LocalSessions>();
 
@@ -92,7 +95,7 @@ internal sealed partial class LocalSessions(SessionServices services) : IAsyncDi
             throw new InvalidOperationException($"Session '{sessionId}' uses architecture '{record.Architecture}', which this server does not have.");
         }
 
-        var actor = await SessionActor.LoadAsync(record, architecture, services, CancellationToken.None).ConfigureAwait(false);
+        var actor = await SessionActor.LoadAsync(record, architecture, services, CancellationToken.None, _node).ConfigureAwait(false);
         LogSessionLoaded(sessionId, actor.Log.LastSeq);
         return actor;
     }

@@ -91,9 +91,10 @@ internal sealed partial class SessionActor : IAsyncDisposable
     public bool HasSandboxOrTurn => _turnState != TurnState.Idle || _runtime.Sandbox is { Status: not SandboxStatus.Terminated };
 
     /// <summary>Loads a session's log and starts its actor.</summary>
-    public static async Task<SessionActor> LoadAsync(SessionRecord record, IAgentArchitecture architecture, SessionServices services, CancellationToken cancellationToken)
+    public static async Task<SessionActor> LoadAsync(SessionRecord record, IAgentArchitecture architecture, SessionServices services, CancellationToken cancellationToken, string? node = null)
     {
         var actor = new SessionActor(record, architecture, services);
+        actor._runtime = actor._runtime with { Node = node };
         await actor.Log.LoadAsync(cancellationToken).ConfigureAwait(false);
         if (actor.Log.LastSeq == 0)
         {
@@ -222,7 +223,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         _sandbox.ReleaseSlotIfClosed();
         if (emitStatus)
         {
-            _runtime = _runtime with { IsLoaded = false };
+            _runtime = _runtime with { IsLoaded = false, Node = null };
             await Log.AppendAsync(new StatusEvent { Runtime = _runtime }, CancellationToken.None).ConfigureAwait(false);
         }
 

@@ -95,6 +95,8 @@ public sealed class SessionClusterTests : IAsyncLifetime
             Assert.All(silos, s => Assert.Equal(s == owner, Local(s).TryGetLoaded(sessionId) is not null));
             var detail = await Manager(silos[(i + 2) % silos.Count]).GetSessionAsync(sessionId, ct).WaitAsync(Timeout, ct);
             Assert.Contains(detail.Blocks, b => b is Blocks.AssistantTextBlock { Content: var text } && text.EndsWith($"hello {i}", StringComparison.Ordinal));
+            // Every node names the owner as the session's node.
+            Assert.Equal(owner.SiloAddress.Endpoint.ToString(), detail.Runtime.Node);
         }
 
         // Abuse: a session that does not exist is the same 404 from every silo, however it is asked for, and the ids

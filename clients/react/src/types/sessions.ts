@@ -26,6 +26,8 @@ export interface SandboxInfo {
 /** Whether a session is in the server's memory and what its sandbox is doing. */
 export interface SessionRuntime {
   isLoaded: boolean;
+  /** The cluster node it is loaded on (`address:port`); absent when it is not loaded. */
+  node?: string | null;
   /** Null or absent when no sandbox is running. */
   sandbox?: SandboxInfo | null;
 }
