@@ -18,9 +18,12 @@
 // its bubblewrap sandbox and a scripted model, during a long tool and while text streams (about 25 s).
 // --dependency-layers measures only what a profile's npm and pip dependencies cost a new session's first turn: installed
 // from a local package mirror through the egress proxy by the first session, cached for the next (about 40 s).
+// --cluster measures only three real servers as one cluster on PostgreSQL: event latency to a subscriber on the session's
+// own node and on another, sessions per node, and how soon a killed node's sessions are usable again (about 60 s).
 using System.Globalization;
 using System.Runtime.InteropServices;
 using AgentRuntime.Benchmarks;
+using AgentRuntime.Benchmarks.Cluster;
 using AgentRuntime.Benchmarks.DependencyLayers;
 using AgentRuntime.Benchmarks.FanOut;
 using AgentRuntime.Benchmarks.IdleSessions;
@@ -53,6 +56,7 @@ var transcriptParseOnly = args.Contains("--transcript-parse");
 var idleSessionsOnly = args.Contains("--idle-sessions");
 var interruptOnly = args.Contains("--interrupt");
 var dependencyLayersOnly = args.Contains("--dependency-layers");
+var clusterOnly = args.Contains("--cluster");
 
 Console.WriteLine($"# Agent runtime benchmark");
 Console.WriteLine();
@@ -69,6 +73,7 @@ TranscriptParseResult transcriptParse;
 IdleSessionsResult idleSessions;
 InterruptResult interrupt;
 DependencyLayerResult dependencyLayers;
+ClusterResult cluster;
 var directory = Directory.CreateTempSubdirectory("agent-runtime-bench-").FullName;
 try
 {
@@ -87,6 +92,12 @@ try
     if (dependencyLayersOnly)
     {
         PrintDependencyLayers(await DependencyLayerBenchmark.RunAsync(directory, cancellationToken));
+        return 0;
+    }
+
+    if (clusterOnly)
+    {
+        PrintCluster(await ClusterBenchmark.RunAsync(cancellationToken));
         return 0;
     }
 
@@ -170,6 +181,7 @@ try
     sessionList = await RunSessionListAsync(directory, cancellationToken);
     interrupt = await InterruptBenchmark.RunAsync(directory, cancellationToken);
     dependencyLayers = await DependencyLayerBenchmark.RunAsync(directory, cancellationToken);
+    cluster = await ClusterBenchmark.RunAsync(cancellationToken);
     idleSessions = await IdleSessionsBenchmark.RunAsync(directory, cancellationToken);
 }
 catch (OperationCanceledException) when (deadline.IsCancellationRequested)
@@ -226,6 +238,7 @@ PrintTranscriptParse(transcriptParse);
 PrintIdleSessions(idleSessions);
 PrintInterrupt(interrupt);
 PrintDependencyLayers(dependencyLayers);
+PrintCluster(cluster);
 return 0;
 
 static async Task<(string, TranscriptSyncCost[])> RunTranscriptSyncAsync(string directory, CancellationToken cancellationToken)
@@ -392,6 +405,28 @@ static void PrintDependencyLayers(DependencyLayerResult r)
     Console.WriteLine($"| the same, later sessions (layer cached) | {r.WarmMs:0} ms | 0 |");
     Console.WriteLine();
     Console.WriteLine($"The real host (SQLite, bubblewrap, Claude Code) and a local package mirror reached through the egress proxy; the mirror served {r.Downloads} archives in all (one per package).");
+}
+
+static void PrintCluster(ClusterResult r)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## Cluster: {r.Nodes} server processes on one PostgreSQL (loopback), {r.Sessions} sessions created round-robin, Claude Code in bubblewrap");
+    Console.WriteLine();
+    Console.WriteLine("| text delta, owner's append → SSE client | p50 | p99 | deltas |");
+    Console.WriteLine("| --- | ---: | ---: | ---: |");
+    Console.WriteLine($"| subscriber on the session's node | {r.SameNode.P50:0.0} ms | {r.SameNode.P99:0.0} ms | {r.DeltasPerSide} |");
+    Console.WriteLine($"| subscriber on another node (through the session's grain) | {r.CrossNode.P50:0.0} ms | {r.CrossNode.P99:0.0} ms | {r.DeltasPerSide} |");
+    Console.WriteLine();
+    Console.WriteLine("| node killed (SIGKILL) with its sessions | |");
+    Console.WriteLine("| --- | ---: |");
+    Console.WriteLine($"| sessions per node before | {string.Join(" / ", r.SessionsPerNode)} |");
+    Console.WriteLine($"| sessions on the killed node | {r.LostSessions} |");
+    Console.WriteLine($"| first / last of them to take a message through a survivor | {r.FirstAcceptedMs / 1000:0.0} s / {r.AllAcceptedMs / 1000:0.0} s |");
+    Console.WriteLine($"| first / last of them to complete that turn (new sandbox, conversation restored) | {r.FirstCompletedMs / 1000:0.0} s / {r.AllCompletedMs / 1000:0.0} s |");
+    Console.WriteLine($"| sessions per surviving node after | {string.Join(" / ", r.SessionsPerSurvivor)} |");
+    Console.WriteLine();
+    Console.WriteLine("Failure detection tuned as in the tests (" + string.Join(", ", r.Failover.Select(f => $"{f.Key.Replace("AgentRuntime:Cluster:", "", StringComparison.Ordinal)}={f.Value}")) +
+        "); with the production defaults a dead node is declared dead after about three missed 5 s probes, which adds to the times above (docs/scaling.md).");
 }
 
 static void PrintInterrupt(InterruptResult r)
