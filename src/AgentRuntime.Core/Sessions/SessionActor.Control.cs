@@ -91,6 +91,7 @@ internal sealed partial class SessionActor
     /// </summary>
     public Task<SessionOptions> UpdateOptionsAsync(SessionOptionsUpdate update) => InvokeAsync(async () =>
     {
+        ThrowIfFenced();
         var current = Log.Read(p => p.Options);
         var options = current with
         {
