@@ -62,6 +62,7 @@ public interface IAgentStore
     /// </summary>
     /// <exception cref="KeyNotFoundException">No such session.</exception>
     /// <exception cref="EventLogConflictException">The log does not end at <paramref name="expectedLastSeq"/>; nothing was appended.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="expectedLastSeq"/> is negative.</exception>
     Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, long expectedLastSeq, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken);
 
     /// <summary>
