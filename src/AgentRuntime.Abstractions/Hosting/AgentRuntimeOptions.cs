@@ -72,6 +72,9 @@ public sealed class AgentRuntimeOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan InterruptGrace { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How sessions are spread over nodes (<c>AgentRuntime:Cluster</c>).</summary>
+    public ClusterOptions Cluster { get; set; } = new();
+
     /// <summary>The data directory as an absolute path.</summary>
     public string GetFullDataDirectory() => Path.GetFullPath(DataDirectory);
 }

@@ -52,12 +52,22 @@ internal interface ISessionGrain : IGrainWithStringKey
     Task<FileEvent?> WriteFileAsync(string path, byte[] content, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Writes a workspace file by reading <paramref name="source"/> (on the caller's node) to its end into a spooled copy
-    /// on the session's node, then handing that to the actor; fails with <see cref="ArgumentException"/> past
-    /// <c>AgentRuntime:MaxFileBytes</c>.
+    /// Takes the next piece of upload <paramref name="uploadId"/> (a file too large for one call, sent in order by the
+    /// node that receives it) into a spooled copy on this node; the first piece starts the upload. Fails with
+    /// <see cref="ArgumentException"/> once the content passes <c>AgentRuntime:MaxFileBytes</c>, dropping the upload.
     /// </summary>
-    [Alias("Upload")]
-    Task<FileUpload> UploadFileAsync(string path, IFileUploadSource source, CancellationToken cancellationToken);
+    /// <exception cref="SessionNotFoundException">No such session.</exception>
+    [Alias("UploadPiece")]
+    Task AppendUploadAsync(Guid uploadId, Immutable<byte[]> piece);
+
+    /// <summary>Writes upload <paramref name="uploadId"/>'s content to <paramref name="path"/> through the actor.</summary>
+    /// <exception cref="InvalidOperationException">No such upload here (it was dropped, or its pieces went to a lost node).</exception>
+    [Alias("UploadCommit")]
+    Task<FileUpload> CommitUploadAsync(Guid uploadId, string path, CancellationToken cancellationToken);
+
+    /// <summary>Drops upload <paramref name="uploadId"/> and its spooled copy (a no-op when there is none).</summary>
+    [Alias("UploadAbort")]
+    Task AbortUploadAsync(Guid uploadId);
 
     [Alias("DeleteFile")]
     Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken);
@@ -76,15 +86,6 @@ internal interface ISessionGrain : IGrainWithStringKey
     /// </summary>
     [Alias("UnloadIfIdle")]
     Task<bool> UnloadIfIdleAsync();
-}
-
-/// <summary>A file's content, read in pieces by the session's node from the node that received it.</summary>
-[Alias("AgentRuntime.FileUploadSource")]
-internal interface IFileUploadSource : IGrainObserver
-{
-    /// <summary>The next piece of at most <paramref name="maxBytes"/> bytes; empty at the end.</summary>
-    [Alias("Read")]
-    Task<byte[]> ReadAsync(int maxBytes, CancellationToken cancellationToken);
 }
 
 /// <summary>What an upload wrote: its size and the file event (null when the content was already there).</summary>

@@ -30,6 +30,8 @@ internal static class SessionClusterHosting
     public static ISiloBuilder ConfigureSessionGrains(this ISiloBuilder silo)
     {
         silo.Services.AddSessionSerialization();
+        silo.Services.AddSingleton<SessionListRelay>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionListRelay>());
         return silo;
     }
 

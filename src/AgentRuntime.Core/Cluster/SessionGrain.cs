@@ -26,7 +26,12 @@ namespace AgentRuntime.Cluster;
 [KeepAlive]
 internal sealed class SessionGrain(LocalSessions sessions) : Grain, ISessionGrain
 {
-    private const int UploadChunkBytes = 64 * 1024;
+    // An upload whose sender went quiet this long (its node lost, its client gone without an abort) is dropped when the
+    // next one starts, so abandoned spooled copies do not pile up while the session stays loaded.
+    private static readonly TimeSpan AbandonedUploadAge = TimeSpan.FromMinutes(5);
+
+    // Grain calls run one at a time between awaits (reentrant or not), so a plain dictionary is safe here.
+    private readonly Dictionary<Guid, PendingUpload> _uploads = [];
 
     private string SessionId => this.GetPrimaryKeyString();
 
@@ -92,18 +97,47 @@ internal sealed class SessionGrain(LocalSessions sessions) : Grain, ISessionGrai
         return await actor.WriteFileAsync(path, spooled, cancellationToken);
     }
 
-    public async Task<FileUpload> UploadFileAsync(string path, IFileUploadSource source, CancellationToken cancellationToken)
+    public async Task AppendUploadAsync(Guid uploadId, Immutable<byte[]> piece)
     {
-        var actor = await ActorAsync();
-        // Copied to a private temporary file on this node (hashing as it goes) before the actor is entered, so a slow
-        // upload holds neither the actor nor a store transaction, and memory stays flat whatever the file's size.
-        var options = sessions.Services.Options;
-        var limit = options.MaxFileBytes;
-        await using var reader = new UploadStream(source, UploadChunkBytes);
-        await using var spooled = await SpooledFile.CopyAsync(reader, limit, SpooledFile.DirectoryFor(options), cancellationToken)
-            ?? throw new ArgumentException($"The file is larger than AgentRuntime:MaxFileBytes ({limit} bytes).", "content");
-        var change = await actor.WriteFileAsync(path, spooled, cancellationToken);
+        _ = await ActorAsync();
+        var now = sessions.Services.Time.GetUtcNow();
+        if (!_uploads.TryGetValue(uploadId, out var upload))
+        {
+            await DropAbandonedUploadsAsync(now);
+            var options = sessions.Services.Options;
+            upload = new PendingUpload(new SpooledFile.Writer(options.MaxFileBytes, SpooledFile.DirectoryFor(options)));
+            _uploads.Add(uploadId, upload);
+        }
+
+        upload.LastPiece = now;
+        if (!await upload.Content.AppendAsync(piece.Value, CancellationToken.None))
+        {
+            await AbortUploadAsync(uploadId);
+            throw new ArgumentException($"The file is larger than AgentRuntime:MaxFileBytes ({sessions.Services.Options.MaxFileBytes} bytes).", "content");
+        }
+    }
+
+    public async Task<FileUpload> CommitUploadAsync(Guid uploadId, string path, CancellationToken cancellationToken)
+    {
+        if (!_uploads.Remove(uploadId, out var upload))
+        {
+            throw new InvalidOperationException($"Upload {uploadId} is not open on this session's node; send the file again.");
+        }
+
+        // The copy is complete before the actor is entered, so a slow upload held neither the actor nor a store
+        // transaction, and memory stayed flat whatever the file's size.
+        await using var writer = upload.Content;
+        await using var spooled = await writer.CompleteAsync(cancellationToken);
+        var change = await (await ActorAsync()).WriteFileAsync(path, spooled, cancellationToken);
         return new FileUpload(spooled.Length, change);
+    }
+
+    public async Task AbortUploadAsync(Guid uploadId)
+    {
+        if (_uploads.Remove(uploadId, out var upload))
+        {
+            await upload.Content.DisposeAsync();
+        }
     }
 
     public async Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken) =>
@@ -153,7 +187,13 @@ internal sealed class SessionGrain(LocalSessions sessions) : Grain, ISessionGrai
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         // Whatever the reason (idle, this node shutting down, the cluster moving the session), the actor goes with the
-        // activation: a session is loaded only where its activation is.
+        // activation: a session is loaded only where its activation is. Uploads still arriving start again elsewhere.
+        foreach (var upload in _uploads.Values)
+        {
+            await upload.Content.DisposeAsync();
+        }
+
+        _uploads.Clear();
         await sessions.UnloadAsync(SessionId);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
@@ -171,5 +211,21 @@ internal sealed class SessionGrain(LocalSessions sessions) : Grain, ISessionGrai
             DeactivateOnIdle();
             throw;
         }
+    }
+
+    private async Task DropAbandonedUploadsAsync(DateTimeOffset now)
+    {
+        foreach (var (id, upload) in _uploads.Where(u => now - u.Value.LastPiece > AbandonedUploadAge).ToList())
+        {
+            _uploads.Remove(id);
+            await upload.Content.DisposeAsync();
+        }
+    }
+
+    private sealed class PendingUpload(SpooledFile.Writer content)
+    {
+        public SpooledFile.Writer Content { get; } = content;
+
+        public DateTimeOffset LastPiece { get; set; }
     }
 }

@@ -23,6 +23,7 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
         var options = services.AddOptions<AgentRuntimeOptions>()
             .BindConfiguration(AgentRuntimeOptions.SectionName)
             .ValidateDataAnnotations()
+            .Validate(o => o.Cluster.DrainTimeout >= TimeSpan.Zero, "AgentRuntime:Cluster:DrainTimeout must not be negative.")
             .ValidateOnStart();
         if (configure is not null)
         {

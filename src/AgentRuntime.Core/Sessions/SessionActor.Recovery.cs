@@ -10,12 +10,16 @@ internal sealed partial class SessionActor
     /// <summary>The error code of a turn that a server restart cut off.</summary>
     public const string ServerRestartedCode = "server_restarted";
 
+    /// <summary>The error code of a turn cut off because the cluster node running it was lost.</summary>
+    public const string NodeLostCode = "node_lost";
+
     // The user message of a turn a restart cut off, until a turn hands it to the agent (its outcome says so).
     private string? _interruptedMessage;
 
     /// <summary>
     /// Closes a turn the log left open because the server stopped in the middle of it (killed, crashed): its running
-    /// tools and subagents end as errors and the turn fails with <c>server_restarted</c>. The agent's transcript is
+    /// tools and subagents end as errors and the turn fails with <c>server_restarted</c> (<c>node_lost</c> in a cluster, where
+    /// the session is reactivated on another node than the one that ran the turn). The agent's transcript is
     /// stored only after a turn, so the agent never kept that message; the next turn hands it over again (see
     /// <see cref="TurnRunner.RunAsync"/>), so the model's history and the clients' agree.
     /// </summary>
@@ -42,11 +46,13 @@ internal sealed partial class SessionActor
         if (!last.Ended)
         {
             LogRecoveringTurn(SessionId, last.TurnId);
-            var failure = new TurnFailure("The server stopped during this turn; its work up to then is kept, and the message is handed to the agent again with the next one.", ServerRestartedCode);
+            var failure = _services.Options.Cluster.Mode == Hosting.ClusterMode.Embedded
+                ? new TurnFailure("The server stopped during this turn; its work up to then is kept, and the message is handed to the agent again with the next one.", ServerRestartedCode)
+                : new TurnFailure("The node running this turn was lost; its work up to then is kept, and the message is handed to the agent again with the next one, in a new sandbox.", NodeLostCode);
             await Log.AppendAsync(FailureEvents(last.TurnId, failure), cancellationToken).ConfigureAwait(false);
         }
 
-        if (Log.Read(p => p.GetBlock($"error-{last.TurnId}")) is ErrorBlock { Code: ServerRestartedCode })
+        if (Log.Read(p => p.GetBlock($"error-{last.TurnId}")) is ErrorBlock { Code: ServerRestartedCode or NodeLostCode })
         {
             _interruptedMessage = (Log.Read(p => p.GetBlock($"user-{last.TurnId}")) as UserMessageBlock)?.Content;
         }

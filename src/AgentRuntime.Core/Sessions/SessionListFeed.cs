@@ -3,13 +3,40 @@ using System.Threading.Channels;
 
 namespace AgentRuntime.Sessions;
 
-/// <summary>Fans session-list changes out to subscribers, one channel each; a subscriber that falls far behind is dropped.</summary>
+/// <summary>
+/// Fans session-list changes out to this node's subscribers, one channel each; a subscriber that falls far behind is
+/// dropped. Changes made here also go to the other nodes of the cluster through <see cref="Relay"/>, and theirs come in
+/// through <see cref="PublishHere"/>.
+/// </summary>
 internal sealed class SessionListFeed
 {
     private readonly Lock _sync = new();
     private readonly List<Channel<SessionListChange>> _subscribers = [];
 
+    /// <summary>Sends a change made on this node to the other nodes (set by <c>SessionListRelay</c> while the node runs).</summary>
+    public Action<SessionListChange>? Relay { get; set; }
+
+    /// <summary>How many subscribers this node's feed has.</summary>
+    public int SubscriberCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _subscribers.Count;
+            }
+        }
+    }
+
+    /// <summary>A change of a session owned by this node: for this node's subscribers and the other nodes'.</summary>
     public void Publish(SessionListChange change)
+    {
+        PublishHere(change);
+        Relay?.Invoke(change);
+    }
+
+    /// <summary>A change for this node's subscribers only.</summary>
+    public void PublishHere(SessionListChange change)
     {
         lock (_sync)
         {

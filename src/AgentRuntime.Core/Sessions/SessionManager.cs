@@ -4,6 +4,7 @@ using AgentRuntime.Events;
 using AgentRuntime.Persistence;
 using AgentRuntime.Profiles;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 
 namespace AgentRuntime.Sessions;
 
@@ -17,6 +18,9 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
 {
     // What a denial may tell the agent; longer is more than a person types.
     private const int MaxApprovalMessageChars = 4000;
+
+    // What one call of a large upload carries to the session's node.
+    private const int UploadPieceBytes = 256 * 1024;
 
     private readonly ILogger _logger = services.LoggerFactory.CreateLogger<SessionManager>();
 
@@ -60,6 +64,9 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
         };
         await using var slot = await services.Limits.ReserveSessionAsync(tenantId, cancellationToken).ConfigureAwait(false);
         await services.Store.CreateSessionAsync(record, cancellationToken).ConfigureAwait(false);
+        // Told before the session is loaded, so that the list's subscribers see it created before any of its updates
+        // (loading it and writing its files already change its state).
+        services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Created, SessionId = record.SessionId, TenantId = tenantId, Session = SessionListItems.Unloaded(record) });
         var grain = Grain(record.SessionId);
         foreach (var (path, content) in files)
         {
@@ -67,7 +74,6 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
         }
 
         var item = await grain.LoadAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Created, SessionId = record.SessionId, TenantId = tenantId, Session = item });
         LogSessionCreated(record.SessionId, record.Architecture);
         return item;
     }
@@ -226,9 +232,9 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
         var normalized = WorkspacePaths.Normalize(path);
         ThrowIfNotSessionId(sessionId);
 
-        // Content that a file event can carry (most writes) goes in the call itself; anything larger, the session's node
-        // reads from here piece by piece into a spooled copy of its own before it enters the actor
-        // (SessionGrain.UploadFileAsync), so memory stays flat whatever the file's size.
+        // Content that a file event can carry (most writes) goes in the call itself; anything larger is sent to the
+        // session's node in pieces, in order, each awaited (so memory stays flat whatever the file's size and a slow
+        // client slows only its own upload), and written by the actor there once complete.
         var head = new byte[FileEvents.InlineLimit + 1];
         var headLength = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
         if (headLength > services.Options.MaxFileBytes)
@@ -236,21 +242,51 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
             throw new ArgumentException($"The file is larger than AgentRuntime:MaxFileBytes ({services.Options.MaxFileBytes} bytes).", nameof(content));
         }
 
+        var grain = Grain(sessionId);
         if (headLength <= FileEvents.InlineLimit)
         {
-            var inline = await Grain(sessionId).WriteFileAsync(normalized, head[..headLength], cancellationToken).ConfigureAwait(false);
+            var inline = await grain.WriteFileAsync(normalized, head[..headLength], cancellationToken).ConfigureAwait(false);
             return new WorkspaceFileWrite(normalized, headLength, inline);
         }
 
-        var source = grains.CreateObjectReference<IFileUploadSource>(new StreamUploadSource(head, content));
+        var uploadId = Guid.NewGuid();
         try
         {
-            var upload = await Grain(sessionId).UploadFileAsync(normalized, source, cancellationToken).ConfigureAwait(false);
+            await grain.AppendUploadAsync(uploadId, new Immutable<byte[]>(head[..headLength])).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // One buffer for every piece: each call has taken its piece (copied it out) before the buffer is refilled.
+            var piece = new byte[UploadPieceBytes];
+            while (true)
+            {
+                var read = await content.ReadAtLeastAsync(piece, piece.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                await grain.AppendUploadAsync(uploadId, new Immutable<byte[]>(read == piece.Length ? piece : piece[..read])).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            var upload = await grain.CommitUploadAsync(uploadId, normalized, cancellationToken).ConfigureAwait(false);
             return new WorkspaceFileWrite(normalized, upload.Size, upload.Change);
         }
-        finally
+        catch (Exception ex) when (ex is not SessionNotFoundException)
         {
-            grains.DeleteObjectReference<IFileUploadSource>(source);
+            // The client went away, the file was too large, or the write failed: nothing half-sent stays on the
+            // session's node. (Past a lost node the abort has nothing to find; the copy went with the node.)
+            await AbortQuietlyAsync(grain, uploadId).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task AbortQuietlyAsync(ISessionGrain grain, Guid uploadId)
+    {
+        try
+        {
+            await grain.AbortUploadAsync(uploadId).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogUploadAbortFailed(ex, uploadId);
         }
     }
 
@@ -365,4 +401,7 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted session {SessionId}")]
     private partial void LogSessionDeleted(string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not drop upload {UploadId} on its session's node; it is dropped when the session unloads")]
+    private partial void LogUploadAbortFailed(Exception exception, Guid uploadId);
 }

@@ -49,53 +49,99 @@ internal sealed class SpooledFile : IAsyncDisposable
     /// </summary>
     public static async Task<SpooledFile?> CopyAsync(Stream source, long maxBytes, string directory, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var writer = new Writer(maxBytes, directory);
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        FileStream? file = null;
         try
         {
-            // The first InlineLimit + 1 bytes decide: a file that ends within them never touches the disk.
-            var head = new byte[FileEvents.InlineLimit + 1];
-            var headLength = await source.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            if (headLength > maxBytes)
-            {
-                return null;
-            }
-
-            hash.AppendData(head, 0, headLength);
-            if (headLength <= FileEvents.InlineLimit)
-            {
-                return new SpooledFile(head[..headLength], null, headLength, Convert.ToHexStringLower(hash.GetHashAndReset()));
-            }
-
-            file = CreateTemporaryFile(directory);
-            await file.WriteAsync(head.AsMemory(0, headLength), cancellationToken).ConfigureAwait(false);
-            long length = headLength;
             int read;
             while ((read = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                length += read;
-                if (length > maxBytes)
+                if (!await writer.AppendAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false))
                 {
-                    await file.DisposeAsync().ConfigureAwait(false);
                     return null;
                 }
-
-                hash.AppendData(buffer, 0, read);
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
 
-            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
-            var spooled = new SpooledFile(null, file, length, Convert.ToHexStringLower(hash.GetHashAndReset()));
-            file = null;
-            return spooled;
+            return await writer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            if (file is not null)
+        }
+    }
+
+    /// <summary>
+    /// Builds a spooled copy from pieces as they come (a request body, an upload arriving from another node), hashing
+    /// as it goes: in memory while the content could still fit a file event, in a private temporary file past that.
+    /// Disposing it before <see cref="CompleteAsync"/> drops what it has.
+    /// </summary>
+    public sealed class Writer(long maxBytes, string directory) : IAsyncDisposable
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        private byte[]? _head = new byte[FileEvents.InlineLimit];
+        private FileStream? _file;
+        private bool _completed;
+
+        /// <summary>The bytes taken so far.</summary>
+        public long Length { get; private set; }
+
+        /// <summary>Takes the next piece; false (and nothing taken) once the content would pass the size limit.</summary>
+        public async ValueTask<bool> AppendAsync(ReadOnlyMemory<byte> piece, CancellationToken cancellationToken)
+        {
+            ObjectDisposedException.ThrowIf(_completed, this);
+            if (Length + piece.Length > maxBytes)
             {
-                await file.DisposeAsync().ConfigureAwait(false);
+                return false;
+            }
+
+            _hash.AppendData(piece.Span);
+            if (_head is not null && Length + piece.Length <= _head.Length)
+            {
+                piece.CopyTo(_head.AsMemory((int)Length));
+            }
+            else
+            {
+                if (_file is null)
+                {
+                    // Past what a file event carries: what is in memory moves to disk, and the rest follows it there.
+                    _file = CreateTemporaryFile(directory);
+                    await _file.WriteAsync(_head.AsMemory(0, (int)Length), cancellationToken).ConfigureAwait(false);
+                    _head = null;
+                }
+
+                await _file.WriteAsync(piece, cancellationToken).ConfigureAwait(false);
+            }
+
+            Length += piece.Length;
+            return true;
+        }
+
+        /// <summary>The spooled copy of everything taken; the writer is done (its file now belongs to the copy).</summary>
+        public async Task<SpooledFile> CompleteAsync(CancellationToken cancellationToken)
+        {
+            ObjectDisposedException.ThrowIf(_completed, this);
+            _completed = true;
+            var hash = Convert.ToHexStringLower(_hash.GetHashAndReset());
+            if (_file is null)
+            {
+                return new SpooledFile(_head![..(int)Length], null, Length, hash);
+            }
+
+            await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var file = _file;
+            _file = null;
+            return new SpooledFile(null, file, Length, hash);
+        }
+
+        /// <summary>Drops a copy never completed (its temporary file is deleted with it).</summary>
+        public async ValueTask DisposeAsync()
+        {
+            _completed = true;
+            _hash.Dispose();
+            if (_file is not null)
+            {
+                await _file.DisposeAsync().ConfigureAwait(false);
+                _file = null;
             }
         }
     }

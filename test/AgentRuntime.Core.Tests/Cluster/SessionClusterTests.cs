@@ -23,6 +23,7 @@ namespace AgentRuntime.Core.Tests.Cluster;
 public sealed class SessionClusterTests : IAsyncLifetime
 {
     private static readonly TimeSpan Timeout = SessionHarness.Timeout;
+    private const long MaxFileBytes = 2 * 1024 * 1024;
 
     private readonly InMemoryAgentStore _store = new();
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("agent-runtime-cluster-tests-").FullName;
@@ -39,7 +40,7 @@ public sealed class SessionClusterTests : IAsyncLifetime
             {
                 // Each silo a server of its own over the shared store: its own sandboxes (under its own folder), its
                 // own commit loop, its own architecture instance.
-                var options = new AgentRuntimeOptions { DataDirectory = Path.Combine(_dataDirectory, silo.SiloName) };
+                var options = new AgentRuntimeOptions { DataDirectory = Path.Combine(_dataDirectory, silo.SiloName), MaxFileBytes = MaxFileBytes };
                 var sandboxes = new LocalSandboxProvider(
                     Microsoft.Extensions.Options.Options.Create(new LocalSandboxOptions()), Microsoft.Extensions.Options.Options.Create(options), NullLogger<LocalSandboxProvider>.Instance);
                 return new SessionServices(
@@ -162,7 +163,109 @@ public sealed class SessionClusterTests : IAsyncLifetime
         Assert.Equal(stored, watcher.Select(e => e.Seq).Take(stored.Count));
     }
 
+    [Fact]
+    public async Task SessionListFeed_OnEverySilo_TellsOfSessionsCreatedUpdatedAndDeletedOnAnyOther()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (a, b, c) = (_cluster.Silos[0], _cluster.Silos[1], _cluster.Silos[2]);
+        var onB = CollectList(Manager(b), ct);
+        var onC = CollectList(Manager(c), ct);
+        await WaitUntilAsync(() => Feed(b).SubscriberCount == 1 && Feed(c).SubscriberCount == 1, ct);
+
+        var sessionId = (await CreateAsync(a, ct)).SessionId;
+        var turn = await Manager(a).SendMessageAsync(sessionId, "hello", ct).WaitAsync(Timeout, ct);
+        await WaitUntilAsync(() => onC.Any(x => x.SessionId == sessionId && x.Kind == SessionListChangeKind.Updated && x.Session?.TurnState == TurnState.Idle && x.Session.LastActivity > x.Session.CreatedAt), ct);
+        Assert.True(await Manager(c).DeleteSessionAsync(sessionId, ct));
+
+        foreach (var feed in new[] { onB, onC })
+        {
+            await WaitUntilAsync(() => feed.Any(x => x.SessionId == sessionId && x.Kind == SessionListChangeKind.Deleted), ct);
+            var kinds = feed.Where(x => x.SessionId == sessionId).Select(x => x.Kind).ToList();
+            Assert.Equal(SessionListChangeKind.Created, kinds[0]);
+            Assert.Contains(SessionListChangeKind.Updated, kinds);
+            Assert.Equal(SessionListChangeKind.Deleted, kinds[^1]);
+            // Each change once: the node that made it is not sent its own change back.
+            Assert.Single(kinds, k => k == SessionListChangeKind.Created);
+            Assert.Single(kinds, k => k == SessionListChangeKind.Deleted);
+        }
+
+        Assert.NotNull(turn);
+    }
+
+    [Fact]
+    public async Task Upload_ThroughAnotherSilo_ArrivesByteExactInPiecesAndAFailedOneLeavesNothingBehind()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (a, b) = (_cluster.Silos[0], _cluster.Silos[1]);
+        var sessionId = (await CreateAsync(a, ct)).SessionId;
+        var content = new byte[MaxFileBytes];
+        Random.Shared.NextBytes(content);
+
+        // Through B, to the session's node A: many pieces, written once complete.
+        var written = await Manager(b).WriteFileAsync(sessionId, "data/big.bin", new MemoryStream(content), ct).WaitAsync(Timeout, ct);
+        Assert.Equal(content.Length, written.Size);
+        await using (var stored = await _store.OpenWorkspaceFileAsync(sessionId, "data/big.bin", ct))
+        {
+            using var copy = new MemoryStream();
+            await stored!.CopyToAsync(copy, ct);
+            Assert.Equal(content, copy.ToArray());
+        }
+
+        // One byte over the limit, and a client that goes away mid-upload: refused, nothing stored, no spooled copy left
+        // on the session's node.
+        var tooLarge = new byte[MaxFileBytes + 1];
+        await Assert.ThrowsAsync<ArgumentException>(() => Manager(b).WriteFileAsync(sessionId, "data/too-large.bin", new MemoryStream(tooLarge), ct));
+        await Assert.ThrowsAsync<IOException>(() => Manager(b).WriteFileAsync(sessionId, "data/cut.bin", new BrokenStream(content, 1024 * 1024), ct));
+
+        var files = await _store.ListWorkspaceFilesAsync(sessionId, ct);
+        Assert.Equal(["data/big.bin"], files.Select(f => f.Path).Where(p => p.StartsWith("data/", StringComparison.Ordinal)));
+        var spool = SpooledFile.DirectoryFor(a.ServiceProvider.GetRequiredService<SessionServices>().Options);
+        await WaitUntilAsync(() => !Directory.Exists(spool) || Directory.GetFiles(spool).Length == 0, ct);
+        Assert.Null(Local(b).TryGetLoaded(sessionId));
+    }
+
+    /// <summary>A request body whose client disconnects after <paramref name="failAfter"/> bytes.</summary>
+    private sealed class BrokenStream(byte[] content, int failAfter) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => _position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_position >= failAfter)
+            {
+                throw new IOException("The client disconnected.");
+            }
+
+            var n = Math.Min(count, Math.Min(failAfter, content.Length) - _position);
+            content.AsSpan(_position, n).CopyTo(buffer.AsSpan(offset));
+            _position += n;
+            return n;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
     private static SessionManager Manager(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<SessionManager>();
+
+    private static SessionListFeed Feed(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<SessionServices>().ListFeed;
 
     private static LocalSessions Local(InProcessSiloHandle silo) => silo.ServiceProvider.GetRequiredService<LocalSessions>();
 
@@ -180,6 +283,19 @@ public sealed class SessionClusterTests : IAsyncLifetime
             }
         }, ct);
         return events;
+    }
+
+    private static ConcurrentQueue<SessionListChange> CollectList(SessionManager manager, CancellationToken ct)
+    {
+        var changes = new ConcurrentQueue<SessionListChange>();
+        _ = Task.Run(async () =>
+        {
+            await foreach (var change in manager.SubscribeSessionListAsync(ct))
+            {
+                changes.Enqueue(change);
+            }
+        }, ct);
+        return changes;
     }
 
     // Until the cluster has declared the dead silo dead, a call may still be routed to it and fail.
