@@ -10,7 +10,8 @@ namespace AgentRuntime.Cluster;
 /// actor's log, as in a single process; from another node they come through the session's grain, which reads the same
 /// log there and streams it back in batches. When the session's node is lost, the subscription follows the session to
 /// the node it is reactivated on (loaded from the store, where every acknowledged event is) and goes on after the last
-/// event it delivered.
+/// event it delivered. It does the same when a draining node hands the session over (its log ends with
+/// <see cref="SessionMovedException"/>).
 /// </summary>
 internal sealed class ClusterSubscription(ISessionGrain grain, LocalSessions local, string sessionId, long afterSeq)
 {
@@ -48,7 +49,7 @@ internal sealed class ClusterSubscription(ISessionGrain grain, LocalSessions loc
                         // Across nodes the exception keeps its type but not its seq; this side knows what it delivered.
                         throw new SubscriberLaggedException(last);
                     }
-                    catch (Exception ex) when (IsNodeLost(ex) && moves < MaxMoves && !cancellationToken.IsCancellationRequested)
+                    catch (Exception ex) when ((IsNodeLost(ex) || ex is SessionMovedException) && moves < MaxMoves && !cancellationToken.IsCancellationRequested)
                     {
                         lost = true;
                         break;

@@ -86,6 +86,13 @@ internal interface ISessionGrain : IGrainWithStringKey
     /// </summary>
     [Alias("UnloadIfIdle")]
     Task<bool> UnloadIfIdleAsync();
+
+    /// <summary>
+    /// For a node draining before it stops: unloads the session and deactivates unless a turn is running, whatever its
+    /// idle time, sandbox or subscribers (they follow it to the node it is activated on next); returns whether it did.
+    /// </summary>
+    [Alias("HandOver")]
+    Task<bool> HandOverAsync();
 }
 
 /// <summary>What an upload wrote: its size and the file event (null when the content was already there).</summary>

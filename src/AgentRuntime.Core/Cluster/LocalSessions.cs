@@ -16,6 +16,12 @@ internal sealed partial class LocalSessions(SessionServices services) : IAsyncDi
 
     public SessionServices Services => services;
 
+    /// <summary>
+    /// Whether this node is draining before it stops: it hands its sessions over as their turns end and takes no new
+    /// ones while another node can (<see cref="SessionPlacementDirector"/>).
+    /// </summary>
+    public bool Draining { get; set; }
+
     /// <summary>The loaded actors, for the idle sweep.</summary>
     public IEnumerable<SessionActor> Loaded =>
         _actors.Values.Where(l => l.IsValueCreated && l.Value.IsCompletedSuccessfully).Select(l => l.Value.Result);
@@ -61,6 +67,14 @@ internal sealed partial class LocalSessions(SessionServices services) : IAsyncDi
         }
     }
 
+    /// <summary>Unloads the session's actor for another node to take; its subscribers are told it moved.</summary>
+    public async Task HandOverAsync(SessionActor actor)
+    {
+        await actor.HandOverAsync().ConfigureAwait(false);
+        await RemoveAsync(actor).ConfigureAwait(false);
+        LogSessionHandedOver(actor.SessionId);
+    }
+
     /// <summary>Unloads every session. Called at shutdown, before the grains deactivate (which then find nothing to do).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -85,6 +99,9 @@ internal sealed partial class LocalSessions(SessionServices services) : IAsyncDi
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded session {SessionId} with {LastSeq} logged events")]
     private partial void LogSessionLoaded(string sessionId, long lastSeq);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Handed session {SessionId} over to another node")]
+    private partial void LogSessionHandedOver(string sessionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Unloaded session {SessionId}")]
     private partial void LogSessionUnloaded(string sessionId);

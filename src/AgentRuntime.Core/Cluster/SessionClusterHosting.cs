@@ -30,6 +30,7 @@ internal static class SessionClusterHosting
     public static ISiloBuilder ConfigureSessionGrains(this ISiloBuilder silo)
     {
         silo.Services.AddSessionSerialization();
+        silo.AddPlacementDirector<SessionPlacement, SessionPlacementDirector>();
         silo.Services.AddSingleton<SessionListRelay>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SessionListRelay>());
         return silo;

@@ -16,11 +16,12 @@ namespace AgentRuntime.Cluster;
 /// subscribers, decides when it goes. Its awaits stay on the grain's scheduler, as grain code must.
 /// </summary>
 /// <remarks>
-/// Placed on the node that first asks for it: the one whose client created or woke the session, whose subscribers
-/// then read its log with no hop. A load balancer that spreads clients spreads sessions with them. Never migrated while
+/// Placed on the node that first asks for it (<see cref="SessionPlacement"/>): the one whose client created or woke the
+/// session, whose subscribers then read its log with no hop; never on a node draining for a stop. A load balancer that
+/// spreads clients spreads sessions with them. Never migrated while
 /// active: its sandbox and agent process cannot follow it.
 /// </remarks>
-[PreferLocalPlacement]
+[SessionPlacement]
 [Immovable]
 [Reentrant]
 [KeepAlive]
@@ -180,6 +181,22 @@ internal sealed class SessionGrain(LocalSessions sessions) : Grain, ISessionGrai
         }
 
         await sessions.UnloadAsync(SessionId);
+        DeactivateOnIdle();
+        return true;
+    }
+
+    public async Task<bool> HandOverAsync()
+    {
+        if (sessions.TryGetLoaded(SessionId) is { } actor)
+        {
+            if (actor.HasTurn)
+            {
+                return false;
+            }
+
+            await sessions.HandOverAsync(actor);
+        }
+
         DeactivateOnIdle();
         return true;
     }

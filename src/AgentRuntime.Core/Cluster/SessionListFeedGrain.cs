@@ -19,8 +19,12 @@ internal interface ISessionListFeedGrain : IGrainWithIntegerKey
     [Alias("Leave")]
     Task LeaveAsync(string nodeId);
 
-    /// <summary>Passes a change on to every node but the one it came from, which told its own subscribers already.</summary>
-    [Alias("Publish"), OneWay]
+    /// <summary>
+    /// Passes a change on to every node but the one it came from, which told its own subscribers already. Not one-way:
+    /// a sender awaits each change's arrival before it sends the next, so a node's changes cannot overtake each other
+    /// on their way here (a one-way call may still be finding the grain when the next one leaves).
+    /// </summary>
+    [Alias("Publish")]
     Task PublishAsync(string fromNodeId, SessionListChange change);
 }
 

@@ -38,6 +38,7 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
     private readonly List<Channel<SessionEvent>> _subscribers = [];
     private readonly ConversationProjection _projection = new();
     private bool _closed;
+    private Exception? _closedBecause;
     private volatile EventLogConflictException? _conflict;
 
     /// <summary>The session whose log this is.</summary>
@@ -177,7 +178,7 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
             seam = _projection.LastSeq;
             if (_closed)
             {
-                channel.Writer.TryComplete();
+                channel.Writer.TryComplete(_closedBecause);
             }
             else
             {
@@ -240,14 +241,15 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
     }
 
     /// <summary>Ends every subscription; later subscribers get the stored log only.</summary>
-    public void Close()
+    public void Close(Exception? reason = null)
     {
         lock (_sync)
         {
             _closed = true;
+            _closedBecause = reason;
             foreach (var subscriber in _subscribers)
             {
-                subscriber.Writer.TryComplete();
+                subscriber.Writer.TryComplete(reason);
             }
 
             _subscribers.Clear();

@@ -30,6 +30,16 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             options.Configure(configure);
         }
 
+        // A draining node must be given the time to drain before the host gives up on stopping it gracefully.
+        services.AddOptions<Microsoft.Extensions.Hosting.HostOptions>().Configure<IOptions<AgentRuntimeOptions>>((host, runtime) =>
+        {
+            var drain = runtime.Value.Cluster;
+            var needed = drain.DrainTimeout + TimeSpan.FromSeconds(30);
+            if (drain.Mode != ClusterMode.Embedded && host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
         services.AddOptions<TenantLimitOptions>()
             .BindConfiguration($"{AgentRuntimeOptions.SectionName}:Limits")
             .ValidateDataAnnotations()

@@ -16,9 +16,9 @@ internal sealed class AgentRuntimeHostedService(
     SessionManager sessions,
     IOptions<AgentRuntimeOptions> options,
     TimeProvider time,
-    IHostApplicationLifetime? lifetime = null) : IHostedService, IAsyncDisposable
+    IHostApplicationLifetime? lifetime = null) : IHostedLifecycleService, IAsyncDisposable
 {
-    private readonly Lazy<Task> _stopSessions = new(() => sessions.DisposeAsync().AsTask());
+    private readonly Lazy<Task> _stopSessions = new(() => StopSessionsAsync(sessions, options.Value));
     private ITimer? _unloadTimer;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -41,10 +41,34 @@ internal sealed class AgentRuntimeHostedService(
         _unloadTimer = time.CreateTimer(_ => _ = sessions.UnloadIdleSessionsAsync(), null, period, period);
     }
 
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Runs before any hosted service stops (the web server, the silo), so a draining node still serves its clients and
+    /// its running turns while it hands its sessions over.
+    /// </summary>
+    public Task StoppingAsync(CancellationToken cancellationToken) => _stopSessions.Value.WaitAsync(cancellationToken);
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _unloadTimer?.Dispose();
         await _stopSessions.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    // In a cluster the node drains first (its sessions go on elsewhere); a single server has nowhere to hand them, so its
+    // running turns are cut off at once, as before, and closed when the session is next loaded.
+    private static async Task StopSessionsAsync(SessionManager sessions, AgentRuntimeOptions options)
+    {
+        if (options.Cluster.Mode != ClusterMode.Embedded)
+        {
+            await sessions.DrainAsync(options.Cluster.DrainTimeout, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        await sessions.DisposeAsync().ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync()

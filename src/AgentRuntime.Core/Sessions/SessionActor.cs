@@ -92,6 +92,9 @@ internal sealed partial class SessionActor : IAsyncDisposable
     /// <summary>Whether a sandbox of the session is running.</summary>
     public bool HasLiveSandbox => _sandbox.Current is not null;
 
+    /// <summary>Whether a turn is running (or waiting for an approval).</summary>
+    public bool HasTurn => _turnState != TurnState.Idle;
+
     public bool HasSandboxOrTurn => _turnState != TurnState.Idle || _runtime.Sandbox is { Status: not SandboxStatus.Terminated };
 
     /// <summary>Loads a session's log and starts its actor.</summary>
@@ -125,6 +128,16 @@ internal sealed partial class SessionActor : IAsyncDisposable
     public Task UnloadAsync(bool detach = false) => InvokeAsync(async () =>
     {
         await StopAsync(emitStatus: true, detach).ConfigureAwait(false);
+        return true;
+    });
+
+    /// <summary>
+    /// Unloads the session for another node to take (this one is draining): with no turn running, its sandbox stopped
+    /// (or detached, where it can outlive this node), and its subscribers told it moved, so they follow it.
+    /// </summary>
+    public Task HandOverAsync() => InvokeAsync(async () =>
+    {
+        await StopAsync(emitStatus: true, detach: true, closeReason: new SessionMovedException(SessionId)).ConfigureAwait(false);
         return true;
     });
 
@@ -193,7 +206,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         }
     }
 
-    private async Task StopAsync(bool emitStatus, bool detach = false)
+    private async Task StopAsync(bool emitStatus, bool detach = false, Exception? closeReason = null)
     {
         if (_stopped)
         {
@@ -221,7 +234,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         }
 
         _stopped = true;
-        Log.Close();
+        Log.Close(closeReason);
     }
 
     /// <summary>

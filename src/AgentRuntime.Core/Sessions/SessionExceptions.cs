@@ -66,3 +66,14 @@ public sealed class ApprovalAlreadyResolvedException(string approvalId) : Except
     /// <summary>The approval.</summary>
     public string ApprovalId { get; } = approvalId;
 }
+
+/// <summary>
+/// A subscription ended because its session was handed over to another node (the node it was loaded on is draining);
+/// the cluster's subscription follows it there and goes on after the last event it delivered.
+/// </summary>
+/// <param name="sessionId">The session that moved.</param>
+internal sealed class SessionMovedException(string sessionId) : Exception($"Session '{sessionId}' moved to another node.")
+{
+    /// <summary>The session that moved.</summary>
+    public string SessionId { get; } = sessionId;
+}

@@ -19,6 +19,8 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
     // What a denial may tell the agent; longer is more than a person types.
     private const int MaxApprovalMessageChars = 4000;
 
+    private static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(200);
+
     // What one call of a large upload carries to the session's node.
     private const int UploadPieceBytes = 256 * 1024;
 
@@ -313,6 +315,47 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
             .OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
 
     /// <summary>
+    /// Drains this node before it stops: it takes no new sessions while another node can, hands over every session
+    /// with no running turn at once, and each other as its turn ends, until none is left or <paramref name="timeout"/>
+    /// has passed (what is left is unloaded by the stop, its turn closed as <c>node_lost</c> where it is next loaded).
+    /// Returns how many sessions were still running turns when it gave up.
+    /// </summary>
+    public async Task<int> DrainAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        local.Draining = true;
+        var deadline = services.Time.GetUtcNow() + timeout;
+        while (true)
+        {
+            foreach (var actor in local.Loaded.Where(a => !a.HasTurn).ToList())
+            {
+                try
+                {
+                    await Grain(actor.SessionId).HandOverAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogHandOverFailed(ex, actor.SessionId);
+                }
+            }
+
+            var running = local.Loaded.Count();
+            if (running == 0)
+            {
+                LogDrained();
+                return 0;
+            }
+
+            if (services.Time.GetUtcNow() >= deadline)
+            {
+                LogDrainTimedOut(running);
+                return running;
+            }
+
+            await Task.Delay(DrainPollInterval, services.Time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Unloads the sessions loaded on this node that have been idle for longer than the configured timeout, each through
     /// its grain (which checks again, in order with its commands). Called periodically.
     /// </summary>
@@ -401,6 +444,15 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted session {SessionId}")]
     private partial void LogSessionDeleted(string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not hand session {SessionId} over while draining; it is unloaded when this node stops")]
+    private partial void LogHandOverFailed(Exception exception, string sessionId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Drained: every session of this node was handed over")]
+    private partial void LogDrained();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Drain timed out with {Running} sessions still running turns; they are cut off by the stop")]
+    private partial void LogDrainTimedOut(int running);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not drop upload {UploadId} on its session's node; it is dropped when the session unloads")]
     private partial void LogUploadAbortFailed(Exception exception, Guid uploadId);

@@ -41,6 +41,7 @@ internal static class RuntimeHealthChecks
         services.AddSingleton<SandboxHealthCheck>();
         services.AddSingleton<ArchitecturesHealthCheck>();
         services.AddHealthChecks()
+            .AddCheck<NodeHealthCheck>("node", tags: [Ready])
             .AddCheck<StoreHealthCheck>("store", tags: [Ready])
             .AddCheck<SandboxHealthCheck>("sandbox", tags: [Ready])
             .AddCheck<ArchitecturesHealthCheck>("architectures", failureStatus: HealthStatus.Degraded, tags: [Ready]);
@@ -89,6 +90,18 @@ internal static class RuntimeHealthChecks
         HealthStatus.Degraded => "degraded",
         _ => "unhealthy",
     };
+
+    /// <summary>
+    /// The node takes sessions: not once it is stopping or draining, so a load balancer stops sending it clients while
+    /// it hands its sessions over (its running turns and open streams still finish).
+    /// </summary>
+    private sealed class NodeHealthCheck(Cluster.LocalSessions sessions, Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(sessions.Draining || lifetime.ApplicationStopping.IsCancellationRequested
+                ? HealthCheckResult.Unhealthy("This node is stopping: it hands its sessions over and takes no new ones.")
+                : HealthCheckResult.Healthy("This node takes sessions."));
+    }
 
     private sealed class StoreHealthCheck(IAgentStore store) : IHealthCheck
     {

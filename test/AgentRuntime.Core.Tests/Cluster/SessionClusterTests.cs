@@ -193,6 +193,65 @@ public sealed class SessionClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Drain_HandsIdleSessionsOverAtOnceAndBusyOnesWhenTheirTurnEnds_SubscribersFollowWithoutGapOrDuplicate()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (a, b, c) = (_cluster.Silos[0], _cluster.Silos[1], _cluster.Silos[2]);
+        var idle = (await CreateAsync(a, ct)).SessionId;
+        var busy = (await CreateAsync(a, ct)).SessionId;
+        var idleOnA = Collect(Manager(a), idle, 0, ct);
+        var busyOnA = Collect(Manager(a), busy, 0, ct);
+        var busyOnC = Collect(Manager(c), busy, 0, ct);
+        var held = await Manager(a).SendMessageAsync(busy, "hold", ct).WaitAsync(Timeout, ct);
+        await WaitUntilAsync(() => busyOnC.Any(e => e is BlockDeltaEvent { Delta: "holding" }), ct);
+
+        var drain = Manager(a).DrainAsync(TimeSpan.FromMinutes(2), ct);
+
+        // The idle session leaves A at once; A's own subscriber follows it to the node the cluster picks, never A.
+        await WaitUntilAsync(() => Local(a).TryGetLoaded(idle) is null && (Local(b).TryGetLoaded(idle) ?? Local(c).TryGetLoaded(idle)) is not null, ct);
+        // The busy one stays until its turn ends.
+        Assert.NotNull(Local(a).TryGetLoaded(busy));
+        Assert.False(drain.IsCompleted);
+
+        await Manager(b).InterruptAsync(busy, ct).WaitAsync(Timeout, ct);
+        Assert.Equal(0, await drain.WaitAsync(Timeout, ct));
+        Assert.Empty(Local(a).Loaded);
+
+        // Commands through the draining node go to the others: the session answers there, and a new session is placed
+        // elsewhere too.
+        var next = await Manager(a).SendMessageAsync(busy, "after", ct).WaitAsync(Timeout, ct);
+        var fresh = (await CreateAsync(a, ct)).SessionId;
+        Assert.Null(Local(a).TryGetLoaded(fresh));
+        foreach (var watcher in new[] { busyOnA, busyOnC })
+        {
+            await WaitUntilAsync(() => watcher.Any(e => e is TurnCompletedEvent t && t.TurnId == next), ct);
+            Assert.Contains(watcher, e => e is TurnCompletedEvent t && t.TurnId == held);
+        }
+
+        foreach (var (sessionId, watcher) in new[] { (busy, busyOnA), (busy, busyOnC), (idle, idleOnA) })
+        {
+            var stored = (await _store.ReadEventsAsync(sessionId, 0, ct).ToListAsync(ct)).Select(e => e.Seq).ToList();
+            await WaitUntilAsync(() => watcher.Count >= stored.Count, ct);
+            Assert.Equal(Enumerable.Range(1, stored.Count).Select(i => (long)i), stored);
+            Assert.Equal(stored, watcher.Select(e => e.Seq).Take(stored.Count));
+        }
+    }
+
+    [Fact]
+    public async Task Drain_GivesUpAfterItsTimeout_LeavingTheRunningTurnToTheStop()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var a = _cluster.Silos[0];
+        var busy = (await CreateAsync(a, ct)).SessionId;
+        var watcher = Collect(Manager(a), busy, 0, ct);
+        await Manager(a).SendMessageAsync(busy, "hold", ct).WaitAsync(Timeout, ct);
+        await WaitUntilAsync(() => watcher.Any(e => e is BlockDeltaEvent { Delta: "holding" }), ct);
+
+        Assert.Equal(1, await Manager(a).DrainAsync(TimeSpan.FromMilliseconds(500), ct).WaitAsync(Timeout, ct));
+        Assert.NotNull(Local(a).TryGetLoaded(busy));
+    }
+
+    [Fact]
     public async Task Upload_ThroughAnotherSilo_ArrivesByteExactInPiecesAndAFailedOneLeavesNothingBehind()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using AgentRuntime.Server.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AgentRuntime.Server.Tests.EndToEnd;
 
@@ -33,6 +34,25 @@ public sealed class HealthAndRoutingTests : ServerTest
             using var answer = await anonymous.GetAsync(alias, Token);
             Assert.Equal("application/json", answer.Content.Headers.ContentType?.MediaType);
         }
+    }
+
+    [Fact]
+    public async Task Health_Ready_Answers503OnceTheNodeDrains()
+    {
+        using var anonymous = Server.CreateHttpClient(null);
+        using (var before = await anonymous.GetAsync("/health/ready", Token))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
+
+        var sessions = Server.App.Services.GetRequiredService<AgentRuntime.Sessions.SessionManager>();
+        Assert.Equal(0, await sessions.DrainAsync(TimeSpan.Zero, Token));
+
+        using var draining = await anonymous.GetAsync("/health/ready", Token);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, draining.StatusCode);
+        var node = JsonDocument.Parse(await draining.Content.ReadAsStringAsync(Token)).RootElement.GetProperty("checks").GetProperty("node");
+        Assert.Equal("unhealthy", node.GetProperty("status").GetString());
+        Assert.StartsWith("This node is stopping", node.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]
