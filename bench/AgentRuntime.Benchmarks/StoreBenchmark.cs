@@ -24,10 +24,12 @@ internal sealed class StoreBenchmark(IAgentStore store, TimeSpan phase)
         var session = await NewSessionAsync(cancellationToken);
         var batch = Enumerable.Range(0, batchSize).Select(i => Delta(i)).ToArray();
 
-        // Warm-up: JIT, the connection pool, prepared statements.
+        // Warm-up: JIT, the connection pool, prepared statements. Each append expects the last seq of the one before, as
+        // the session's log does.
+        long last = 0;
         for (var i = 0; i < 20; i++)
         {
-            await store.AppendEventsAsync(session, batch, cancellationToken);
+            last = (await store.AppendEventsAsync(session, last, batch, cancellationToken))[^1].Seq;
         }
 
         var latencies = new List<double>();
@@ -35,7 +37,7 @@ internal sealed class StoreBenchmark(IAgentStore store, TimeSpan phase)
         while (total.Elapsed < phase)
         {
             var call = Stopwatch.StartNew();
-            await store.AppendEventsAsync(session, batch, cancellationToken);
+            last = (await store.AppendEventsAsync(session, last, batch, cancellationToken))[^1].Seq;
             latencies.Add(call.Elapsed.TotalMilliseconds);
         }
 
@@ -62,6 +64,7 @@ internal sealed class StoreBenchmark(IAgentStore store, TimeSpan phase)
         var tail = new byte[TurnTranscriptBytes];
         random.NextBytes(tail);
         var turns = new List<double>();
+        long last = 0;
         var appends = new List<double>();
         for (var t = 0; t < TurnsPerSize + 1; t++)
         {
@@ -69,7 +72,7 @@ internal sealed class StoreBenchmark(IAgentStore store, TimeSpan phase)
             var watch = Stopwatch.StartNew();
             foreach (var e in turn)
             {
-                await store.AppendEventsAsync(session, [e], cancellationToken);
+                last = (await store.AppendEventsAsync(session, last, [e], cancellationToken))[0].Seq;
             }
 
             var append = Stopwatch.StartNew();

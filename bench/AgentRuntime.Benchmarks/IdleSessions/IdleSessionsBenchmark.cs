@@ -98,7 +98,7 @@ internal static class IdleSessionsBenchmark
                 Metadata = events.OfType<MetadataUpdateEvent>().Last().Metadata,
             }, cancellationToken);
             ids.Add(id);
-            batches.Add(new EventBatch(id, events));
+            batches.Add(new EventBatch(id, 0, events));
             if (batches.Count == 100 || i == Sessions)
             {
                 await store.AppendEventBatchesAsync(batches, cancellationToken);

@@ -56,18 +56,27 @@ public interface IAgentStore
 
     /// <summary>
     /// Appends events to a session's log atomically, numbering them after the log's last sequence number, and returns
-    /// them with <see cref="SessionEvent.Seq"/> set. Concurrent appends to one log never leave a gap or a duplicate.
+    /// them with <see cref="SessionEvent.Seq"/> set; only if the log ends at <paramref name="expectedLastSeq"/>, checked
+    /// atomically with the append, so of two writers that both expect the same last seq exactly one appends. The log
+    /// never has a gap or a duplicate.
     /// </summary>
     /// <exception cref="KeyNotFoundException">No such session.</exception>
-    Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken);
+    /// <exception cref="EventLogConflictException">The log does not end at <paramref name="expectedLastSeq"/>; nothing was appended.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="expectedLastSeq"/> is negative.</exception>
+    Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, long expectedLastSeq, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken);
 
     /// <summary>
     /// Appends several batches of events, of one or more sessions, in one transaction: all of them or none. Each batch
-    /// is numbered after its session's last sequence number as left by the batches before it, so two batches of one
-    /// session in the list follow each other. Returns the batches numbered, in the order given. This is the group
+    /// is appended only if its session's log ends at its <see cref="EventBatch.ExpectedLastSeq"/> as left by the batches
+    /// before it (so a second batch of one session in the list expects the first's last seq), checked atomically with
+    /// the append, and is numbered from there. Returns the batches numbered, in the order given. This is the group
     /// commit: one durable write for whatever every session produced meanwhile.
     /// </summary>
     /// <exception cref="KeyNotFoundException">A batch names a session that does not exist; nothing was appended.</exception>
+    /// <exception cref="EventLogConflictException">
+    /// A batch's session's log does not end at the batch's expected last seq; nothing was appended. The first such batch
+    /// is named: a caller that wants the others appended appends them again without it.
+    /// </exception>
     Task<IReadOnlyList<IReadOnlyList<SessionEvent>>> AppendEventBatchesAsync(IReadOnlyList<EventBatch> batches, CancellationToken cancellationToken);
 
     /// <summary>The events of a session's log with a sequence number greater than <paramref name="afterSeq"/>, in order.</summary>

@@ -92,6 +92,10 @@ internal sealed partial class SessionApprovals(string sessionId, SessionEventLog
             {
                 // Answered meanwhile.
             }
+            catch (Persistence.EventLogConflictException)
+            {
+                // Another writer has the log: the agent got the denial, the log cannot take it.
+            }
         }
     }
 
@@ -167,9 +171,10 @@ internal sealed partial class SessionApprovals(string sessionId, SessionEventLog
                 Message = $"Nobody answered the approval within {timeout}; the tool call was denied.",
             }, "timeout").ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ApprovalAlreadyResolvedException or ApprovalNotFoundException or SessionNotFoundException or ObjectDisposedException)
+        catch (Exception ex) when (ex is ApprovalAlreadyResolvedException or ApprovalNotFoundException or SessionNotFoundException or ObjectDisposedException
+            or Persistence.EventLogConflictException)
         {
-            // Answered just before, or the session is gone.
+            // Answered just before, or the session is gone (from here, or to another writer).
         }
     }
 

@@ -14,7 +14,24 @@ namespace AgentRuntime.Events;
 /// subscriber. A subscriber's backlog snapshot is taken under the same lock that publishes events, so the seam between
 /// replayed and live events has no gap and no duplicate.
 /// </summary>
-internal sealed class SessionEventLog(string sessionId, IAgentStore store, EventCommitter committer, TimeProvider time, int subscriberCapacity = 10_000)
+/// <remarks>
+/// <para>
+/// The log is its session's one writer, and the store makes sure of it: every batch goes with the last seq this log
+/// expects the stored log to end at (its own last seq, as loaded and appended since; the committer adds the batches
+/// ahead of it), and the store appends it only if the log ends there. Another writer of the session (a second node
+/// holding it after a split, or a node declared dead that still runs) makes the store refuse this log's next batch with
+/// <see cref="EventLogConflictException"/>, with nothing of it stored.
+/// </para>
+/// <para>
+/// That refusal fences the log for good: the batch fails with the exception, and so does every later append (queued
+/// already or not), without reaching the store; nothing more is appended or published here, and the live subscriptions
+/// end as at <see cref="Close"/>.
+/// <paramref name="fenced"/> is called once, when that happens (on the commit loop: it must be quick and must not
+/// throw), so that the owner stops writing: the session's actor ends its turn without logging it and can be unloaded.
+/// The other writer's events are in the store, for whoever loads the session next.
+/// </para>
+/// </remarks>
+internal sealed class SessionEventLog(string sessionId, IAgentStore store, EventCommitter committer, TimeProvider time, int subscriberCapacity = 10_000, Action? fenced = null)
 {
     private readonly Lock _queueing = new();
     private readonly Lock _sync = new();
@@ -22,6 +39,16 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
     private readonly ConversationProjection _projection = new();
     private bool _closed;
     private Exception? _closedBecause;
+    private volatile EventLogConflictException? _conflict;
+
+    /// <summary>The session whose log this is.</summary>
+    public string SessionId => sessionId;
+
+    /// <summary>
+    /// Whether the store refused one of this log's appends because another writer appended to the session's log: every
+    /// append fails since, with <see cref="EventLogConflictException"/>.
+    /// </summary>
+    public bool IsFenced => _conflict is not null;
 
     /// <summary>The last sequence number appended.</summary>
     public long LastSeq
@@ -83,6 +110,11 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
         Task<IReadOnlyList<SessionEvent>> appended;
         lock (_queueing)
         {
+            if (Refusal() is { } refusal)
+            {
+                throw refusal;
+            }
+
             var now = time.GetUtcNow();
             var stamped = new SessionEvent[events.Count];
             for (var i = 0; i < stamped.Length; i++)
@@ -90,7 +122,7 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
                 stamped[i] = events[i] with { Timestamp = now };
             }
 
-            appended = committer.AppendAsync(sessionId, stamped, Publish);
+            appended = committer.AppendAsync(this, stamped);
         }
 
         try
@@ -224,8 +256,26 @@ internal sealed class SessionEventLog(string sessionId, IAgentStore store, Event
         }
     }
 
-    // Called by the committer, in order, once a batch is durable.
-    private void Publish(IReadOnlyList<SessionEvent> numbered)
+    /// <summary>
+    /// Fences the log: the store refused its batch because another writer appended (<paramref name="conflict"/>). Called
+    /// by the committer; the first conflict is the one every later append is refused with.
+    /// </summary>
+    internal void Fence(EventLogConflictException conflict)
+    {
+        if (Interlocked.CompareExchange(ref _conflict, conflict, null) is null)
+        {
+            // Nothing more will be published here: live subscribers end, to read the log from the store again.
+            Close();
+            fenced?.Invoke();
+        }
+    }
+
+    /// <summary>The exception an append fails with once the log is fenced (its first conflict, afresh); null until then.</summary>
+    internal EventLogConflictException? Refusal() =>
+        _conflict is { } conflict ? new EventLogConflictException(conflict.SessionId, conflict.ExpectedLastSeq, conflict.ActualLastSeq) : null;
+
+    /// <summary>Applies and publishes a batch the store numbered. Called by the committer, in order, once a batch is durable.</summary>
+    internal void Publish(IReadOnlyList<SessionEvent> numbered)
     {
         lock (_sync)
         {

@@ -119,8 +119,8 @@ internal sealed class InMemoryAgentStore(TimeProvider? time = null) : IAgentStor
         }
     }
 
-    public async Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken) =>
-        (await AppendEventBatchesAsync([new EventBatch(sessionId, events)], cancellationToken).ConfigureAwait(false))[0];
+    public async Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, long expectedLastSeq, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken) =>
+        (await AppendEventBatchesAsync([new EventBatch(sessionId, expectedLastSeq, events)], cancellationToken).ConfigureAwait(false))[0];
 
     public Task<IReadOnlyList<IReadOnlyList<SessionEvent>>> AppendEventBatchesAsync(IReadOnlyList<EventBatch> batches, CancellationToken cancellationToken)
     {
@@ -129,6 +129,7 @@ internal sealed class InMemoryAgentStore(TimeProvider? time = null) : IAgentStor
         {
             ArgumentNullException.ThrowIfNull(batch, nameof(batches));
             ArgumentException.ThrowIfNullOrEmpty(batch.SessionId, nameof(batches));
+            ArgumentOutOfRangeException.ThrowIfNegative(batch.ExpectedLastSeq, nameof(batches));
             ArgumentNullException.ThrowIfNull(batch.Events, nameof(batches));
             foreach (var e in batch.Events)
             {
@@ -139,8 +140,21 @@ internal sealed class InMemoryAgentStore(TimeProvider? time = null) : IAgentStor
         var numbered = new IReadOnlyList<SessionEvent>[batches.Count];
         lock (_lock)
         {
-            // Every session first, so a missing one appends nothing.
+            // Every session and every expected last seq first (a later batch of a session expects the earlier one's
+            // last), so a missing session or a conflict appends nothing.
             var logs = batches.Select(b => GetState(b.SessionId).Events).ToArray();
+            var lastSeqs = new Dictionary<string, long>(StringComparer.Ordinal);
+            for (var b = 0; b < batches.Count; b++)
+            {
+                var last = lastSeqs.TryGetValue(batches[b].SessionId, out var l) ? l : logs[b].Count;
+                if (last != batches[b].ExpectedLastSeq)
+                {
+                    throw new EventLogConflictException(batches[b].SessionId, batches[b].ExpectedLastSeq, last);
+                }
+
+                lastSeqs[batches[b].SessionId] = last + batches[b].Events.Count;
+            }
+
             for (var b = 0; b < batches.Count; b++)
             {
                 var log = logs[b];

@@ -62,6 +62,8 @@ internal sealed partial class SessionActor
     /// <exception cref="ApprovalAlreadyResolvedException">It was answered (or timed out) before.</exception>
     public Task<ApprovalResolvedEvent> AnswerApprovalAsync(string approvalId, ApprovalAnswer answer, string by) => InvokeAsync(async () =>
     {
+        // A fenced actor's agent is being stopped: it gets no answer that the log could not show.
+        ThrowIfFenced();
         var request = Log.Read(p => p.PendingApprovals.FirstOrDefault(a => a.ApprovalId == approvalId));
         var resolved = await _approvals.ResolveAsync(approvalId, new ToolApprovalDecision
         {
@@ -91,6 +93,7 @@ internal sealed partial class SessionActor
     /// </summary>
     public Task<SessionOptions> UpdateOptionsAsync(SessionOptionsUpdate update) => InvokeAsync(async () =>
     {
+        ThrowIfFenced();
         var current = Log.Read(p => p.Options);
         var options = current with
         {

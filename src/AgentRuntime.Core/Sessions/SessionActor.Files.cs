@@ -12,6 +12,7 @@ internal sealed partial class SessionActor
     /// </summary>
     public Task<FileEvent?> WriteFileAsync(string path, SpooledFile content, CancellationToken cancellationToken) => InvokeAsync(() =>
     {
+        ThrowIfFenced();
         Touch();
         return _sandbox.WriteFileAsync(path, content, cancellationToken);
     });
@@ -19,6 +20,7 @@ internal sealed partial class SessionActor
     /// <summary>Deletes a workspace file for a client; returns whether it existed.</summary>
     public Task<bool> DeleteFileAsync(string path, CancellationToken cancellationToken) => InvokeAsync(() =>
     {
+        ThrowIfFenced();
         Touch();
         return _sandbox.DeleteFileAsync(path, cancellationToken);
     });
@@ -32,6 +34,7 @@ internal sealed partial class SessionActor
     /// <summary>Sets the session's own model budget (null: the profile's applies) and applies it to the running sandbox.</summary>
     public Task<SessionMetadata> SetBudgetAsync(ModelBudget? budget, CancellationToken cancellationToken) => InvokeAsync(async () =>
     {
+        ThrowIfFenced();
         Touch();
         _record = _record with { Metadata = (Log.Read(p => p.Metadata) ?? _record.Metadata) with { Budget = budget } };
         await _services.Store.UpdateSessionAsync(_record, cancellationToken).ConfigureAwait(false);
@@ -48,6 +51,7 @@ internal sealed partial class SessionActor
     /// <exception cref="ArgumentException">The profile has no such version, or it is another tenant's.</exception>
     public Task<SessionListItem> SetProfileVersionAsync(int? version, CancellationToken cancellationToken) => InvokeAsync(async () =>
     {
+        ThrowIfFenced();
         var stored = await _services.Store.GetProfileVersionAsync(_record.AgentProfileRef, version, cancellationToken).ConfigureAwait(false);
         if (stored is null || (stored.Profile.TenantId is { } owner && owner != _record.TenantId))
         {

@@ -78,7 +78,7 @@ internal sealed partial class SessionActor : ISessionSandboxHost
     private async Task SetSandboxAsync(SandboxInfo info)
     {
         _runtime = _runtime with { Sandbox = info };
-        await Log.AppendAsync(new StatusEvent { Runtime = _runtime }, CancellationToken.None).ConfigureAwait(false);
+        await AppendStatusAsync().ConfigureAwait(false);
         PublishListChange();
     }
 

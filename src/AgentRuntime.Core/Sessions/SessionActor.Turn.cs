@@ -2,6 +2,7 @@ using AgentRuntime.Approvals;
 using AgentRuntime.Architectures;
 using AgentRuntime.Diagnostics;
 using AgentRuntime.Events;
+using AgentRuntime.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace AgentRuntime.Sessions;
@@ -15,6 +16,8 @@ internal sealed partial class SessionActor
         {
             throw new TurnInProgressException(SessionId);
         }
+
+        ThrowIfFenced();
 
         // The tenant's limits first, so a refused message starts nothing.
         var turnLease = _services.Limits.AcquireTurn(TenantId);
@@ -99,18 +102,37 @@ internal sealed partial class SessionActor
         Touch();
         // The agent's metadata carries usage and cost; the budget is the session's own and stays.
         _record = _record with { Metadata = (Log.Read(p => p.Metadata) ?? _record.Metadata) with { Budget = _record.Metadata.Budget } };
-        try
+        if (Log.IsFenced)
         {
-            await _services.Store.UpdateSessionAsync(_record, CancellationToken.None).ConfigureAwait(false);
-            await Log.AppendAsync(events, CancellationToken.None).ConfigureAwait(false);
+            // Another writer has the session: its record and log are that writer's now, and this turn goes unlogged.
+            (result, errorType) = ("failed", "log_conflict");
         }
-        catch (Exception ex)
+        else
         {
-            LogPersistFailed(ex, SessionId);
+            try
+            {
+                await _services.Store.UpdateSessionAsync(_record, CancellationToken.None).ConfigureAwait(false);
+                await Log.AppendAsync(events, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (EventLogConflictException)
+            {
+                (result, errorType) = ("failed", "log_conflict");
+            }
+            catch (Exception ex)
+            {
+                LogPersistFailed(ex, SessionId);
+            }
         }
 
         // Ended once its last event is logged: the turn's duration is what a client waits for.
         telemetry?.End(result, errorType);
+        if (Log.IsFenced)
+        {
+            await CloseSandboxAsync(emitStatus: true).ConfigureAwait(false);
+            PublishListChange();
+            return;
+        }
+
         if (failure is not null && _sandbox.AgentExited)
         {
             // The agent died mid-turn (killed, crashed): its sandbox may be in any state, so it is not reused. The next

@@ -4,6 +4,7 @@ using AgentRuntime.Approvals;
 using AgentRuntime.Architectures;
 using AgentRuntime.Diagnostics;
 using AgentRuntime.Events;
+using AgentRuntime.Persistence;
 using Microsoft.Extensions.Logging;
 
 namespace AgentRuntime.Sessions;
@@ -24,6 +25,12 @@ namespace AgentRuntime.Sessions;
 /// turn runs (idle, unhealthy, dead, after a failed turn) or after cancelling and awaiting the turn (unload, delete).
 /// Beside a turn the loop only probes health and writes or deletes a client's files, which the component makes safe
 /// to do alongside the turn's workspace scans.</item>
+/// <item>The actor writes its session's log only while it is the session's one writer. When the store refuses an
+/// append because another writer appended (<see cref="EventLogConflictException"/>), the log is fenced
+/// (<see cref="SessionEventLog"/>) and the actor stops writing: the running turn is cancelled and ends without logging
+/// anything or storing its transcript and workspace, the sandbox is closed, the status of its sandbox and of the unload
+/// are no longer logged, and commands that would write fail with that exception. The actor is then idle and unloads as
+/// any other; whoever loads the session next, on whatever node, reads the log as the other writer left it.</item>
 /// </list>
 /// </summary>
 internal sealed partial class SessionActor : IAsyncDisposable
@@ -57,7 +64,7 @@ internal sealed partial class SessionActor : IAsyncDisposable
         _architecture = architecture;
         _services = services;
         _logger = services.LoggerFactory.CreateLogger<SessionActor>();
-        Log = new SessionEventLog(record.SessionId, services.Store, services.Committer, services.Time);
+        Log = new SessionEventLog(record.SessionId, services.Store, services.Committer, services.Time, fenced: () => Post(StopWritingAsync));
         _transcripts = new TranscriptSync(record.SessionId, services.Store);
         _sandbox = new SessionSandbox(record.SessionId, this, Log, _transcripts, architecture, services);
         _approvals = new SessionApprovals(record.SessionId, Log, services.Time, services.Options.ApprovalTimeout, ApprovalsChanged, _logger);
@@ -224,11 +231,60 @@ internal sealed partial class SessionActor : IAsyncDisposable
         if (emitStatus)
         {
             _runtime = _runtime with { IsLoaded = false, Node = null };
-            await Log.AppendAsync(new StatusEvent { Runtime = _runtime }, CancellationToken.None).ConfigureAwait(false);
+            await AppendStatusAsync().ConfigureAwait(false);
         }
 
         _stopped = true;
         Log.Close(closeReason);
+    }
+
+    /// <summary>
+    /// Logs the runtime's status, unless the log is fenced: a fenced actor's status is nobody's business, and its
+    /// sandbox closing and its unload must not fail for want of a log.
+    /// </summary>
+    private async Task AppendStatusAsync()
+    {
+        try
+        {
+            await Log.AppendAsync(new StatusEvent { Runtime = _runtime }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (EventLogConflictException)
+        {
+            // Fenced (now or before): StopWritingAsync, posted by the log, ends what still runs.
+        }
+    }
+
+    /// <summary>Refuses a client's command that would write, once the log is fenced.</summary>
+    private void ThrowIfFenced()
+    {
+        if (Log.Refusal() is { } refusal)
+        {
+            throw refusal;
+        }
+    }
+
+    /// <summary>
+    /// The log is fenced: another writer appended to the session's log. A running turn is cancelled (it ends without
+    /// logging, see <see cref="FinishTurnAsync"/>); with none, the sandbox is closed now. Either way the actor is then
+    /// idle, and unloads as any idle session does.
+    /// </summary>
+    private async Task StopWritingAsync()
+    {
+        LogFenced(SessionId);
+        if (_stopped)
+        {
+            return;
+        }
+
+        _sandbox.DisarmIdleTimer();
+        if (_turnCancellation is { } turn)
+        {
+            await turn.CancelAsync().ConfigureAwait(false);
+            return;
+        }
+
+        await CloseSandboxAsync(emitStatus: true).ConfigureAwait(false);
+        PublishListChange();
     }
 
     private void Touch()
@@ -236,6 +292,9 @@ internal sealed partial class SessionActor : IAsyncDisposable
         LastActivity = _services.Time.GetUtcNow();
         _record = _record with { LastActivity = LastActivity };
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {SessionId}: another writer appended to the session's log; this node stops writing it")]
+    private partial void LogFenced(string sessionId);
 
     private void PublishListChange() =>
         _services.ListFeed.Publish(new SessionListChange { Kind = SessionListChangeKind.Updated, SessionId = SessionId, TenantId = TenantId, Session = ToListItem() });

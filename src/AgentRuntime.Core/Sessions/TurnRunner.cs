@@ -48,6 +48,11 @@ internal sealed partial class TurnRunner(
         {
             failure = new TurnFailure("The turn was cancelled.", "cancelled");
         }
+        catch (Persistence.EventLogConflictException)
+        {
+            // Another writer has the session's log (the actor stops writing); nothing of this turn can be logged.
+            failure = new TurnFailure("Another writer appended to the session's log; this turn could not be logged.", "log_conflict");
+        }
         catch (AgentException ex)
         {
             failure = new TurnFailure(ex.Message, ex.Code);
@@ -68,7 +73,12 @@ internal sealed partial class TurnRunner(
             failure = new TurnFailure(refusal, "budget_exceeded");
         }
 
-        await sandbox.PersistAsync().ConfigureAwait(false);
+        // A fenced log's turn stores nothing more: the transcript and workspace are the other writer's now too.
+        if (!log.IsFenced)
+        {
+            await sandbox.PersistAsync().ConfigureAwait(false);
+        }
+
         return new TurnOutcome(failure, handedOver);
     }
 

@@ -13,8 +13,8 @@ internal sealed partial class SqliteAgentStore
 {
     private readonly LastSeqCache _lastSeqs = new();
 
-    public async Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken) =>
-        (await AppendEventBatchesAsync([new EventBatch(sessionId, events)], cancellationToken))[0];
+    public async Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, long expectedLastSeq, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken) =>
+        (await AppendEventBatchesAsync([new EventBatch(sessionId, expectedLastSeq, events)], cancellationToken))[0];
 
     public async Task<IReadOnlyList<IReadOnlyList<SessionEvent>>> AppendEventBatchesAsync(IReadOnlyList<EventBatch> batches, CancellationToken cancellationToken)
     {
@@ -24,6 +24,7 @@ internal sealed partial class SqliteAgentStore
         {
             ArgumentNullException.ThrowIfNull(batches[b], nameof(batches));
             ArgumentException.ThrowIfNullOrEmpty(batches[b].SessionId, nameof(batches));
+            ArgumentOutOfRangeException.ThrowIfNegative(batches[b].ExpectedLastSeq, nameof(batches));
             typeNames[b] = StoredEventTypes.NamesOf(batches[b].Events);
         }
 
@@ -50,8 +51,9 @@ internal sealed partial class SqliteAgentStore
         await using var connection = await OpenAsync(cancellationToken);
 
         // BEGIN IMMEDIATE holds the write lock from the MAX(seq) reads to the commit, so two appends cannot both
-        // number from the same last seq; a concurrent writer waits on the busy timeout. One transaction for every
-        // batch: one commit (one fsync of the WAL) however many sessions they come from.
+        // number from the same last seq, nor both find the log at the last seq they expect: the check and the append
+        // are one step, and a concurrent writer waits on the busy timeout. One transaction for every batch: one commit
+        // (one fsync of the WAL) however many sessions they come from.
         await using var transaction = connection.BeginTransaction(deferred: false);
         await using var last = CreateCommand(connection, transaction, "SELECT MAX(seq) FROM events WHERE session_id = $id;");
         var lastId = last.Parameters.Add("$id", SqliteType.Text);
@@ -64,14 +66,16 @@ internal sealed partial class SqliteAgentStore
         var numbered = new IReadOnlyList<SessionEvent>[batches.Count];
         for (var b = 0; b < batches.Count; b++)
         {
-            var (sessionId, events) = (batches[b].SessionId, batches[b].Events);
-            // A log this store numbered last needs neither the session's check nor its MAX(seq): the first insert
-            // checks both at once (its predecessor is there, so the session is), and the primary key refuses a seq
-            // that is taken. An empty batch has no insert to check anything, so it asks.
+            var (sessionId, expected, events) = (batches[b].SessionId, batches[b].ExpectedLastSeq, batches[b].Events);
+            // A log this store numbered last, to the seq the writer expects, needs neither the session's check nor its
+            // MAX(seq): the first insert checks all three at once (its predecessor is there, so the session is and the
+            // log reaches the expected seq; the primary key refuses a seq that is taken, so it goes no further). An empty
+            // batch has no insert to check anything, and a remembered seq that is not the expected one proves nothing
+            // (another store on the file may have moved the log), so those ask.
             var guarded = false;
             if (!lastSeqs.TryGetValue(sessionId, out var seq))
             {
-                if (trustLastSeqs && events.Count > 0 && _lastSeqs.TryGet(sessionId, out seq))
+                if (trustLastSeqs && events.Count > 0 && _lastSeqs.TryGet(sessionId, out seq) && seq == expected)
                 {
                     guarded = true;
                 }
@@ -81,6 +85,12 @@ internal sealed partial class SqliteAgentStore
                     lastId.Value = sessionId;
                     seq = await last.ExecuteScalarAsync(cancellationToken) is long stored ? stored : 0;
                 }
+            }
+
+            if (seq != expected)
+            {
+                // Under the write lock: the log really ends there, and the transaction, not committed, keeps nothing.
+                throw new EventLogConflictException(sessionId, expected, seq);
             }
 
             cancellationToken.ThrowIfCancellationRequested();

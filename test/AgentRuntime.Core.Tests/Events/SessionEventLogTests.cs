@@ -159,6 +159,59 @@ public sealed class SessionEventLogTests
         Assert.Equal(2, Assert.Single(await fromKept.WaitAsync(Timeout, ct)).Seq);
     }
 
+    [Fact]
+    public async Task TwoLogsOfOneSession_TheSecondWritersAppendIsRefused_AndItsLogIsFencedForGood()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = new InMemoryAgentStore();
+        await CreateSessionAsync(store, ct);
+        // Two nodes holding the session, each with its own group commit, both loaded before either wrote.
+        await using var firstNode = new EventCommitter(store);
+        await using var secondNode = new EventCommitter(store);
+        var fencedCalls = 0;
+        var first = new SessionEventLog("11111111-1111-1111-1111-111111111111", store, firstNode, TimeProvider.System);
+        var second = new SessionEventLog("11111111-1111-1111-1111-111111111111", store, secondNode, TimeProvider.System, fenced: () => Interlocked.Increment(ref fencedCalls));
+        await first.LoadAsync(ct);
+        await second.LoadAsync(ct);
+        var watching = CollectAsync(second, 0, long.MaxValue, ct);
+
+        await first.AppendAsync([Delta(0), Delta(1)], ct);
+        var conflict = await Assert.ThrowsAsync<EventLogConflictException>(() => second.AppendAsync(Delta(2), ct).WaitAsync(Timeout, ct));
+        // Refused from then on, without a trip to the store, even where the log now ends.
+        var later = await Assert.ThrowsAsync<EventLogConflictException>(() => second.AppendAsync(Delta(3), ct).WaitAsync(Timeout, ct));
+        await first.AppendAsync(Delta(4), ct);
+
+        Assert.Equal(("11111111-1111-1111-1111-111111111111", 0L, 2L), (conflict.SessionId, conflict.ExpectedLastSeq, conflict.ActualLastSeq));
+        Assert.Equal((0L, 2L), (later.ExpectedLastSeq, later.ActualLastSeq));
+        Assert.Equal((true, false, 1), (second.IsFenced, first.IsFenced, fencedCalls));
+        var stored = await store.ReadEventsAsync("11111111-1111-1111-1111-111111111111", 0, ct).ToListAsync(ct);
+        Assert.Equal([1L, 2L, 3L], stored.Select(e => e.Seq));
+        Assert.Equal(["0 ", "1 ", "4 "], stored.Cast<BlockDeltaEvent>().Select(e => e.Delta));
+        // Nothing was published on the fenced log, and its live subscribers ended.
+        Assert.Equal(0, second.LastSeq);
+        Assert.Empty(await watching.WaitAsync(Timeout, ct));
+    }
+
+    [Fact]
+    public async Task AFencedLogsBatchQueuedBehindTheRefusedOne_IsRefusedToo_EvenWhereTheOtherWriterLeftTheLog()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = new InMemoryAgentStore();
+        await CreateSessionAsync(store, ct);
+        await using var committer = new EventCommitter(store);
+        var stale = new SessionEventLog("11111111-1111-1111-1111-111111111111", store, committer, TimeProvider.System);
+        await stale.LoadAsync(ct);
+        await store.AppendEventsAsync("11111111-1111-1111-1111-111111111111", 0, [Delta(0)], ct);
+
+        // Had the second batch counted on the first, it would expect seq 1, where the other writer's log ends.
+        var refused = stale.AppendAsync(Delta(1), ct);
+        var behind = stale.AppendAsync(Delta(2), ct);
+
+        await Assert.ThrowsAsync<EventLogConflictException>(() => refused.WaitAsync(Timeout, ct));
+        await Assert.ThrowsAsync<EventLogConflictException>(() => behind.WaitAsync(Timeout, ct));
+        Assert.Equal(["0 "], (await store.ReadEventsAsync("11111111-1111-1111-1111-111111111111", 0, ct).ToListAsync(ct)).Cast<BlockDeltaEvent>().Select(e => e.Delta));
+    }
+
     private static async Task<List<long>> CollectAsync(SessionEventLog log, long afterSeq, long untilSeq, CancellationToken ct)
     {
         var seqs = new List<long>();

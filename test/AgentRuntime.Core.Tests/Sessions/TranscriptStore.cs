@@ -47,7 +47,7 @@ internal sealed class TranscriptStore : IAgentStore
 
     public Task<bool> DeleteSessionAsync(string sessionId, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-    public Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken) => throw new NotSupportedException();
+    public Task<IReadOnlyList<SessionEvent>> AppendEventsAsync(string sessionId, long expectedLastSeq, IReadOnlyList<SessionEvent> events, CancellationToken cancellationToken) => throw new NotSupportedException();
 
     public Task<IReadOnlyList<SessionSummary>> ListSessionSummariesAsync(string? tenantId, SessionListPosition? after, int? limit, CancellationToken cancellationToken) => throw new NotSupportedException();
 

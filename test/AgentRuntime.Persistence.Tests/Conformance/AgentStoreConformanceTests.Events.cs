@@ -16,7 +16,7 @@ public abstract partial class AgentStoreConformanceTests
         foreach (var batch in new[] { 3, 1, 4 })
         {
             appended.AddRange(await Store.AppendEventsAsync(
-                session.SessionId, [.. Enumerable.Range(appended.Count + 1, batch).Select(Turn)], CancellationToken));
+                session.SessionId, appended.Count, [.. Enumerable.Range(appended.Count + 1, batch).Select(Turn)], CancellationToken));
         }
 
         Assert.Equal(Enumerable.Range(1, 8).Select(i => (long)i), appended.Select(e => e.Seq));
@@ -32,7 +32,7 @@ public abstract partial class AgentStoreConformanceTests
     {
         var session = await CreateSessionAsync();
 
-        var appended = await Store.AppendEventsAsync(session.SessionId, [Turn(1) with { Seq = 99, SessionId = "elsewhere" }], CancellationToken);
+        var appended = await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1) with { Seq = 99, SessionId = "elsewhere" }], CancellationToken);
 
         var stored = Assert.Single(await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken));
         Assert.Equal(1, stored.Seq);
@@ -46,8 +46,8 @@ public abstract partial class AgentStoreConformanceTests
         var first = await CreateSessionAsync();
         var second = await CreateSessionAsync();
 
-        await Store.AppendEventsAsync(first.SessionId, [Turn(1), Turn(2), Turn(3)], CancellationToken);
-        var appended = await Store.AppendEventsAsync(second.SessionId, [Turn(4)], CancellationToken);
+        await Store.AppendEventsAsync(first.SessionId, 0, [Turn(1), Turn(2), Turn(3)], CancellationToken);
+        var appended = await Store.AppendEventsAsync(second.SessionId, 0, [Turn(4)], CancellationToken);
 
         Assert.Equal(1, Assert.Single(appended).Seq);
         Assert.Equal(3, await Store.GetLastSeqAsync(first.SessionId, CancellationToken));
@@ -59,15 +59,15 @@ public abstract partial class AgentStoreConformanceTests
     {
         var first = await CreateSessionAsync();
         var second = await CreateSessionAsync();
-        await Store.AppendEventsAsync(first.SessionId, [Turn(1)], CancellationToken);
+        await Store.AppendEventsAsync(first.SessionId, 0, [Turn(1)], CancellationToken);
 
         var numbered = await Store.AppendEventBatchesAsync(
         [
-            new EventBatch(first.SessionId, [Turn(2), Turn(3)]),
-            new EventBatch(second.SessionId, [Turn(10)]),
-            new EventBatch(first.SessionId, [Turn(4)]),
-            new EventBatch(second.SessionId, []),
-            new EventBatch(second.SessionId, [Turn(11), Turn(12)]),
+            new EventBatch(first.SessionId, 1, [Turn(2), Turn(3)]),
+            new EventBatch(second.SessionId, 0, [Turn(10)]),
+            new EventBatch(first.SessionId, 3, [Turn(4)]),
+            new EventBatch(second.SessionId, 1, []),
+            new EventBatch(second.SessionId, 1, [Turn(11), Turn(12)]),
         ], CancellationToken);
 
         Assert.Equal([[2L, 3L], [1L], [4L], [], [2L, 3L]], numbered.Select(b => b.Select(e => e.Seq).ToArray()));
@@ -83,28 +83,30 @@ public abstract partial class AgentStoreConformanceTests
     public async Task AppendEventBatches_OneSessionMissing_AppendsNothingAtAll()
     {
         var session = await CreateSessionAsync();
-        await Store.AppendEventsAsync(session.SessionId, [Turn(1)], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1)], CancellationToken);
 
         await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.AppendEventBatchesAsync(
         [
-            new EventBatch(session.SessionId, [Turn(2)]),
-            new EventBatch(Guid.NewGuid().ToString(), [Turn(3)]),
+            new EventBatch(session.SessionId, 1, [Turn(2)]),
+            new EventBatch(Guid.NewGuid().ToString(), 0, [Turn(3)]),
         ], CancellationToken));
 
         Assert.Equal(1, await Store.GetLastSeqAsync(session.SessionId, CancellationToken));
-        Assert.Equal(2, Assert.Single(await Store.AppendEventsAsync(session.SessionId, [Turn(2)], CancellationToken)).Seq);
+        Assert.Equal(2, Assert.Single(await Store.AppendEventsAsync(session.SessionId, 1, [Turn(2)], CancellationToken)).Seq);
     }
 
     [Fact(Timeout = Timeout)]
     public async Task AppendEvents_SessionDeletedAndMadeAgainWithTheSameId_NumbersFromOne()
     {
         var session = await CreateSessionAsync();
-        await Store.AppendEventsAsync(session.SessionId, [Turn(1), Turn(2), Turn(3)], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1), Turn(2), Turn(3)], CancellationToken);
         Assert.True(await Store.DeleteSessionAsync(session.SessionId, CancellationToken));
 
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.AppendEventsAsync(session.SessionId, [Turn(4)], CancellationToken));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.AppendEventsAsync(session.SessionId, 3, [Turn(4)], CancellationToken));
         await Store.CreateSessionAsync(session, CancellationToken);
-        var appended = await Store.AppendEventBatchesAsync([new EventBatch(session.SessionId, [Turn(5), Turn(6)])], CancellationToken);
+        // The old log's writer, still expecting seq 3, is refused: the log it knew is gone.
+        await Assert.ThrowsAsync<EventLogConflictException>(() => Store.AppendEventsAsync(session.SessionId, 3, [Turn(4)], CancellationToken));
+        var appended = await Store.AppendEventBatchesAsync([new EventBatch(session.SessionId, 0, [Turn(5), Turn(6)])], CancellationToken);
 
         Assert.Equal([1L, 2L], appended[0].Select(e => e.Seq));
         var log = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
@@ -123,7 +125,11 @@ public abstract partial class AgentStoreConformanceTests
             // Each commit carries a different mix: some sessions twice, some not at all.
             var batches = Enumerable.Range(0, 1 + commit % 4)
                 .Select(i => (commit + i) % sessions.Length)
-                .Select(s => new EventBatch(sessions[s].SessionId, [.. Enumerable.Range(0, 1 + (commit + s) % 3).Select(_ => Turn(++next[s]))]))
+                .Select(s =>
+                {
+                    var expected = next[s];
+                    return new EventBatch(sessions[s].SessionId, expected, [.. Enumerable.Range(0, 1 + (commit + s) % 3).Select(_ => Turn(++next[s]))]);
+                })
                 .ToList();
             var numbered = await Store.AppendEventBatchesAsync(batches, CancellationToken);
             Assert.All(numbered.Zip(batches), pair => Assert.Equal(pair.Second.Events.Select(e => ((TurnStartedEvent)e).TurnId), pair.First.Cast<TurnStartedEvent>().Select(e => e.TurnId)));
@@ -141,9 +147,11 @@ public abstract partial class AgentStoreConformanceTests
     public async Task AppendEvents_EmptyBatch_ReturnsEmptyAndLeavesLog()
     {
         var session = await CreateSessionAsync();
-        await Store.AppendEventsAsync(session.SessionId, [Turn(1)], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1)], CancellationToken);
 
-        Assert.Empty(await Store.AppendEventsAsync(session.SessionId, [], CancellationToken));
+        Assert.Empty(await Store.AppendEventsAsync(session.SessionId, 1, [], CancellationToken));
+        // Empty or not, a batch that expects another last seq is refused.
+        await Assert.ThrowsAsync<EventLogConflictException>(() => Store.AppendEventsAsync(session.SessionId, 0, [], CancellationToken));
 
         Assert.Equal(1, await Store.GetLastSeqAsync(session.SessionId, CancellationToken));
     }
@@ -160,7 +168,7 @@ public abstract partial class AgentStoreConformanceTests
     public async Task ReadEvents_AfterK_ReturnsOnlyLaterEventsInOrder()
     {
         var session = await CreateSessionAsync();
-        await Store.AppendEventsAsync(session.SessionId, [.. Enumerable.Range(1, 8).Select(Turn)], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [.. Enumerable.Range(1, 8).Select(Turn)], CancellationToken);
 
         var afterFive = await Store.ReadEventsAsync(session.SessionId, 5, CancellationToken).ToListAsync(CancellationToken);
         var afterLast = await Store.ReadEventsAsync(session.SessionId, 8, CancellationToken).ToListAsync(CancellationToken);
@@ -182,7 +190,7 @@ public abstract partial class AgentStoreConformanceTests
     public async Task ReadEvents_CancelledToken_ThrowsOperationCanceled()
     {
         var session = await CreateSessionAsync();
-        await Store.AppendEventsAsync(session.SessionId, [Turn(1), Turn(2)], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1), Turn(2)], CancellationToken);
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
@@ -191,7 +199,7 @@ public abstract partial class AgentStoreConformanceTests
     }
 
     [Fact(Timeout = Timeout)]
-    public async Task AppendEvents_ConcurrentTasks_NumbersGapFreeWithoutDuplicates()
+    public async Task AppendEvents_ConcurrentTasksRetryingOnConflict_NumbersGapFreeWithoutDuplicates()
     {
         const int Tasks = 8;
         const int EventsPerTask = 50;
@@ -205,7 +213,7 @@ public abstract partial class AgentStoreConformanceTests
             for (var i = 0; i < EventsPerTask; i++)
             {
                 var e = new TurnCompletedEvent { TurnId = $"{t}:{i}", Timestamp = Epoch };
-                mine.AddRange(await Store.AppendEventsAsync(session.SessionId, [e], CancellationToken));
+                mine.AddRange((await Store.AppendRetryingAsync(session.SessionId, [e], CancellationToken)).Appended);
             }
 
             return mine;
@@ -234,7 +242,7 @@ public abstract partial class AgentStoreConformanceTests
         {
             for (var i = 0; i < AppendsPerWriter; i++)
             {
-                await Store.AppendEventsAsync(session.SessionId, [Turn(i), Turn(i)], CancellationToken);
+                await Store.AppendRetryingAsync(session.SessionId, [Turn(i), Turn(i)], CancellationToken);
             }
         }, CancellationToken)));
         do
@@ -258,7 +266,7 @@ public abstract partial class AgentStoreConformanceTests
         var declared = AgentRuntimeJsonContext.Default.SessionEvent.PolymorphismOptions!.DerivedTypes.Select(d => d.DerivedType);
         Assert.Subset(events.Select(e => e.GetType()).ToHashSet(), declared.ToHashSet());
 
-        var appended = await Store.AppendEventsAsync(session.SessionId, events, CancellationToken);
+        var appended = await Store.AppendEventsAsync(session.SessionId, 0, events, CancellationToken);
 
         var stored = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
         Assert.Equal(events.Count, stored.Count);
@@ -272,7 +280,7 @@ public abstract partial class AgentStoreConformanceTests
     {
         var sessionId = Guid.NewGuid().ToString();
 
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.AppendEventsAsync(sessionId, [Turn(1)], CancellationToken));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.AppendEventsAsync(sessionId, 0, [Turn(1)], CancellationToken));
 
         Assert.Equal(0, await Store.GetLastSeqAsync(sessionId, CancellationToken));
     }

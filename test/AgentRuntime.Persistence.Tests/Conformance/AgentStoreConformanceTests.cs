@@ -151,7 +151,7 @@ public abstract partial class AgentStoreConformanceTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.UpdateSessionAsync(NewSession() with { SessionId = id }, CancellationToken));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.GetSessionAsync(id, CancellationToken));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.DeleteSessionAsync(id, CancellationToken));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.AppendEventsAsync(id, [Turn(1)], CancellationToken));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.AppendEventsAsync(id, 0, [Turn(1)], CancellationToken));
         await Assert.ThrowsAnyAsync<ArgumentException>(async () => await Store.ReadEventsAsync(id, 0, CancellationToken).ToListAsync(CancellationToken));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.GetLastSeqAsync(id, CancellationToken));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Store.LoadTranscriptAsync(id, CancellationToken));
@@ -175,7 +175,7 @@ public abstract partial class AgentStoreConformanceTests : IAsyncLifetime
         foreach (var s in new[] { session, other })
         {
             await Store.CreateSessionAsync(s, CancellationToken);
-            await Store.AppendEventsAsync(s.SessionId, [Turn(1), Turn(2)], CancellationToken);
+            await Store.AppendEventsAsync(s.SessionId, 0, [Turn(1), Turn(2)], CancellationToken);
             await Store.AppendTranscriptAsync(s.SessionId, "t.jsonl", new byte[] { 1, 2 }, CancellationToken);
             await Store.AppendTranscriptAsync(s.SessionId, "t.jsonl", new byte[] { 3 }, CancellationToken);
             await Store.SaveWorkspaceFileAsync(s.SessionId, FileInfo("a.txt", [7], Epoch), new byte[] { 7 }, CancellationToken);
@@ -193,7 +193,7 @@ public abstract partial class AgentStoreConformanceTests : IAsyncLifetime
 
         // A session created again under the same id starts empty: nothing of the old one was left behind.
         await Store.CreateSessionAsync(session, CancellationToken);
-        Assert.Equal(1, (await Store.AppendEventsAsync(session.SessionId, [Turn(3)], CancellationToken))[0].Seq);
+        Assert.Equal(1, (await Store.AppendEventsAsync(session.SessionId, 0, [Turn(3)], CancellationToken))[0].Seq);
         Assert.Empty(await Store.LoadTranscriptAsync(session.SessionId, CancellationToken));
         Assert.Empty(await Store.ListWorkspaceFilesAsync(session.SessionId, CancellationToken));
 
@@ -212,13 +212,13 @@ public abstract partial class AgentStoreConformanceTests : IAsyncLifetime
     public async Task CheckWritable_OnAWorkingStore_SucceedsAndChangesNothing()
     {
         var session = await CreateSessionAsync();
-        var appended = await Store.AppendEventsAsync(session.SessionId, [Turn(1)], CancellationToken);
+        var appended = await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1)], CancellationToken);
 
         await Store.CheckWritableAsync(CancellationToken);
 
         Assert.Equal(appended.Select(Json), (await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken)).Select(Json));
         // The store goes on taking writes where it left off.
-        var next = await Store.AppendEventsAsync(session.SessionId, [Turn(2)], CancellationToken);
+        var next = await Store.AppendEventsAsync(session.SessionId, 1, [Turn(2)], CancellationToken);
         Assert.Equal(appended[^1].Seq + 1, Assert.Single(next).Seq);
     }
 

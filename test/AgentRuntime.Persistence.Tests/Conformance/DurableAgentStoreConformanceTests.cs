@@ -21,7 +21,7 @@ public abstract class DurableAgentStoreConformanceTests : AgentStoreConformanceT
     {
         var session = await CreateSessionAsync();
         var other = await CreateSessionAsync();
-        var appended = await Store.AppendEventsAsync(session.SessionId, OneOfEachEventType(), CancellationToken);
+        var appended = await Store.AppendEventsAsync(session.SessionId, 0, OneOfEachEventType(), CancellationToken);
         var transcript = RandomBytes(300_000, seed: 1);
         await Store.AppendTranscriptAsync(session.SessionId, "main.jsonl", transcript.AsMemory(0, 100_000), CancellationToken);
         await Store.AppendTranscriptAsync(session.SessionId, "main.jsonl", transcript.AsMemory(100_000), CancellationToken);
@@ -88,11 +88,11 @@ public abstract class DurableAgentStoreConformanceTests : AgentStoreConformanceT
     public async Task Reopen_ThenAppend_ContinuesNumberingAndAppendingTranscript()
     {
         var session = await CreateSessionAsync();
-        await Store.AppendEventsAsync(session.SessionId, [Turn(1), Turn(2), Turn(3)], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1), Turn(2), Turn(3)], CancellationToken);
         await Store.AppendTranscriptAsync(session.SessionId, "main.jsonl", "one\n"u8.ToArray(), CancellationToken);
 
         var reopened = await ReopenStoreAsync(CancellationToken);
-        var appended = await reopened.AppendEventsAsync(session.SessionId, [Turn(4)], CancellationToken);
+        var appended = await reopened.AppendEventsAsync(session.SessionId, 3, [Turn(4)], CancellationToken);
         await reopened.AppendTranscriptAsync(session.SessionId, "main.jsonl", "two\n"u8.ToArray(), CancellationToken);
 
         Assert.Equal(4, Assert.Single(appended).Seq);

@@ -64,7 +64,7 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
     public async Task Initialize_CalledAgain_KeepsDataAndSingleVersionRow()
     {
         var session = await CreateSessionAsync();
-        await Store.AppendEventsAsync(session.SessionId, [Turn(1)], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1)], CancellationToken);
 
         await Store.InitializeAsync(CancellationToken);
         await (await OpenAsync(_database, CancellationToken)).InitializeAsync(CancellationToken);
@@ -129,7 +129,7 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
         Assert.Equal(("n", 1, 2), (old.Name, old.SandboxRestartCount, old.SandboxStartCount));
         Assert.Equal("old", Assert.Single(await store.ListSessionsAsync(Tenants.Default, CancellationToken)).SessionId);
         Assert.Equal(1, await store.CountSessionsAsync(Tenants.Default, CancellationToken));
-        Assert.Equal(1, Assert.Single(await store.AppendEventsAsync("old", [Turn(1)], CancellationToken)).Seq);
+        Assert.Equal(1, Assert.Single(await store.AppendEventsAsync("old", 0, [Turn(1)], CancellationToken)).Seq);
         var key = ApiKey("0123456789abcdef", Tenants.Default);
         await store.CreateApiKeyAsync(key, CancellationToken);
         Assert.Equal(Text(key), Text(Assert.Single(await store.ListApiKeysAsync(Tenants.Default, CancellationToken))));
@@ -169,12 +169,13 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
     }
 
     [Fact(Timeout = Timeout)]
-    public async Task AppendEvents_SeveralStoreInstancesAtOnce_NumbersGapFreeAndKeepsEachBatchTogether()
+    public async Task AppendEvents_SeveralStoreInstancesRacing_OneWinsEachSeqAndTheLogStaysGapFreeWithEachBatchTogether()
     {
-        // Each instance has its own pool, as separate server processes sharing the database would.
+        // Each instance has its own pool, as separate server processes sharing the database would; every writer appends
+        // from the last seq it read, and reads again when another got there first.
         const int Instances = 4;
         const int TasksPerInstance = 2;
-        const int BatchesPerTask = 25;
+        const int BatchesPerTask = 10;
         var session = await CreateSessionAsync();
         var stores = new List<IAgentStore> { Store };
         for (var i = 1; i < Instances; i++)
@@ -191,7 +192,7 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
                 for (var b = 0; b < BatchesPerTask; b++)
                 {
                     SessionEvent[] batch = [.. Enumerable.Range(0, 1 + (b % 3)).Select(k => new TurnCompletedEvent { TurnId = $"{s}.{t}.{b}.{k}", Timestamp = Epoch })];
-                    batches.Add(await store.AppendEventsAsync(session.SessionId, batch, CancellationToken));
+                    batches.Add((await store.AppendRetryingAsync(session.SessionId, batch, CancellationToken)).Appended);
                 }
 
                 return batches;
@@ -212,7 +213,7 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
     public async Task AppendEvents_CancelledWhileAnotherTransactionHoldsTheLog_ThrowsAndLeavesNoGap()
     {
         var session = await CreateSessionAsync();
-        await Store.AppendEventsAsync(session.SessionId, [Turn(1)], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1)], CancellationToken);
         await using var connection = await ConnectAsync();
 
         await using (var transaction = await connection.BeginTransactionAsync(CancellationToken))
@@ -222,13 +223,47 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
             cancellation.CancelAfter(TimeSpan.FromMilliseconds(300));
 
             await Assert.ThrowsAnyAsync<OperationCanceledException>(
-                () => Store.AppendEventsAsync(session.SessionId, [Turn(2)], cancellation.Token));
+                () => Store.AppendEventsAsync(session.SessionId, 1, [Turn(2)], cancellation.Token));
         }
 
-        Assert.Equal(2, Assert.Single(await Store.AppendEventsAsync(session.SessionId, [Turn(3)], CancellationToken)).Seq);
+        Assert.Equal(2, Assert.Single(await Store.AppendEventsAsync(session.SessionId, 1, [Turn(3)], CancellationToken)).Seq);
         Assert.Equal(
             ["turn-1", "turn-3"],
             (await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken)).Cast<TurnStartedEvent>().Select(e => e.TurnId));
+    }
+
+    [Fact(Timeout = Timeout)]
+    public async Task AppendEvents_AnotherTransactionAppendsFromTheSameSeqWhileThisWaitsForTheRow_RefusedOnceItCommits()
+    {
+        var session = await CreateSessionAsync();
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1)], CancellationToken);
+        await using var connection = await ConnectAsync();
+        await using var waits = await ConnectAsync();
+
+        Task<IReadOnlyList<SessionEvent>> append;
+        await using (var transaction = await connection.BeginTransactionAsync(CancellationToken))
+        {
+            // Another writer, also expecting seq 1, holds the session's row: the store's append waits for it.
+            await ExecuteAsync(connection, "SELECT 1 FROM sessions WHERE session_id = $1 FOR UPDATE;", session.SessionId);
+            append = Store.AppendEventsAsync(session.SessionId, 1, [Turn(3)], CancellationToken);
+            while (await ScalarAsync<long>(waits, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database();") == 0)
+            {
+                Assert.False(append.IsCompleted, "The append did not wait for the row.");
+                await Task.Delay(20, CancellationToken);
+            }
+
+            await ExecuteAsync(connection, "UPDATE sessions SET last_seq = 2 WHERE session_id = $1;", session.SessionId);
+            await ExecuteAsync(connection, "INSERT INTO events (session_id, seq, type, occurred_at, payload) VALUES ($1, 2, 'session:turn:started', now(), $2);",
+                session.SessionId, Json(Turn(2) with { Seq = 0, SessionId = "" }));
+            await transaction.CommitAsync(CancellationToken);
+        }
+
+        // Checked again on the row as the other writer left it, not on the one read before waiting.
+        var conflict = await Assert.ThrowsAsync<EventLogConflictException>(() => append);
+        Assert.Equal((1L, 2L), (conflict.ExpectedLastSeq, conflict.ActualLastSeq));
+        var log = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
+        Assert.Equal([1L, 2L], log.Select(e => e.Seq));
+        Assert.Equal(["turn-1", "turn-2"], log.Cast<TurnStartedEvent>().Select(e => e.TurnId));
     }
 
     [Fact(Timeout = Timeout)]
@@ -236,7 +271,7 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
     {
         var session = await CreateSessionAsync();
 
-        var appended = await Store.AppendEventsAsync(session.SessionId, OneOfEachEventType(), CancellationToken);
+        var appended = await Store.AppendEventsAsync(session.SessionId, 0, OneOfEachEventType(), CancellationToken);
 
         await using var connection = await ConnectAsync();
         await using var command = new NpgsqlCommand("SELECT type, occurred_at, payload FROM events ORDER BY seq;", connection);
@@ -284,7 +319,7 @@ public sealed class PostgresAgentStoreTests(PostgresServerFixture fixture) : Dur
         var other = await CreateSessionAsync();
         foreach (var s in new[] { session, other })
         {
-            await Store.AppendEventsAsync(s.SessionId, [Turn(1)], CancellationToken);
+            await Store.AppendEventsAsync(s.SessionId, 0, [Turn(1)], CancellationToken);
             await Store.AppendTranscriptAsync(s.SessionId, "t.jsonl", new byte[] { 1 }, CancellationToken);
             await Store.AppendTranscriptAsync(s.SessionId, "t.jsonl", new byte[] { 2 }, CancellationToken);
             await Store.SaveWorkspaceFileAsync(s.SessionId, FileInfo("a.txt", [7], Epoch), new byte[] { 7 }, CancellationToken);

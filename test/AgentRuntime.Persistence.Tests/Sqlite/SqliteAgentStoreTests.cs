@@ -132,7 +132,7 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
     {
         var session = await CreateSessionAsync();
 
-        await Store.AppendEventsAsync(session.SessionId, [Turn(1), new ErrorEvent { Message = "m", Timestamp = Epoch }], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1), new ErrorEvent { Message = "m", Timestamp = Epoch }], CancellationToken);
 
         await using var connection = await ConnectAsync();
         Assert.Equal("1:session:turn:started,2:error", await ScalarAsync<string>(connection,
@@ -287,34 +287,39 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
     }
 
     [Fact(Timeout = Timeout)]
-    public async Task AppendEvents_AnotherStoreOnTheFileAppendedMeanwhile_NumbersAfterIt()
+    public async Task AppendEvents_AnotherStoreOnTheFileAppendedMeanwhile_RefusesTheStaleWriterAndNumbersAfterIt()
     {
         var session = await CreateSessionAsync();
-        await Store.AppendEventsAsync(session.SessionId, [Turn(1), Turn(2)], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1), Turn(2)], CancellationToken);
         var other = await OpenAsync(CancellationToken);
-        await other.AppendEventsAsync(session.SessionId, [Turn(3)], CancellationToken);
+        await other.AppendEventsAsync(session.SessionId, 2, [Turn(3)], CancellationToken);
 
-        // This store numbered the log last at 2; the file is at 3.
-        var appended = await Store.AppendEventsAsync(session.SessionId, [Turn(4), Turn(5)], CancellationToken);
+        // This store numbered the log last at 2, as its writer expects; the file is at 3.
+        var conflict = await Assert.ThrowsAsync<EventLogConflictException>(() => Store.AppendEventsAsync(session.SessionId, 2, [Turn(9)], CancellationToken));
+        var appended = await Store.AppendEventsAsync(session.SessionId, 3, [Turn(4), Turn(5)], CancellationToken);
 
+        Assert.Equal((2L, 3L), (conflict.ExpectedLastSeq, conflict.ActualLastSeq));
         Assert.Equal([4L, 5L], appended.Select(e => e.Seq));
         var log = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
         Assert.Equal(["turn-1", "turn-2", "turn-3", "turn-4", "turn-5"], log.Cast<TurnStartedEvent>().Select(e => e.TurnId));
     }
 
     [Fact(Timeout = Timeout)]
-    public async Task AppendEvents_AnotherStoreDeletedAndRemadeTheSession_NumbersFromTheNewLog()
+    public async Task AppendEvents_AnotherStoreDeletedAndRemadeTheSession_RefusesTheOldLogsWriterAndNumbersFromTheNewLog()
     {
         var session = await CreateSessionAsync();
-        await Store.AppendEventsAsync(session.SessionId, [Turn(1), Turn(2), Turn(3)], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1), Turn(2), Turn(3)], CancellationToken);
         var other = await OpenAsync(CancellationToken);
         await other.DeleteSessionAsync(session.SessionId, CancellationToken);
         await other.CreateSessionAsync(session, CancellationToken);
-        await other.AppendEventsAsync(session.SessionId, [Turn(10)], CancellationToken);
+        await other.AppendEventsAsync(session.SessionId, 0, [Turn(10)], CancellationToken);
 
-        // This store numbered the log last at 3; the new log is at 1, so 4 would leave a gap.
-        var appended = await Store.AppendEventBatchesAsync([new EventBatch(session.SessionId, [Turn(11)])], CancellationToken);
+        // This store numbered the log last at 3, as the old log's writer expects; the new log is at 1.
+        var conflict = await Assert.ThrowsAsync<EventLogConflictException>(
+            () => Store.AppendEventBatchesAsync([new EventBatch(session.SessionId, 3, [Turn(4)])], CancellationToken));
+        var appended = await Store.AppendEventBatchesAsync([new EventBatch(session.SessionId, 1, [Turn(11)])], CancellationToken);
 
+        Assert.Equal((3L, 1L), (conflict.ExpectedLastSeq, conflict.ActualLastSeq));
         Assert.Equal(2, Assert.Single(appended[0]).Seq);
         var log = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
         Assert.Equal([1L, 2L], log.Select(e => e.Seq));
@@ -326,15 +331,15 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
     {
         var kept = await CreateSessionAsync();
         var deleted = await CreateSessionAsync();
-        await Store.AppendEventBatchesAsync([new EventBatch(kept.SessionId, [Turn(1)]), new EventBatch(deleted.SessionId, [Turn(2)])], CancellationToken);
+        await Store.AppendEventBatchesAsync([new EventBatch(kept.SessionId, 0, [Turn(1)]), new EventBatch(deleted.SessionId, 0, [Turn(2)])], CancellationToken);
         var other = await OpenAsync(CancellationToken);
         await other.DeleteSessionAsync(deleted.SessionId, CancellationToken);
 
         await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.AppendEventBatchesAsync(
-            [new EventBatch(kept.SessionId, [Turn(3)]), new EventBatch(deleted.SessionId, [Turn(4)])], CancellationToken));
+            [new EventBatch(kept.SessionId, 1, [Turn(3)]), new EventBatch(deleted.SessionId, 1, [Turn(4)])], CancellationToken));
 
         Assert.Equal(1, await Store.GetLastSeqAsync(kept.SessionId, CancellationToken));
-        Assert.Equal(2, Assert.Single(await Store.AppendEventsAsync(kept.SessionId, [Turn(5)], CancellationToken)).Seq);
+        Assert.Equal(2, Assert.Single(await Store.AppendEventsAsync(kept.SessionId, 1, [Turn(5)], CancellationToken)).Seq);
         Assert.Equal(0, await Store.GetLastSeqAsync(deleted.SessionId, CancellationToken));
     }
 
@@ -342,7 +347,7 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
     public async Task AppendEvents_ARowAlreadyHoldsTheNextSeq_IsRefusedNotOverwritten()
     {
         var session = await CreateSessionAsync();
-        await Store.AppendEventsAsync(session.SessionId, [Turn(1)], CancellationToken);
+        await Store.AppendEventsAsync(session.SessionId, 0, [Turn(1)], CancellationToken);
         await using (var connection = await ConnectAsync())
         {
             // A row written behind the store's back, as a second writer of another make would.
@@ -352,8 +357,11 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
             await command.ExecuteNonQueryAsync(CancellationToken);
         }
 
-        var appended = await Store.AppendEventsAsync(session.SessionId, [Turn(3)], CancellationToken);
+        // The store numbered the log last at 1, as its writer expects; the row at 2 makes that stale.
+        var conflict = await Assert.ThrowsAsync<EventLogConflictException>(() => Store.AppendEventsAsync(session.SessionId, 1, [Turn(9)], CancellationToken));
+        var appended = await Store.AppendEventsAsync(session.SessionId, 2, [Turn(3)], CancellationToken);
 
+        Assert.Equal((1L, 2L), (conflict.ExpectedLastSeq, conflict.ActualLastSeq));
         Assert.Equal(3, Assert.Single(appended).Seq);
         var log = await Store.ReadEventsAsync(session.SessionId, 0, CancellationToken).ToListAsync(CancellationToken);
         Assert.Equal([1L, 2L, 3L], log.Select(e => e.Seq));
@@ -364,7 +372,7 @@ public sealed class SqliteAgentStoreTests : DurableAgentStoreConformanceTests
     public async Task AppendEvents_Payload_IsTheEventsJsonAsText()
     {
         var session = await CreateSessionAsync();
-        var appended = await Store.AppendEventsAsync(session.SessionId, [new ErrorEvent { Message = "é 🚀 \"q\" <x>", Code = "c", Timestamp = Epoch }], CancellationToken);
+        var appended = await Store.AppendEventsAsync(session.SessionId, 0, [new ErrorEvent { Message = "é 🚀 \"q\" <x>", Code = "c", Timestamp = Epoch }], CancellationToken);
 
         await using var connection = await ConnectAsync();
         await using var command = connection.CreateCommand();
