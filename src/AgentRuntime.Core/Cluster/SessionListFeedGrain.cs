@@ -1,5 +1,5 @@
 using AgentRuntime.Sessions;
-using Orleans.Concurrency;
+using Microsoft.Extensions.Logging;
 
 namespace AgentRuntime.Cluster;
 
@@ -33,26 +33,41 @@ internal interface ISessionListFeedGrain : IGrainWithIntegerKey
 internal interface ISessionListObserver : IGrainObserver
 {
     /// <summary>A change of a session owned by another node.</summary>
-    [Alias("Changed"), OneWay]
+    [Alias("Changed")]
     Task OnChangedAsync(SessionListChange change);
 }
 
 /// <summary>
-/// Fans list changes out to the nodes. Not reentrant: changes are passed on in the order they arrive, and a node's
-/// changes arrive in the order it sent them. If its own node is lost, the grain is reactivated elsewhere by the next
-/// call and the nodes find it again when they next refresh (<see cref="SessionListRelay.RejoinInterval"/>); changes
-/// published meanwhile reach only the subscribers on the node that made them.
+/// Fans list changes out to the nodes. Not reentrant: changes are taken in the order they arrive, and a node's changes
+/// arrive in the order it sent them. Each node gets them in that order too: its deliveries are awaited one after the
+/// other (messages on their own may overtake each other), on a chain of its own, so a slow or dead node holds up only
+/// itself, and one that falls too far behind is dropped until it joins again. If the grain's own node is lost, the grain
+/// is reactivated elsewhere by the next call and the nodes find it again when they next refresh
+/// (<see cref="SessionListRelay.RejoinInterval"/>); changes published meanwhile reach only the subscribers on the node
+/// that made them.
 /// </summary>
-internal sealed class SessionListFeedGrain(SessionServices services) : Grain, ISessionListFeedGrain
+internal sealed partial class SessionListFeedGrain(SessionServices services, ILogger<SessionListFeedGrain> logger) : Grain, ISessionListFeedGrain
 {
     /// <summary>A node that has not refreshed its observer for this long is taken for gone.</summary>
     public static readonly TimeSpan NodeExpiry = SessionListRelay.RejoinInterval * 3;
 
-    private readonly Dictionary<string, (ISessionListObserver Observer, DateTimeOffset Seen)> _nodes = new(StringComparer.Ordinal);
+    // Changes waiting for one node before it is dropped as too slow.
+    private const int MaxBacklog = 1000;
+
+    private readonly Dictionary<string, Node> _nodes = new(StringComparer.Ordinal);
 
     public Task JoinAsync(string nodeId, ISessionListObserver observer)
     {
-        _nodes[nodeId] = (observer, services.Time.GetUtcNow());
+        var now = services.Time.GetUtcNow();
+        if (_nodes.TryGetValue(nodeId, out var node) && node.Observer.Equals(observer))
+        {
+            node.Seen = now;
+        }
+        else
+        {
+            _nodes[nodeId] = new Node(observer) { Seen = now };
+        }
+
         return Task.CompletedTask;
     }
 
@@ -67,17 +82,53 @@ internal sealed class SessionListFeedGrain(SessionServices services) : Grain, IS
         var now = services.Time.GetUtcNow();
         foreach (var (nodeId, node) in _nodes.ToList())
         {
-            if (now - node.Seen > NodeExpiry)
+            if (now - node.Seen > NodeExpiry || node.Backlog >= MaxBacklog)
             {
                 _nodes.Remove(nodeId);
+                LogNodeDropped(nodeId, node.Backlog);
             }
             else if (nodeId != fromNodeId)
             {
-                // One-way: a slow or dead node neither holds up the others nor fails the publisher.
-                _ = node.Observer.OnChangedAsync(change);
+                node.Backlog++;
+                node.Tail = DeliverAsync(node, node.Tail, change);
             }
         }
 
         return Task.CompletedTask;
+    }
+
+    // Runs on the grain's scheduler, after the node's previous delivery.
+    private async Task DeliverAsync(Node node, Task previous, SessionListChange change)
+    {
+        await previous;
+        try
+        {
+            await node.Observer.OnChangedAsync(change);
+        }
+        catch (Exception ex)
+        {
+            LogDeliveryFailed(ex);
+        }
+        finally
+        {
+            node.Backlog--;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A node did not take a session-list change; it may show a stale list until it refreshes")]
+    private partial void LogDeliveryFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dropped node {NodeId} from the session-list feed ({Backlog} changes behind, or silent); it joins again when it next refreshes")]
+    private partial void LogNodeDropped(string nodeId, int backlog);
+
+    private sealed class Node(ISessionListObserver observer)
+    {
+        public ISessionListObserver Observer { get; } = observer;
+
+        public DateTimeOffset Seen { get; set; }
+
+        public int Backlog { get; set; }
+
+        public Task Tail { get; set; } = Task.CompletedTask;
     }
 }
