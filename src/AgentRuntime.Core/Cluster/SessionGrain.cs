@@ -219,7 +219,16 @@ internal sealed class SessionGrain(LocalSessions sessions) : Grain, ISessionGrai
     {
         try
         {
-            return await sessions.GetAsync(SessionId);
+            var actor = await sessions.GetAsync(SessionId);
+            if (actor.Log.IsFenced)
+            {
+                // Its store refused an append: another writer got to the log (a node taken for dead that was not). This
+                // actor's view is stale; the session is loaded again from the store, as the other writer left it.
+                await sessions.UnloadAsync(SessionId);
+                actor = await sessions.GetAsync(SessionId);
+            }
+
+            return actor;
         }
         catch
         {

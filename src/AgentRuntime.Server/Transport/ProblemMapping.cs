@@ -38,6 +38,11 @@ internal static class ProblemMapping
         {
             return TooManyRequests(ex.Limit, ex.Message, ex.RetryAfter);
         }
+        catch (Persistence.EventLogConflictException ex)
+        {
+            // Another node wrote the session's log meanwhile; the session is reloaded from the store at the next call.
+            return Problem(StatusCodes.Status409Conflict, "Session written elsewhere", $"{ex.Message} Try again.");
+        }
         catch (WorkspaceFileChangedException ex)
         {
             return Problem(StatusCodes.Status409Conflict, "File changed while read", $"{ex.Message} Try again.");

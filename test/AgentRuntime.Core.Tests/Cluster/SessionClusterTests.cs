@@ -254,6 +254,40 @@ public sealed class SessionClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SecondWriter_RefusedByTheStore_SessionIsReloadedAsItLeftTheLog()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (a, b) = (_cluster.Silos[0], _cluster.Silos[1]);
+        var sessionId = (await CreateAsync(a, ct)).SessionId;
+        var stale = Local(a).TryGetLoaded(sessionId)!;
+
+        // Another writer (a node the cluster took for dead that was not) appends behind the actor's back.
+        var foreign = await _store.AppendEventsAsync(sessionId, stale.Log.LastSeq, [new StatusEvent { Runtime = new SessionRuntime { IsLoaded = true, Node = "elsewhere" } }], ct);
+
+        // The actor's next append is refused and fences it: whatever it tried is not in the log.
+        try
+        {
+            _ = await Manager(b).SendMessageAsync(sessionId, "lost", ct).WaitAsync(Timeout, ct);
+            await WaitUntilAsync(() => stale.Log.IsFenced, ct);
+        }
+        catch (EventLogConflictException)
+        {
+        }
+
+        Assert.True(stale.Log.IsFenced);
+
+        // The next command finds the session loaded again from the store, the other writer's event included.
+        var watcher = Collect(Manager(b), sessionId, 0, ct);
+        var turn = await Manager(b).SendMessageAsync(sessionId, "again", ct).WaitAsync(Timeout, ct);
+        await WaitUntilAsync(() => watcher.Any(e => e is TurnCompletedEvent t && t.TurnId == turn), ct);
+        Assert.NotSame(stale, Local(a).TryGetLoaded(sessionId));
+        var stored = (await _store.ReadEventsAsync(sessionId, 0, ct).ToListAsync(ct)).ToList();
+        Assert.Equal(Enumerable.Range(1, stored.Count).Select(i => (long)i), stored.Select(e => e.Seq));
+        Assert.Contains(stored, e => e.Seq == foreign[0].Seq && e is StatusEvent { Runtime.Node: "elsewhere" });
+        Assert.DoesNotContain(stored, e => e is BlockStartEvent { Block: Blocks.UserMessageBlock { Content: "lost" } });
+    }
+
+    [Fact]
     public async Task Upload_ThroughAnotherSilo_ArrivesByteExactInPiecesAndAFailedOneLeavesNothingBehind()
     {
         var ct = TestContext.Current.CancellationToken;
