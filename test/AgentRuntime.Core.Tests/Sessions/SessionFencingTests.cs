@@ -15,7 +15,7 @@ public sealed class SessionFencingTests : IAsyncDisposable
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task AnotherNodeWroteTheSessionsLog_TheTurnHereEndsUnloggedTheActorStopsWritingAndUnloads()
+    public async Task AnotherNodeWroteTheSessionsLog_TheWriteHereIsRefusedAndTheSessionIsReloadedAsTheOtherNodeLeftIt()
     {
         var session = await _node.CreateSessionAsync(Token);
         var id = session.SessionId;
@@ -31,28 +31,18 @@ public sealed class SessionFencingTests : IAsyncDisposable
         var written = await _node.Manager.ReadEventsAsync(id, 0, Token);
         Assert.Contains(written, e => e is TurnFailedEvent);
 
-        // This node's next write is refused; the agent got the answer, so its turn goes on, and can log nothing.
+        // This node's next write is refused, and fences its actor.
         await Assert.ThrowsAsync<EventLogConflictException>(() => _node.Manager.AnswerApprovalAsync(
             id, requested.ApprovalId, new ApprovalAnswer { Decision = ApprovalDecisionKind.Allow }, "key-1", Token).WaitAsync(SessionHarness.Timeout, Token));
-        var detail = await _node.Manager.GetSessionAsync(id, Token);
-        for (var deadline = DateTime.UtcNow + SessionHarness.Timeout; detail.TurnState != TurnState.Idle || detail.Runtime.Sandbox?.Status != SandboxStatus.Terminated;)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The turn is {detail.TurnState}, the sandbox {detail.Runtime.Sandbox?.Status}.");
-            await Task.Delay(10, Token);
-            detail = await _node.Manager.GetSessionAsync(id, Token);
-        }
 
-        Assert.Equal(written.Select(e => e.Seq), (await _node.Manager.ReadEventsAsync(id, 0, Token)).Select(e => e.Seq));
-        // Nor did the turn store the agent's transcript, which it does at a turn's end: the other node's now too.
-        Assert.Empty(await _node.Store.LoadTranscriptAsync(id, Token));
-        await Assert.ThrowsAsync<EventLogConflictException>(() => _node.Manager.SendMessageAsync(id, "again", Token).WaitAsync(SessionHarness.Timeout, Token));
-
-        // Idle, with its subscribers ended: it unloads as any idle session, and the next load reads the other node's log.
-        _node.Time.Advance(_node.Options.SessionIdleTimeout);
-        await _node.Manager.UnloadIdleSessionsAsync();
+        // The next command finds the session loaded again from the store, as the other node left it: the stale actor,
+        // its turn and its sandbox are gone, and nothing of theirs reached the log or the stored transcript.
         var reloaded = await _node.Manager.GetSessionAsync(id, Token);
         Assert.Equal(written[^1].Seq, reloaded.LastSeq);
+        Assert.Equal(TurnState.Idle, reloaded.TurnState);
         Assert.Equal(SessionActor.ServerRestartedCode, reloaded.Blocks.OfType<ErrorBlock>().Single().Code);
+        Assert.Equal(written.Select(e => e.Seq), (await _node.Manager.ReadEventsAsync(id, 0, Token)).Select(e => e.Seq));
+        Assert.Empty(await _node.Store.LoadTranscriptAsync(id, Token));
     }
 
     public ValueTask DisposeAsync() => _node.DisposeAsync();
