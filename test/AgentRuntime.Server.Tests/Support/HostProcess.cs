@@ -16,6 +16,7 @@ internal sealed partial class HostProcess : IAsyncDisposable
     {
         _process = process;
         BaseAddress = baseAddress;
+        AdminKey = adminKey;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = RunningServer.Timeout };
         Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
     }
@@ -24,7 +25,22 @@ internal sealed partial class HostProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<HostProcess> StartAsync(string dataDirectory, ScriptedModelServer model)
+    /// <summary>The admin key the requests of <see cref="Http"/> carry.</summary>
+    public string AdminKey { get; }
+
+    /// <summary>The host's process id.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Whether the process has ended (killed, or exited on its own).</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>
+    /// Starts the host on <paramref name="dataDirectory"/>; <paramref name="settings"/> (configuration keys such as
+    /// <c>AgentRuntime:Store</c>) are given as environment variables. The admin key is the one the host made at its first
+    /// start in that directory, unless <paramref name="adminKey"/> gives one (a node of a cluster sharing a store whose
+    /// key another node made).
+    /// </summary>
+    public static async Task<HostProcess> StartAsync(string dataDirectory, ScriptedModelServer model, IReadOnlyDictionary<string, string>? settings = null, string? adminKey = null)
     {
         var startInfo = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "AgentRuntime.Host"))
         {
@@ -40,20 +56,33 @@ internal sealed partial class HostProcess : IAsyncDisposable
         startInfo.Environment["AgentRuntime__Claude__BaseUrl"] = model.BaseUrl;
         startInfo.Environment["Logging__LogLevel__Default"] = "Warning";
         startInfo.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+
         var process = Process.Start(startInfo)!;
-        _ = process.StandardError.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
         using var deadline = new CancellationTokenSource(RunningServer.Timeout);
+        var output = new Queue<string>();
         while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
         {
+            output.Enqueue(line);
+            if (output.Count > 40)
+            {
+                output.Dequeue();
+            }
+
             if (ListeningOn().Match(line) is { Success: true } match)
             {
                 _ = DrainAsync(process.StandardOutput);
-                var adminKey = (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "admin.key"), deadline.Token)).Trim();
+                adminKey ??= (await File.ReadAllTextAsync(Path.Combine(dataDirectory, "admin.key"), deadline.Token)).Trim();
                 return new HostProcess(process, new Uri(match.Groups[1].Value), adminKey);
             }
         }
 
-        throw new InvalidOperationException($"The host exited with {process.ExitCode} before it listened.");
+        await process.WaitForExitAsync(deadline.Token);
+        throw new InvalidOperationException($"The host exited with {process.ExitCode} before it listened:\n{string.Join('\n', output)}\n{await errors}");
     }
 
     /// <summary>SIGKILL: no shutdown, no cleanup, exactly as a crash.</summary>

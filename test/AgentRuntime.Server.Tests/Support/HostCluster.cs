@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Sockets;
+using AgentRuntime.Testing;
+
+namespace AgentRuntime.Server.Tests.Support;
+
+/// <summary>
+/// Several runnable hosts, each a process of its own on loopback, as the nodes of one cluster on one PostgreSQL
+/// database (<c>AgentRuntime:Cluster:Mode=postgres</c>): each with its own data directory and silo port, all sharing the
+/// store and so the admin key the first node made. Membership is tuned for a quick death verdict (see
+/// <see cref="QuickMembership"/>), so a test that kills a node sees the survivors take over within seconds.
+/// </summary>
+internal sealed class HostCluster : IAsyncDisposable
+{
+    /// <summary>
+    /// Orleans membership for tests: a probe is missed after 1 s and two missed probes, with one vote, declare a node dead
+    /// (production: 5 s, 3 missed probes, 2 votes; docs/configuration.md).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> QuickMembership = new Dictionary<string, string>
+    {
+        ["AgentRuntime:Cluster:Membership:ProbeTimeout"] = "00:00:01",
+        ["AgentRuntime:Cluster:Membership:NumMissedProbesLimit"] = "2",
+        ["AgentRuntime:Cluster:Membership:NumVotesForDeathDeclaration"] = "1",
+        ["AgentRuntime:Cluster:Membership:TableRefreshTimeout"] = "00:00:02",
+    };
+
+    private readonly DirectoryInfo _root;
+    private readonly HostProcess[] _nodes;
+
+    private HostCluster(DirectoryInfo root, HostProcess[] nodes)
+    {
+        _root = root;
+        _nodes = nodes;
+    }
+
+    /// <summary>The nodes, in the order they were started (killed ones included).</summary>
+    public IReadOnlyList<HostProcess> Nodes => _nodes;
+
+    /// <summary>The nodes still running.</summary>
+    public IReadOnlyList<HostProcess> Alive => _nodes.Where(n => !n.HasExited).ToList();
+
+    /// <summary>
+    /// Starts <paramref name="count"/> hosts on the PostgreSQL database at <paramref name="connectionString"/>: the first
+    /// alone (it makes the store's admin key), then the others at once. <paramref name="settings"/> are layered over the
+    /// cluster's own (store, mode, ports, <see cref="QuickMembership"/>).
+    /// </summary>
+    public static async Task<HostCluster> StartAsync(int count, string connectionString, ScriptedModelServer model, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        // Owner-only (0700) on Unix: the nodes' data directories hold workspaces and the admin key.
+        var root = Directory.CreateTempSubdirectory("agent-runtime-cluster-");
+        var nodes = new HostProcess?[count];
+        try
+        {
+            nodes[0] = await HostProcess.StartAsync(DataDirectory(root, 0), model, SettingsOf(connectionString, settings));
+            var adminKey = nodes[0]!.AdminKey;
+            var others = Enumerable.Range(1, count - 1).Select(async i =>
+                nodes[i] = await HostProcess.StartAsync(DataDirectory(root, i), model, SettingsOf(connectionString, settings), adminKey)).ToList();
+            await Task.WhenAll(others);
+            return new HostCluster(root, nodes.Select(n => n!).ToArray());
+        }
+        catch
+        {
+            foreach (var node in nodes.OfType<HostProcess>())
+            {
+                await node.DisposeAsync();
+            }
+
+            root.Delete(recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>SIGKILL of one node, as a crash: no drain, no handover.</summary>
+    public Task KillAsync(int node) => _nodes[node].KillAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        // Stopped together: a node stopping alone would hand its sessions to the others, which are stopping too.
+        await Task.WhenAll(_nodes.Select(n => n.DisposeAsync().AsTask()));
+        _root.Delete(recursive: true);
+    }
+
+    private static string DataDirectory(DirectoryInfo root, int node) => root.CreateSubdirectory($"node-{node}").FullName;
+
+    private static Dictionary<string, string> SettingsOf(string connectionString, IReadOnlyDictionary<string, string>? settings)
+    {
+        var values = new Dictionary<string, string>(QuickMembership)
+        {
+            ["AgentRuntime:Store"] = "postgres",
+            ["AgentRuntime:Postgres:ConnectionString"] = connectionString,
+            ["AgentRuntime:Cluster:Mode"] = "postgres",
+            ["AgentRuntime:Cluster:SiloPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["AgentRuntime:Cluster:AdvertisedAddress"] = "127.0.0.1",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            values[key] = value;
+        }
+
+        return values;
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
