@@ -17,6 +17,9 @@ internal static class PostgresSessionCluster
     /// <summary>Orleans' membership settings (probe timeout, missed probes, votes), bound onto its own options.</summary>
     public const string MembershipSection = "AgentRuntime:Cluster:Membership";
 
+    /// <summary>Orleans' grain directory settings (the lease after a node's crash), bound onto its own options.</summary>
+    public const string DirectorySection = "AgentRuntime:Cluster:Directory";
+
     /// <summary>The ADO.NET invariant name Orleans loads Npgsql's provider factory by.</summary>
     private const string NpgsqlInvariant = "Npgsql";
 
@@ -62,6 +65,17 @@ internal static class PostgresSessionCluster
                 ids.ClusterId = options.Value.Cluster.ClusterId;
             });
             silo.Services.AddOptions<ClusterMembershipOptions>().BindConfiguration(MembershipSection);
+            // The strongly consistent grain directory. With Orleans' default one, a node that dies takes its part of the
+            // directory with it, and the survivors deactivate every activation registered there: live sessions on
+            // healthy nodes would be unloaded (their running turns cut off) because another node died. This one
+            // rebuilds the lost part from the survivors' own activations, so only the dead node's sessions move.
+#pragma warning disable ORLEANSEXP003 // Experimental in Orleans 10; the default directory's behaviour above is worse for sessions.
+            silo.AddDistributedGrainDirectory();
+#pragma warning restore ORLEANSEXP003
+            // After a crash it holds the dead node's sessions for RangeLeaseDuration (30 s, less the time the verdict
+            // took) before they may be activated elsewhere: a node wrongly declared dead has that long to notice and stop
+            // its own activations, so a session never has two writers.
+            silo.Services.AddOptions<GrainDirectoryOptions>().BindConfiguration(DirectorySection);
             silo.Services.AddSingleton<OrleansMembershipSchema>();
             silo.Services.AddSingleton<Orleans.ILifecycleParticipant<Orleans.Runtime.ISiloLifecycle>>(sp => sp.GetRequiredService<OrleansMembershipSchema>());
         });

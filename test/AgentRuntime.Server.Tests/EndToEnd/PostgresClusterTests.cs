@@ -115,7 +115,7 @@ public sealed class PostgresClusterTests(PostgresInstance postgres) : IClassFixt
 
     private Task<RunningServer> StartNodeAsync(string name, string connectionString, Dictionary<string, string?>? extra = null)
     {
-        var settings = new Dictionary<string, string?>(HostCluster.QuickMembership.ToDictionary(p => p.Key, p => (string?)p.Value))
+        var settings = new Dictionary<string, string?>(HostCluster.QuickFailover.ToDictionary(p => p.Key, p => (string?)p.Value))
         {
             ["AgentRuntime:Store"] = "postgres",
             ["AgentRuntime:Postgres:ConnectionString"] = connectionString,
