@@ -6,6 +6,7 @@ using AgentRuntime.Serialization;
 using AgentRuntime.Server.Tests.Support;
 using AgentRuntime.Testing;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -101,6 +102,15 @@ public sealed class PostgresClusterTests(PostgresInstance postgres) : IClassFixt
 
         Assert.Contains("AgentRuntime:Store=postgres", error.Message, StringComparison.Ordinal);
         Assert.Contains("sqlite", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ModePostgres_SetInCodeOnAServerBuiltWithoutTheClustering_FailsAtStart()
+    {
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => RunningServer.StartAsync(_data.CreateSubdirectory("code").FullName, _model, configure: builder =>
+            builder.Services.Configure<Hosting.AgentRuntimeOptions>(o => o.Cluster.Mode = Hosting.ClusterMode.Postgres)));
+
+        Assert.Contains("AgentRuntime:Store=postgres", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
