@@ -104,6 +104,20 @@ public sealed class PostgresClusterTests(PostgresInstance postgres) : IClassFixt
         Assert.Contains("sqlite", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("redis")]
+    [InlineData("7")]
+    public void ClusterMode_ThatIsNone_FailsAtStartNamingTheKey(string mode)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => RuntimeHost.CreateApp([], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AgentRuntime:DataDirectory"] = _data.FullName,
+            ["AgentRuntime:Cluster:Mode"] = mode,
+        })));
+
+        Assert.Contains("AgentRuntime:Cluster:Mode", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ModePostgres_SetInCodeOnAServerBuiltWithoutTheClustering_FailsAtStart()
     {
