@@ -5,6 +5,7 @@ using AgentRuntime.Host.Cluster;
 using AgentRuntime.Serialization;
 using AgentRuntime.Server.Tests.Support;
 using AgentRuntime.Testing;
+using AgentRuntime.Testing.Hosts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using AgentRuntime.Events;
 using AgentRuntime.Serialization;
+using AgentRuntime.Testing.Hosts;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 

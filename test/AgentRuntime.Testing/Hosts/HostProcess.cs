@@ -1,15 +1,18 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using AgentRuntime.Testing;
 
-namespace AgentRuntime.Server.Tests.Support;
+namespace AgentRuntime.Testing.Hosts;
 
 /// <summary>
 /// The runnable host as a process of its own (the apphost built beside the tests), so a test can kill it with
-/// SIGKILL the way a crash or an OOM kill would, and start another on the same data directory.
+/// SIGKILL the way a crash or an OOM kill would, and start another on the same data directory. The apphost must be in
+/// the running program's directory (a project reference to <c>AgentRuntime.Host</c> puts it there).
 /// </summary>
-internal sealed partial class HostProcess : IAsyncDisposable
+public sealed partial class HostProcess : IAsyncDisposable
 {
+    /// <summary>How long a host may take to start or stop, and the timeout of <see cref="Http"/>'s requests.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
     private readonly Process _process;
 
     private HostProcess(Process process, Uri baseAddress, string adminKey)
@@ -17,12 +20,14 @@ internal sealed partial class HostProcess : IAsyncDisposable
         _process = process;
         BaseAddress = baseAddress;
         AdminKey = adminKey;
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = RunningServer.Timeout };
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = Timeout };
         Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", adminKey);
     }
 
+    /// <summary>Where the host listens (loopback, a port of its choosing).</summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>A client of the host signed in with <see cref="AdminKey"/>.</summary>
     public HttpClient Http { get; }
 
     /// <summary>The admin key the requests of <see cref="Http"/> carry.</summary>
@@ -40,6 +45,11 @@ internal sealed partial class HostProcess : IAsyncDisposable
     /// start in that directory, unless <paramref name="adminKey"/> gives one (a node of a cluster sharing a store whose
     /// key another node made).
     /// </summary>
+    /// <param name="dataDirectory">The host's data directory (<c>AgentRuntime:DataDirectory</c>).</param>
+    /// <param name="model">The scripted model the host's Claude Code CLI talks to.</param>
+    /// <param name="settings">More configuration, as keys and values.</param>
+    /// <param name="adminKey">The admin key to sign in with, when the host does not make its own.</param>
+    /// <returns>The running host, listening.</returns>
     public static async Task<HostProcess> StartAsync(string dataDirectory, ScriptedModelServer model, IReadOnlyDictionary<string, string>? settings = null, string? adminKey = null)
     {
         var startInfo = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "AgentRuntime.Host"))
@@ -63,7 +73,7 @@ internal sealed partial class HostProcess : IAsyncDisposable
 
         var process = Process.Start(startInfo)!;
         var errors = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(RunningServer.Timeout);
+        using var deadline = new CancellationTokenSource(Timeout);
         var output = new Queue<string>();
         while (await process.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
         {
@@ -89,9 +99,10 @@ internal sealed partial class HostProcess : IAsyncDisposable
     public async Task KillAsync()
     {
         _process.Kill(entireProcessTree: false);
-        await _process.WaitForExitAsync().WaitAsync(RunningServer.Timeout);
+        await _process.WaitForExitAsync().WaitAsync(Timeout);
     }
 
+    /// <summary>SIGTERM, a graceful stop, waited for (SIGKILL of the tree if it takes longer than <see cref="Timeout"/>).</summary>
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
@@ -101,7 +112,7 @@ internal sealed partial class HostProcess : IAsyncDisposable
             _ = kill(_process.Id, 15);
             try
             {
-                await _process.WaitForExitAsync().WaitAsync(RunningServer.Timeout);
+                await _process.WaitForExitAsync().WaitAsync(Timeout);
             }
             catch (TimeoutException)
             {

@@ -1,8 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using AgentRuntime.Testing;
 
-namespace AgentRuntime.Server.Tests.Support;
+namespace AgentRuntime.Testing.Hosts;
 
 /// <summary>
 /// Several runnable hosts, each a process of its own on loopback, as the nodes of one cluster on one PostgreSQL
@@ -10,7 +9,7 @@ namespace AgentRuntime.Server.Tests.Support;
 /// store and so the admin key the first node made. Membership is tuned for a quick death verdict (see
 /// <see cref="QuickFailover"/>), so a test that kills a node sees the survivors take over within seconds.
 /// </summary>
-internal sealed class HostCluster : IAsyncDisposable
+public sealed class HostCluster : IAsyncDisposable
 {
     /// <summary>
     /// Orleans membership and directory for tests: a probe is missed after 2 s, and three missed probes in a row from two
@@ -77,6 +76,7 @@ internal sealed class HostCluster : IAsyncDisposable
     /// <summary>SIGKILL of one node, as a crash: no drain, no handover.</summary>
     public Task KillAsync(int node) => _nodes[node].KillAsync();
 
+    /// <summary>Stops the nodes still running, removes what killed ones left and deletes the data directories.</summary>
     public async ValueTask DisposeAsync()
     {
         // Stopped together: a node stopping alone would hand its sessions to the others, which are stopping too.
@@ -125,6 +125,7 @@ internal sealed class HostCluster : IAsyncDisposable
         return values;
     }
 
+    /// <summary>A TCP port free on loopback at the time of asking.</summary>
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
