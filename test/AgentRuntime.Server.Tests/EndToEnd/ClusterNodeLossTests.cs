@@ -40,12 +40,9 @@ public sealed class ClusterNodeLossTests(PostgresInstance postgres) : IClassFixt
     public async Task ThreeHosts_OneKilledMidTurn_SubscribersStayGapFreeItsTurnsFailAsNodeLostAndEverySessionGoesOn()
     {
         var connectionString = await postgres.Server.CreateDatabaseAsync("three_nodes", Token);
-        // A survivor ends up with its own sessions' sandboxes and half the dead node's, past the per-node default of 8.
-        await using var cluster = await HostCluster.StartAsync(Nodes, connectionString, _model, new Dictionary<string, string>
-        {
-            ["AgentRuntime:Limits:MaxLiveSandboxes"] = $"{Sessions}",
-            ["AgentRuntime:Limits:MaxRunningTurns"] = $"{Sessions}",
-        });
+        // A survivor ends up with its own sessions' sandboxes and half the dead node's: HostCluster raises the per-node
+        // limits past the default of 8.
+        await using var cluster = await HostCluster.StartAsync(Nodes, connectionString, _model);
 
         var sessions = new List<(string Id, int Creator)>();
         for (var i = 0; i < Sessions; i++)

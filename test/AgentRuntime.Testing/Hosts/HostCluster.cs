@@ -7,7 +7,8 @@ namespace AgentRuntime.Testing.Hosts;
 /// Several runnable hosts, each a process of its own on loopback, as the nodes of one cluster on one PostgreSQL
 /// database (<c>AgentRuntime:Cluster:Mode=postgres</c>): each with its own data directory and silo port, all sharing the
 /// store and so the admin key the first node made. Membership is tuned for a quick death verdict (see
-/// <see cref="QuickFailover"/>), so a test that kills a node sees the survivors take over within seconds.
+/// <see cref="QuickFailover"/>), so a test that kills a node sees the survivors take over within seconds; the per-node
+/// limits on running turns and live sandboxes are raised to 64, and the drain on stop is 5 s (the nodes stop together).
 /// </summary>
 public sealed class HostCluster : IAsyncDisposable
 {
@@ -111,6 +112,11 @@ public sealed class HostCluster : IAsyncDisposable
     {
         var values = new Dictionary<string, string>(QuickFailover)
         {
+            // The cluster is stopped all at once, where a drain has nowhere to hand sessions; a test of draining sets more.
+            ["AgentRuntime:Cluster:DrainTimeout"] = "00:00:05",
+            // Tests and benchmarks run tens of sessions per node, past the per-node defaults of 8 (docs/configuration.md).
+            ["AgentRuntime:Limits:MaxLiveSandboxes"] = "64",
+            ["AgentRuntime:Limits:MaxRunningTurns"] = "64",
             ["AgentRuntime:Store"] = "postgres",
             ["AgentRuntime:Postgres:ConnectionString"] = connectionString,
             ["AgentRuntime:Cluster:Mode"] = "postgres",
