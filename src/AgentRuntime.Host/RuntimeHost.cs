@@ -1,4 +1,5 @@
 using AgentRuntime.Hosting;
+using ClusterOptions = AgentRuntime.Hosting.ClusterOptions;
 
 namespace AgentRuntime.Host;
 
@@ -21,7 +22,9 @@ public static class RuntimeHost
         Telemetry.AddOtlpExport(builder);
 
         var runtime = builder.Services.AddAgentRuntime();
-        UseConfiguredStore(runtime, builder.Configuration["AgentRuntime:Store"]);
+        var store = builder.Configuration["AgentRuntime:Store"];
+        UseConfiguredStore(runtime, store);
+        UseConfiguredCluster(runtime, builder.Configuration, store);
         runtime.AddLocalSandbox()
             .AddModalSandbox()
             .AddClaudeCode()
@@ -33,6 +36,23 @@ public static class RuntimeHost
         app.MapAgentRuntime();
         WebUi.Map(app, builder.Configuration["AgentRuntime:WebRoot"]);
         return app;
+    }
+
+    private static void UseConfiguredCluster(IAgentRuntimeBuilder runtime, IConfiguration configuration, string? store)
+    {
+        // Read here, at build time, because the silo's clustering is a matter of which services exist; the options bound
+        // from the same key are checked against it at start.
+        var mode = configuration.GetSection($"{AgentRuntimeOptions.SectionName}:Cluster").Get<ClusterOptions>()?.Mode ?? ClusterMode.Embedded;
+        switch (mode)
+        {
+            case ClusterMode.Embedded:
+                break;
+            case ClusterMode.Postgres:
+                Cluster.PostgresSessionCluster.Use(runtime, store);
+                break;
+            default:
+                throw new InvalidOperationException($"AgentRuntime:Cluster:Mode '{mode}' is not a cluster mode this server has; use embedded or postgres.");
+        }
     }
 
     private static void UseConfiguredStore(IAgentRuntimeBuilder runtime, string? store)

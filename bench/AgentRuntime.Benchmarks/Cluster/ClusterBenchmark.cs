@@ -8,7 +8,6 @@ using AgentRuntime.Serialization;
 using AgentRuntime.Sessions;
 using AgentRuntime.Testing;
 using AgentRuntime.Testing.Hosts;
-using AgentRuntime.Testing.Postgres;
 
 namespace AgentRuntime.Benchmarks.Cluster;
 

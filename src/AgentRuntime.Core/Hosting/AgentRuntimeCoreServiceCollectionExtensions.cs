@@ -24,6 +24,13 @@ public static class AgentRuntimeCoreServiceCollectionExtensions
             .BindConfiguration(AgentRuntimeOptions.SectionName)
             .ValidateDataAnnotations()
             .Validate(o => o.Cluster.DrainTimeout >= TimeSpan.Zero, "AgentRuntime:Cluster:DrainTimeout must not be negative.")
+            .Validate<SessionClusterHosting.SessionClustering>(
+                (o, clustering) => o.Cluster.Mode != ClusterMode.Postgres || clustering.Mode == ClusterMode.Postgres,
+                "AgentRuntime:Cluster:Mode is postgres, which keeps the cluster's membership in the PostgreSQL store's database, but this server "
+                + "has no PostgreSQL store: set AgentRuntime:Store=postgres and AgentRuntime:Postgres:ConnectionString.")
+            .Validate<SessionClusterHosting.SessionClustering>(
+                (o, clustering) => clustering.Mode == ClusterMode.Embedded || o.Cluster.Mode == clustering.Mode,
+                "The server was built as a node of a cluster but AgentRuntime:Cluster:Mode says embedded: set it to the cluster's mode.")
             .ValidateOnStart();
         if (configure is not null)
         {

@@ -4,6 +4,7 @@ using AgentRuntime.Events;
 using AgentRuntime.Serialization;
 using AgentRuntime.Server.Tests.Support;
 using AgentRuntime.Testing;
+using AgentRuntime.Testing.Hosts;
 
 namespace AgentRuntime.Server.Tests.EndToEnd;
 
