@@ -32,10 +32,19 @@ internal sealed partial class LocalSessions(SessionServices services, ILocalSilo
     public SessionActor? TryGetLoaded(string sessionId) =>
         _actors.TryGetValue(sessionId, out var lazy) && lazy.IsValueCreated && lazy.Value.IsCompletedSuccessfully ? lazy.Value.Result : null;
 
+    /// <summary>Whether this node is stopping: its sessions are being unloaded, and it loads none (set by the host's stop).</summary>
+    public bool Stopping { get; set; }
+
     /// <summary>The session's actor, loaded from the store when it is not in memory. Called by the session's grain only.</summary>
     /// <exception cref="SessionNotFoundException">No such session.</exception>
+    /// <exception cref="NodeStoppingException">The session is not loaded and this node is stopping.</exception>
     public async Task<SessionActor> GetAsync(string sessionId)
     {
+        if (Stopping && TryGetLoaded(sessionId) is null)
+        {
+            throw new NodeStoppingException();
+        }
+
         var lazy = _actors.GetOrAdd(sessionId, id => new Lazy<Task<SessionActor>>(() => LoadAsync(id)));
         try
         {

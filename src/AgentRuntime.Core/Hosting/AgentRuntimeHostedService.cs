@@ -68,7 +68,7 @@ internal sealed class AgentRuntimeHostedService(
             await sessions.DrainAsync(options.Cluster.DrainTimeout, CancellationToken.None).ConfigureAwait(false);
         }
 
-        await sessions.DisposeAsync().ConfigureAwait(false);
+        await sessions.StopAsync().ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync()

@@ -77,3 +77,6 @@ internal sealed class SessionMovedException(string sessionId) : Exception($"Sess
     /// <summary>The session that moved.</summary>
     public string SessionId { get; } = sessionId;
 }
+
+/// <summary>The session's node is stopping and loads no session; the cluster places it on another node shortly.</summary>
+internal sealed class NodeStoppingException() : Exception("This node is stopping; the session is loaded on another node shortly.");

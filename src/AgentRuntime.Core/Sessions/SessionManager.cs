@@ -375,6 +375,16 @@ internal sealed partial class SessionManager(SessionServices services, LocalSess
     }
 
     /// <summary>Unloads every session of this node: stops turns and sandboxes and persists what is left. Called at shutdown.</summary>
+    /// <summary>
+    /// Stops this node's sessions for good: it loads no session from now on (a call for one that is not loaded fails
+    /// with <see cref="NodeStoppingException"/>, and the cluster places it elsewhere), then unloads every one.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        local.Stopping = true;
+        await local.DisposeAsync().ConfigureAwait(false);
+    }
+
     public ValueTask DisposeAsync() => local.DisposeAsync();
 
     private async Task ThrowIfMissingAsync(string sessionId, CancellationToken cancellationToken)

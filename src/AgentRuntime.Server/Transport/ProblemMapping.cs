@@ -38,6 +38,10 @@ internal static class ProblemMapping
         {
             return TooManyRequests(ex.Limit, ex.Message, ex.RetryAfter);
         }
+        catch (NodeStoppingException ex)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Session moving", $"{ex.Message} Try again.");
+        }
         catch (Persistence.EventLogConflictException ex)
         {
             // Another node wrote the session's log meanwhile; the session is reloaded from the store at the next call.

@@ -120,7 +120,7 @@ internal sealed class SessionsHub(IAgentSessionManager sessions, ApiKeys keys, L
         {
             return await command();
         }
-        catch (Exception ex) when (ex is SessionNotFoundException or NoTurnRunningException or ApprovalNotFoundException or ApprovalAlreadyResolvedException or LimitExceededException or ArgumentException or Persistence.EventLogConflictException)
+        catch (Exception ex) when (ex is SessionNotFoundException or NoTurnRunningException or ApprovalNotFoundException or ApprovalAlreadyResolvedException or LimitExceededException or ArgumentException or Persistence.EventLogConflictException or NodeStoppingException)
         {
             throw new HubException(ex.Message);
         }

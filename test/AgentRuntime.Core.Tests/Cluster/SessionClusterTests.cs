@@ -288,6 +288,39 @@ public sealed class SessionClusterTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Subscriber_OnAnotherSilo_FollowsItsSessionWhenTheSessionIsUnloadedUnderIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (a, b, c) = (_cluster.Silos[0], _cluster.Silos[1], _cluster.Silos[2]);
+        var sessionId = (await CreateAsync(a, ct)).SessionId;
+        var watcher = new ConcurrentQueue<SessionEvent>();
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var e in Manager(c).SubscribeAsync(sessionId, 0, ct))
+            {
+                watcher.Enqueue(e);
+            }
+        }, ct);
+        var first = await Manager(b).SendMessageAsync(sessionId, "one", ct).WaitAsync(Timeout, ct);
+        await WaitUntilAsync(() => watcher.Any(e => e is TurnCompletedEvent t && t.TurnId == first), ct);
+
+        // Unloaded on its node for a reason of the cluster's (as when the grain directory deactivates it), with a
+        // subscriber watching from C: the log simply ends there, and the subscriber must not take that for the end.
+        await Local(a).UnloadAsync(sessionId);
+
+        var second = await Manager(b).SendMessageAsync(sessionId, "two", ct).WaitAsync(Timeout, ct);
+        await WaitUntilAsync(() => watcher.Any(e => e is TurnCompletedEvent t && t.TurnId == second), ct);
+        var stored = (await _store.ReadEventsAsync(sessionId, 0, ct).ToListAsync(ct)).Select(e => e.Seq).ToList();
+        await WaitUntilAsync(() => watcher.Count >= stored.Count, ct);
+        Assert.Equal(stored, watcher.Select(e => e.Seq).Take(stored.Count));
+
+        // A deleted session ends its subscribers' streams instead, with no error.
+        Assert.False(reading.IsCompleted);
+        Assert.True(await Manager(b).DeleteSessionAsync(sessionId, ct));
+        await reading.WaitAsync(Timeout, ct);
+    }
+
+    [Fact]
     public async Task Upload_ThroughAnotherSilo_ArrivesByteExactInPiecesAndAFailedOneLeavesNothingBehind()
     {
         var ct = TestContext.Current.CancellationToken;
