@@ -123,6 +123,11 @@ public sealed partial class AgentRuntimeClient
             // The server is going away (a restart): resume, and let the policy bound the attempts.
             return true;
         }
+        catch (AgentRuntimeApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
+        {
+            // The server is stopping, or its node is handing the session to another: resume, as for a restart.
+            return true;
+        }
     }
 
     /// <summary>
