@@ -1,7 +1,7 @@
 // Prints the persistence figures quoted in README.md and docs/persistence.md: event append throughput, and the write
 // cost of one turn as the transcript grows, for SQLite and PostgreSQL; end-of-turn transcript persistence; the latency
 // the sandbox gateway's model proxy adds to a streamed model call; and the event fan-out through a real server. Not a
-// timed test: it measures for fixed durations and stops by itself (about three minutes on two cores, at most five).
+// timed test: it measures for fixed durations and stops by itself (about five minutes on two cores, at most eight).
 // --model-proxy measures only the model proxy (seconds, no PostgreSQL needed).
 // --workspace-files measures only workspace files through the stores' stream API: four 50 MB files saved and read back
 // in SQLite and PostgreSQL, with throughput and the process's resident memory (well under a minute).
@@ -41,7 +41,7 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 // A hard stop, so a wedged database cannot keep the benchmark running.
-var limit = TimeSpan.FromSeconds(300);
+var limit = TimeSpan.FromSeconds(480);
 using var deadline = new CancellationTokenSource(limit);
 var cancellationToken = deadline.Token;
 var phase = TimeSpan.FromSeconds(args.Contains("--quick") ? 1 : 3);

@@ -42,8 +42,10 @@ internal sealed record Percentiles(double P50, double P99)
 /// <summary>
 /// Three real server processes on loopback as one cluster on a real PostgreSQL (<c>AgentRuntime:Cluster:Mode=postgres</c>),
 /// the real Claude Code CLI in bubblewrap and a scripted model that streams its answers. Sessions are created round-robin
-/// through the nodes; each turn's text deltas are read over SSE on the session's own node and on another node at once, so
-/// the two latencies (the event's append on the owner to its arrival at the client) are of the same events. Then one
+/// through the nodes and each has a first, unmeasured turn (its sandbox and agent start); then each streams one measured
+/// turn, one session per node at a time, whose text deltas are read over SSE on the session's own node and on another
+/// node at once, so the two latencies (the event's append on the owner to its arrival at the client) are of the same
+/// events. Then one
 /// node is killed with SIGKILL and every one of its sessions is sent a message through a survivor until one is taken:
 /// the time until they are usable again.
 /// </summary>
@@ -71,34 +73,32 @@ internal static class ClusterBenchmark
             sessions.Add((await CreateSessionAsync(cluster.Nodes[i % NodeCount].Http, cancellationToken), i % NodeCount));
         }
 
+        // A first turn for every session, all at once and not measured: it starts each session's sandbox and agent, which
+        // on two cores would otherwise be what the latencies measure.
+        await Task.WhenAll(sessions.Select(s => SendAsync(cluster.Nodes[s.Owner].Http, s.Id, "Warm up.", cancellationToken)));
+
+        // Then one measured turn per session, a node's worth at a time (one session of each node streaming at once), its
+        // deltas read on its own node and on the next; the message goes through the third, so commands cross too.
         var same = new List<double>();
         var cross = new List<double>();
-        using (var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        foreach (var wave in sessions.Chunk(NodeCount))
         {
-            var readers = new List<(Task<List<double>> Same, Task<List<double>> Cross)>();
-            var turns = new List<Task>();
-            foreach (var (id, owner) in sessions)
+            var reads = new List<Task<List<double>>>();
+            var sameCount = 0;
+            foreach (var (id, owner) in wave)
             {
+                var lastSeq = (await cluster.Nodes[owner].Http.GetFromJsonAsync($"api/sessions/{id}", AgentRuntimeJsonContext.Default.SessionDetail, cancellationToken))!.LastSeq;
                 var ownSide = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var otherSide = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                readers.Add((
-                    ReadDeltaLatenciesAsync(cluster.Nodes[owner].Http, id, ownSide, reading.Token),
-                    ReadDeltaLatenciesAsync(cluster.Nodes[(owner + 1) % NodeCount].Http, id, otherSide, reading.Token)));
+                reads.Insert(sameCount++, ReadDeltaLatenciesAsync(cluster.Nodes[owner].Http, id, lastSeq, ownSide, cancellationToken));
+                reads.Add(ReadDeltaLatenciesAsync(cluster.Nodes[(owner + 1) % NodeCount].Http, id, lastSeq, otherSide, cancellationToken));
                 await Task.WhenAll(ownSide.Task, otherSide.Task).WaitAsync(TurnTimeout, cancellationToken);
             }
 
-            // The message through the third node: commands too cross the cluster.
-            foreach (var (id, owner) in sessions)
-            {
-                turns.Add(SendAsync(cluster.Nodes[(owner + 2) % NodeCount].Http, id, "Answer at length, please.", cancellationToken));
-            }
-
-            await Task.WhenAll(turns);
-            foreach (var (ownSide, otherSide) in readers)
-            {
-                same.AddRange(await ownSide.WaitAsync(TurnTimeout, cancellationToken));
-                cross.AddRange(await otherSide.WaitAsync(TurnTimeout, cancellationToken));
-            }
+            await Task.WhenAll(wave.Select(s => SendAsync(cluster.Nodes[(s.Owner + 2) % NodeCount].Http, s.Id, "Answer at length, please.", cancellationToken)));
+            var latencies = await Task.WhenAll(reads).WaitAsync(TurnTimeout, cancellationToken);
+            same.AddRange(latencies.Take(sameCount).SelectMany(l => l));
+            cross.AddRange(latencies.Skip(sameCount).SelectMany(l => l));
         }
 
         var placement = new List<(string Id, string Node)>();
@@ -182,7 +182,7 @@ internal static class ClusterBenchmark
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TurnTimeout);
-        await foreach (var e in ReadEventsAsync(http, sessionId, null, deadline.Token))
+        await foreach (var e in ReadEventsAsync(http, sessionId, 0, null, deadline.Token))
         {
             switch (e)
             {
@@ -198,10 +198,10 @@ internal static class ClusterBenchmark
 
     // The latency of each text delta: from its timestamp (taken by the owner node as it appended it) to its arrival here.
     // One machine, one clock.
-    private static async Task<List<double>> ReadDeltaLatenciesAsync(HttpClient http, string sessionId, TaskCompletionSource opened, CancellationToken cancellationToken)
+    private static async Task<List<double>> ReadDeltaLatenciesAsync(HttpClient http, string sessionId, long after, TaskCompletionSource opened, CancellationToken cancellationToken)
     {
         var latencies = new List<double>();
-        await foreach (var e in ReadEventsAsync(http, sessionId, opened, cancellationToken))
+        await foreach (var e in ReadEventsAsync(http, sessionId, after, opened, cancellationToken))
         {
             if (e is BlockDeltaEvent)
             {
@@ -216,9 +216,9 @@ internal static class ClusterBenchmark
         return latencies;
     }
 
-    private static async IAsyncEnumerable<SessionEvent> ReadEventsAsync(HttpClient http, string sessionId, TaskCompletionSource? opened, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<SessionEvent> ReadEventsAsync(HttpClient http, string sessionId, long after, TaskCompletionSource? opened, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/sessions/{sessionId}/events?after=0");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/sessions/{sessionId}/events?after={after}");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         response.EnsureSuccessStatusCode();
