@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace AgentRuntime.Benchmarks;
@@ -54,12 +55,18 @@ internal static class SessionListBenchmark
         var storeDeepPage = await MedianAsync(() => store.ListSessionSummariesAsync(null, deep, PageSize, cancellationToken), cancellationToken);
         Check((await store.ListSessionSummariesAsync(null, deep, PageSize, cancellationToken))[0].SessionId, records[DeepOffset].SessionId);
 
-        var app = RuntimeHost.CreateApp(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var app = RuntimeHost.CreateApp(["--urls", "http://127.0.0.1:0"], builder =>
         {
-            ["AgentRuntime:DataDirectory"] = dataDirectory,
-            ["AgentRuntime:Auth:Mode"] = "none",
-            ["Logging:LogLevel:Default"] = "Warning",
-        }));
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["AgentRuntime:DataDirectory"] = dataDirectory,
+                ["AgentRuntime:Auth:Mode"] = "none",
+                ["Logging:LogLevel:Default"] = "Warning",
+            });
+            // Warnings (a busy machine's) go to standard error with the progress, never into the tables.
+            builder.Logging.ClearProviders();
+            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        });
         await app.StartAsync(cancellationToken);
         try
         {
