@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using AgentRuntime.Events;
@@ -182,7 +181,7 @@ internal static class ClusterBenchmark
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(TurnTimeout);
-        await foreach (var e in ReadEventsAsync(http, sessionId, 0, null, deadline.Token))
+        await foreach (var e in SseClient.ReadAsync(http, sessionId, 0, deadline.Token))
         {
             switch (e)
             {
@@ -201,7 +200,7 @@ internal static class ClusterBenchmark
     private static async Task<List<double>> ReadDeltaLatenciesAsync(HttpClient http, string sessionId, long after, TaskCompletionSource opened, CancellationToken cancellationToken)
     {
         var latencies = new List<double>();
-        await foreach (var e in ReadEventsAsync(http, sessionId, after, opened, cancellationToken))
+        await foreach (var e in SseClient.ReadAsync(http, sessionId, after, cancellationToken, opened.SetResult))
         {
             if (e is BlockDeltaEvent)
             {
@@ -214,29 +213,6 @@ internal static class ClusterBenchmark
         }
 
         return latencies;
-    }
-
-    private static async IAsyncEnumerable<SessionEvent> ReadEventsAsync(HttpClient http, string sessionId, long after, TaskCompletionSource? opened, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/sessions/{sessionId}/events?after={after}");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        opened?.TrySetResult();
-        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
-        string? data = null;
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
-        {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
-            {
-                data = line[6..];
-            }
-            else if (line.Length == 0 && data is not null)
-            {
-                yield return JsonSerializer.Deserialize(data, AgentRuntimeJsonContext.Default.SessionEvent)!;
-                data = null;
-            }
-        }
     }
 
     private static async Task<string> CreateSessionAsync(HttpClient http, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using AgentRuntime.Blocks;
 using AgentRuntime.Events;
 using AgentRuntime.Testing;
+using AgentRuntime.Testing.Hosts;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace AgentRuntime.Server.Tests.Support;

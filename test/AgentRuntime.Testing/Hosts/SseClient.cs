@@ -4,17 +4,22 @@ using System.Text.Json;
 using AgentRuntime.Events;
 using AgentRuntime.Serialization;
 
-namespace AgentRuntime.Server.Tests.Support;
+namespace AgentRuntime.Testing.Hosts;
 
 /// <summary>Reads <c>GET /api/sessions/{id}/events</c> as server-sent events, checking that each id is the event's seq.</summary>
-internal static class SseClient
+public static class SseClient
 {
-    public static async IAsyncEnumerable<SessionEvent> ReadAsync(HttpClient http, string sessionId, long after, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// The session's events after <paramref name="after"/>, replayed then live; <paramref name="opened"/> is called once
+    /// the server has answered with the stream's headers (the subscription is in place), before any event.
+    /// </summary>
+    public static async IAsyncEnumerable<SessionEvent> ReadAsync(HttpClient http, string sessionId, long after, [EnumeratorCancellation] CancellationToken cancellationToken, Action? opened = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/sessions/{sessionId}/events?after={after}");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         response.EnsureSuccessStatusCode();
+        opened?.Invoke();
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
         string? id = null;
         string? data = null;
